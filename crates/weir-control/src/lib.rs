@@ -1,0 +1,63 @@
+//! `weir-control`: the application model and its lifecycle.
+//!
+//! **Architecture invariant:** this crate does no IO — no files, no clock, no
+//! randomness, no network. Callers pass in time and tokens ([`spec::Stamp`]);
+//! everything here is a pure function of its inputs, so it is tested by tables.
+
+pub mod lifecycle;
+pub mod model;
+pub mod spec;
+
+/// Where applications live: the region and account that appear in their ARNs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Realm {
+    pub region: String,
+    pub account_id: String,
+}
+
+impl Realm {
+    /// `arn:aws:kinesisanalytics:REGION:ACCOUNT:application/NAME`
+    pub fn application_arn(&self, name: &str) -> String {
+        format!(
+            "arn:aws:kinesisanalytics:{}:{}:application/{}",
+            self.region, self.account_id, name
+        )
+    }
+
+    /// The application name an ARN of this realm names, if it names one.
+    pub fn application_name<'a>(&self, arn: &'a str) -> Option<&'a str> {
+        let prefix = format!(
+            "arn:aws:kinesisanalytics:{}:{}:application/",
+            self.region, self.account_id
+        );
+        arn.strip_prefix(prefix.as_str())
+            .filter(|name| !name.is_empty() && !name.contains('/'))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_round_trip_and_foreign_ones_are_rejected() {
+        let realm = Realm {
+            region: "us-east-1".into(),
+            account_id: "000000000000".into(),
+        };
+        let arn = realm.application_arn("my-app");
+        assert_eq!(
+            arn,
+            "arn:aws:kinesisanalytics:us-east-1:000000000000:application/my-app"
+        );
+        assert_eq!(realm.application_name(&arn), Some("my-app"));
+        for foreign in [
+            "arn:aws:kinesisanalytics:eu-west-1:000000000000:application/my-app",
+            "arn:aws:kinesisanalytics:us-east-1:111111111111:application/my-app",
+            "arn:aws:kinesisanalytics:us-east-1:000000000000:application/",
+            "arn:aws:s3:::bucket",
+        ] {
+            assert_eq!(realm.application_name(foreign), None, "{foreign}");
+        }
+    }
+}
