@@ -1,0 +1,255 @@
+use super::*;
+use weir_control::model::*;
+
+fn realm() -> Realm {
+    Realm {
+        region: "us-east-1".into(),
+        account_id: "000000000000".into(),
+    }
+}
+
+fn open(dir: &std::path::Path) -> Catalogue {
+    Catalogue::open(Store::open(dir).unwrap(), realm(), "06:00".into()).unwrap()
+}
+
+fn request(name: &str, code: Option<CodeSource>) -> NewApplication<CodeSource> {
+    NewApplication {
+        name: name.into(),
+        arn: realm().application_arn(name),
+        description: None,
+        runtime: RuntimeEnvironment::Flink1_20,
+        service_execution_role: "arn:aws:iam::000000000000:role/r".into(),
+        mode: None,
+        code: code.map(|c| (CodeContentType::Zipfile, Some(c))),
+        checkpoint: None,
+        monitoring: None,
+        parallelism: None,
+        environment_properties: None,
+        snapshots: None,
+        system_rollback_enabled: None,
+        has_vpc_configurations: false,
+        encryption: None,
+        log_stream_arns: vec![],
+        has_sql_configuration: false,
+        has_zeppelin_configuration: false,
+        maintenance_start: "06:00".into(),
+    }
+}
+
+fn tag(k: &str) -> Tag {
+    Tag {
+        key: k.into(),
+        value: Some("v".into()),
+    }
+}
+
+fn at(version: u64) -> Expectation {
+    Expectation {
+        version_id: Some(version),
+        conditional_token: None,
+    }
+}
+
+#[test]
+fn create_describe_list_and_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let c = open(dir.path());
+        for n in ["c", "a", "b"] {
+            c.create_application(
+                request(n, Some(CodeSource::Zip(b"jar".to_vec()))),
+                vec![tag("k")],
+            )
+            .unwrap();
+        }
+        assert!(matches!(
+            c.create_application(request("a", None), vec![]),
+            Err(ServiceError::InUse(_))
+        ));
+        let page = c.list_applications(None, 2);
+        let names: Vec<_> = page.items.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(page.next.as_deref(), Some("c"));
+        let rest = c.list_applications(page.next.as_deref(), 2);
+        assert_eq!(rest.items.len(), 1);
+        assert!(rest.next.is_none());
+    }
+    let c = open(dir.path());
+    let a = c.describe_application("a").unwrap();
+    match &a.config.code.as_ref().unwrap().content {
+        CodeContent::Zip(s) => assert_eq!(s.size, 3),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(c.list_tags(&a.arn).unwrap().len(), 1);
+}
+
+#[test]
+fn updates_need_a_fresh_expectation_and_keep_every_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = open(dir.path());
+    let v1 = c
+        .create_application(request("a", None), vec![])
+        .unwrap()
+        .app;
+    let upd = || ApplicationUpdate::<CodeSource> {
+        system_rollback_enabled: Some(true),
+        ..Default::default()
+    };
+    assert!(matches!(
+        c.update_application("a", &Expectation::default(), upd()),
+        Err(ServiceError::InvalidArgument { .. })
+    ));
+    let v2 = c.update_application("a", &at(1), upd()).unwrap();
+    assert_eq!(v2.version_id, 2);
+    assert!(matches!(
+        c.update_application("a", &at(1), upd()),
+        Err(ServiceError::ConcurrentModification(_))
+    ));
+    let stale_token = Expectation {
+        version_id: None,
+        conditional_token: Some(v1.conditional_token.clone()),
+    };
+    assert!(matches!(
+        c.update_application("a", &stale_token, upd()),
+        Err(ServiceError::ConcurrentModification(_))
+    ));
+    let fresh_token = Expectation {
+        version_id: None,
+        conditional_token: Some(v2.conditional_token.clone()),
+    };
+    assert_eq!(
+        c.update_application("a", &fresh_token, upd())
+            .unwrap()
+            .version_id,
+        3
+    );
+    assert_eq!(c.describe_version("a", 1).unwrap(), *v1);
+    let page = c.list_versions("a", None, 2).unwrap();
+    assert_eq!(
+        page.items.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
+        [3, 2]
+    );
+    assert_eq!(page.next.as_deref(), Some("1"));
+}
+
+#[test]
+fn refused_requests_store_no_code_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = open(dir.path());
+    let mut bad = request("a", Some(CodeSource::Zip(b"jar".to_vec())));
+    bad.runtime = RuntimeEnvironment::Sql1_0;
+    assert!(matches!(
+        c.create_application(bad, vec![]),
+        Err(ServiceError::Unsupported(_))
+    ));
+    assert!(
+        !dir.path().join("code").exists(),
+        "no code stored for a refused request"
+    );
+    assert!(c.is_empty());
+}
+
+#[test]
+fn s3_code_resolves_in_the_embedded_bucket_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = open(dir.path());
+    let obj = dir.path().join("buckets/my-bucket/apps/app.jar");
+    std::fs::create_dir_all(obj.parent().unwrap()).unwrap();
+    std::fs::write(&obj, b"jarjar").unwrap();
+    let loc = |key: &str| S3Location {
+        bucket_arn: "arn:aws:s3:::my-bucket".into(),
+        file_key: key.into(),
+        object_version: None,
+    };
+    let app = c
+        .create_application(
+            request("a", Some(CodeSource::S3(loc("apps/app.jar")))),
+            vec![],
+        )
+        .unwrap()
+        .app;
+    match &app.config.code.as_ref().unwrap().content {
+        CodeContent::S3 { stored, .. } => assert_eq!(stored.size, 6),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        c.create_application(
+            request("b", Some(CodeSource::S3(loc("missing.jar")))),
+            vec![]
+        ),
+        Err(ServiceError::CodeValidation(_))
+    ));
+    assert!(matches!(
+        c.create_application(
+            request("b", Some(CodeSource::S3(loc("../my-bucket/apps/app.jar")))),
+            vec![]
+        ),
+        Err(ServiceError::InvalidArgument { .. })
+    ));
+}
+
+#[test]
+fn delete_needs_the_exact_creation_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = open(dir.path());
+    let app = c
+        .create_application(request("a", None), vec![])
+        .unwrap()
+        .app;
+    assert!(matches!(
+        c.delete_application("a", app.create_timestamp + 1),
+        Err(ServiceError::InvalidArgument { .. })
+    ));
+    c.delete_application("a", app.create_timestamp).unwrap();
+    assert!(matches!(
+        c.describe_application("a"),
+        Err(ServiceError::NotFound(_))
+    ));
+    assert!(open(dir.path()).is_empty());
+}
+
+#[test]
+fn tags_merge_remove_and_are_limited() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = open(dir.path());
+    let arn = c
+        .create_application(request("a", None), vec![tag("a")])
+        .unwrap()
+        .app
+        .arn
+        .clone();
+    c.tag_resource(
+        &arn,
+        vec![
+            tag("b"),
+            Tag {
+                key: "a".into(),
+                value: Some("new".into()),
+            },
+        ],
+    )
+    .unwrap();
+    let tags = c.list_tags(&arn).unwrap();
+    assert_eq!(tags.len(), 2);
+    assert_eq!(tags[0].value.as_deref(), Some("new"));
+    c.untag_resource(&arn, &["a".into(), "zzz".into()]).unwrap();
+    assert_eq!(c.list_tags(&arn).unwrap().len(), 1);
+    let many: Vec<Tag> = (0..50).map(|i| tag(&format!("k{i}"))).collect();
+    assert!(matches!(
+        c.tag_resource(&arn, many),
+        Err(ServiceError::TooManyTags(_))
+    ));
+    assert_eq!(
+        c.list_tags(&arn).unwrap().len(),
+        1,
+        "refused tagging changes nothing"
+    );
+    assert!(matches!(
+        c.tag_resource(&arn, vec![tag("aws:x")]),
+        Err(ServiceError::InvalidArgument { .. })
+    ));
+    assert!(matches!(
+        c.list_tags("arn:aws:kinesisanalytics:us-east-1:000000000000:application/nope"),
+        Err(ServiceError::NotFound(_))
+    ));
+}

@@ -1,0 +1,128 @@
+use super::*;
+use weir_control::model::*;
+use weir_control::spec::{create, NewApplication, Stamp};
+
+fn app(name: &str) -> Application {
+    let req = NewApplication {
+        name: name.into(),
+        arn: format!("arn:aws:kinesisanalytics:us-east-1:000000000000:application/{name}"),
+        description: Some("d".into()),
+        runtime: RuntimeEnvironment::Flink1_20,
+        service_execution_role: "arn:aws:iam::000000000000:role/r".into(),
+        mode: None,
+        code: None,
+        checkpoint: None,
+        monitoring: None,
+        parallelism: None,
+        environment_properties: None,
+        snapshots: None,
+        system_rollback_enabled: None,
+        has_vpc_configurations: false,
+        encryption: None,
+        log_stream_arns: vec![],
+        has_sql_configuration: false,
+        has_zeppelin_configuration: false,
+        maintenance_start: "06:00".into(),
+    };
+    create(
+        req,
+        &Stamp {
+            now: 1_000,
+            conditional_token: "t1".into(),
+        },
+    )
+    .unwrap()
+}
+
+fn tag(k: &str, v: &str) -> Tag {
+    Tag {
+        key: k.into(),
+        value: Some(v.into()),
+    }
+}
+
+#[test]
+fn applications_versions_and_tags_survive_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = app("b-app");
+    let mut v2 = v1.clone();
+    v2.version_id = 2;
+    v2.description = Some("second".into());
+    {
+        let store = Store::open(dir.path()).unwrap();
+        store.insert_application(&v1, &[tag("k", "v")]).unwrap();
+        store.insert_application(&app("a-app"), &[]).unwrap();
+        store.save_application(&v2).unwrap();
+        store
+            .set_tags("b-app", &[tag("k", "v"), tag("k2", "v2")])
+            .unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let apps = store.load_applications().unwrap();
+    let names: Vec<_> = apps.iter().map(|a| a.app.name.as_str()).collect();
+    assert_eq!(names, ["a-app", "b-app"]);
+    assert_eq!(apps[1].app, v2);
+    assert_eq!(apps[1].tags, vec![tag("k", "v"), tag("k2", "v2")]);
+    assert_eq!(store.version("b-app", 1).unwrap(), Some(v1));
+    assert_eq!(store.version("b-app", 3).unwrap(), None);
+    assert_eq!(
+        store.versions("b-app", None, 10).unwrap(),
+        vec![(2, ApplicationStatus::Ready), (1, ApplicationStatus::Ready)]
+    );
+    assert_eq!(
+        store.versions("b-app", Some(1), 10).unwrap(),
+        vec![(1, ApplicationStatus::Ready)]
+    );
+}
+
+#[test]
+fn a_status_change_updates_the_current_version_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut a = app("x");
+    store.insert_application(&a, &[]).unwrap();
+    a.status = ApplicationStatus::Starting;
+    store.save_application(&a).unwrap();
+    assert_eq!(
+        store.versions("x", None, 10).unwrap(),
+        vec![(1, ApplicationStatus::Starting)]
+    );
+}
+
+#[test]
+fn delete_forgets_everything_and_the_name_can_be_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store
+        .insert_application(&app("x"), &[tag("k", "v")])
+        .unwrap();
+    store.delete_application("x").unwrap();
+    assert!(store.load_applications().unwrap().is_empty());
+    assert!(store.versions("x", None, 10).unwrap().is_empty());
+    store.insert_application(&app("x"), &[]).unwrap();
+    assert_eq!(store.load_applications().unwrap().len(), 1);
+}
+
+#[test]
+fn duplicate_insert_fails_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store
+        .insert_application(&app("x"), &[tag("k", "v")])
+        .unwrap();
+    assert!(store.insert_application(&app("x"), &[]).is_err());
+    let apps = store.load_applications().unwrap();
+    assert_eq!(apps.len(), 1);
+    assert_eq!(apps[0].tags.len(), 1);
+}
+
+#[test]
+fn saving_an_unknown_application_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    assert!(matches!(
+        store.save_application(&app("ghost")),
+        Err(StoreError::Corrupt { .. })
+    ));
+    assert!(store.versions("ghost", None, 10).unwrap().is_empty());
+}
