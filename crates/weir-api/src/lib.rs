@@ -4,3 +4,8 @@
 //! AWS error names and SigV4.
 
 pub mod error;
+mod handlers;
+pub mod operation;
+pub mod router;
+pub mod sigv4;
+pub mod wire;

@@ -1,0 +1,193 @@
+//! One function per implemented operation: decode and check the request
+//! (`wire`), call the catalogue (`weir-service`), encode the answer.
+//!
+//! Reads run inline: they only clone an `Arc` out of the in-memory index.
+//! Mutations commit an fsync'd SQLite transaction, so they run on the blocking
+//! pool and never stall the threads serving reads.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::response::{IntoResponse, Response};
+use weir_service::{Catalogue, Expectation};
+
+use crate::error::{ApiError, ErrorKind};
+use crate::operation::{Operation, Support};
+use crate::router::ApiState;
+use crate::wire::WireEnum;
+use crate::wire::{self, *};
+
+/// ListApplications / ListApplicationVersions page size when `Limit` is absent.
+const DEFAULT_PAGE: usize = 50;
+
+fn ok<T: serde::Serialize>(body: &T) -> Result<Response, ApiError> {
+    let bytes = wire::encode(body)?;
+    Ok(([("content-type", "application/x-amz-json-1.1")], bytes).into_response())
+}
+
+/// Runs a mutation on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    catalogue: &Arc<Catalogue>,
+    f: impl FnOnce(&Catalogue) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let catalogue = catalogue.clone();
+    tokio::task::spawn_blocking(move || f(&catalogue))
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                ErrorKind::InternalFailure,
+                format!("request task failed: {e}"),
+            )
+        })?
+}
+
+fn expectation(version_id: Option<u64>, conditional_token: Option<String>) -> Expectation {
+    Expectation {
+        version_id,
+        conditional_token,
+    }
+}
+
+pub async fn dispatch(state: &ApiState, op: Operation, body: Bytes) -> Result<Response, ApiError> {
+    let catalogue = &state.catalogue;
+    if op.support() != Support::Implemented {
+        return Err(op.unsupported());
+    }
+    match op {
+        Operation::DescribeApplication => {
+            let req = DescribeApplicationRequest::parse(&body)?;
+            let app = catalogue.describe_application(&req.application_name)?;
+            ok(&DescribeApplicationResponse::new(&app))
+        }
+        Operation::ListApplications => {
+            let req = ListApplicationsRequest::parse(&body)?;
+            let limit = req.limit.map_or(DEFAULT_PAGE, |l| l as usize);
+            let page = catalogue.list_applications(req.next_token.as_deref(), limit);
+            ok(&ListApplicationsResponse::new(
+                page.items.iter().map(|a| &**a),
+                page.next,
+            ))
+        }
+        Operation::CreateApplication => {
+            let req: CreateApplicationRequest = wire::decode(&body)?;
+            let (new, tags) =
+                req.into_domain(catalogue.realm(), catalogue.default_maintenance_start())?;
+            let entry = blocking(catalogue, move |c| Ok(c.create_application(new, tags)?)).await?;
+            ok(&CreateApplicationResponse::new(&entry.app))
+        }
+        Operation::UpdateApplication => {
+            let req: UpdateApplicationRequest = wire::decode(&body)?;
+            let mut input = req.into_domain()?;
+            if input.s3_location_update.is_some() {
+                // A partial S3 location is completed from the version the
+                // caller expects to update; if that is stale, the catalogue's
+                // version/token check refuses the update anyway.
+                let current = catalogue.describe_application(&input.name)?;
+                input.complete_code_location(&current)?;
+            }
+            let expect = expectation(input.current_version_id, input.conditional_token.clone());
+            let app = blocking(catalogue, move |c| {
+                Ok(c.update_application(&input.name, &expect, input.update)?)
+            })
+            .await?;
+            ok(&UpdateApplicationResponse::new(&app, None))
+        }
+        Operation::DeleteApplication => {
+            let req = DeleteApplicationRequest::parse(&body)?;
+            blocking(catalogue, move |c| {
+                Ok(c.delete_application(&req.application_name, req.create_timestamp_ms)?)
+            })
+            .await?;
+            ok(&DeleteApplicationResponse::default())
+        }
+        Operation::ListApplicationVersions => {
+            let req = ListApplicationVersionsRequest::parse(&body)?;
+            let start = match &req.next_token {
+                None => None,
+                Some(t) => Some(t.parse::<u64>().map_err(|_| {
+                    ApiError::invalid_argument("NextToken", "is not a token this operation issued")
+                })?),
+            };
+            let limit = req.limit.map_or(DEFAULT_PAGE, |l| l as usize);
+            let page = catalogue.list_versions(&req.application_name, start, limit)?;
+            ok(&ListApplicationVersionsResponse {
+                application_version_summaries: page
+                    .items
+                    .iter()
+                    .map(|(v, s)| ApplicationVersionSummary {
+                        application_version_id: *v,
+                        application_status: s.wire(),
+                    })
+                    .collect(),
+                next_token: page.next,
+            })
+        }
+        Operation::DescribeApplicationVersion => {
+            let req = DescribeApplicationVersionRequest::parse(&body)?;
+            let version =
+                catalogue.describe_version(&req.application_name, req.application_version_id)?;
+            ok(&DescribeApplicationVersionResponse::new(&version))
+        }
+        Operation::TagResource => {
+            let req = TagResourceRequest::parse(&body)?;
+            blocking(catalogue, move |c| {
+                Ok(c.tag_resource(&req.resource_arn, req.tags)?)
+            })
+            .await?;
+            ok(&TagResourceResponse::default())
+        }
+        Operation::UntagResource => {
+            let req = UntagResourceRequest::parse(&body)?;
+            blocking(catalogue, move |c| {
+                Ok(c.untag_resource(&req.resource_arn, &req.tag_keys)?)
+            })
+            .await?;
+            ok(&UntagResourceResponse::default())
+        }
+        Operation::ListTagsForResource => {
+            let req = ListTagsForResourceRequest::parse(&body)?;
+            let tags = catalogue.list_tags(&req.resource_arn)?;
+            ok(&ListTagsForResourceResponse::new(&tags))
+        }
+        Operation::AddApplicationCloudWatchLoggingOption => {
+            let req = AddApplicationCloudWatchLoggingOptionRequest::parse(&body)?;
+            let expect = expectation(req.current_version_id, req.conditional_token.clone());
+            let app = blocking(catalogue, move |c| {
+                Ok(c.add_logging_option(&req.application_name, &expect, req.log_stream_arn)?)
+            })
+            .await?;
+            ok(&AddApplicationCloudWatchLoggingOptionResponse::new(
+                &app, None,
+            ))
+        }
+        Operation::DeleteApplicationCloudWatchLoggingOption => {
+            let req = DeleteApplicationCloudWatchLoggingOptionRequest::parse(&body)?;
+            let expect = expectation(req.current_version_id, req.conditional_token.clone());
+            let app = blocking(catalogue, move |c| {
+                Ok(c.delete_logging_option(
+                    &req.application_name,
+                    &expect,
+                    &req.cloud_watch_logging_option_id,
+                )?)
+            })
+            .await?;
+            ok(&DeleteApplicationCloudWatchLoggingOptionResponse::new(
+                &app, None,
+            ))
+        }
+        Operation::UpdateApplicationMaintenanceConfiguration => {
+            let req = UpdateApplicationMaintenanceConfigurationRequest::parse(&body)?;
+            let app = blocking(catalogue, move |c| {
+                Ok(c.update_maintenance_window(
+                    &req.application_name,
+                    &req.maintenance_window_start,
+                )?)
+            })
+            .await?;
+            ok(&UpdateApplicationMaintenanceConfigurationResponse::new(
+                &app,
+            ))
+        }
+        other => Err(other.unsupported()),
+    }
+}

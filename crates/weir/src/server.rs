@@ -1,0 +1,144 @@
+//! Starting the server: open the store, load the catalogue, decide on
+//! authentication, bind, announce, serve until SIGINT/SIGTERM.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use weir_api::router::ApiState;
+use weir_api::sigv4::Verifier;
+use weir_control::Realm;
+use weir_service::Catalogue;
+use weir_store::Store;
+
+use crate::cli::ServerArgs;
+use crate::credentials::{self, KeyPair, Source};
+
+/// The SigV4 signing names Weir answers to.
+const SIGNING_NAMES: &[&str] = &["kinesisanalytics"];
+
+fn valid_window_start(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 5
+        && b[2] == b':'
+        && matches!(
+            (b[0], b[1]),
+            (b'0'..=b'1', b'0'..=b'9') | (b'2', b'0'..=b'3')
+        )
+        && matches!((b[3], b[4]), (b'0'..=b'5', b'0'..=b'9'))
+}
+
+pub fn run(args: ServerArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("WEIR_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    if args.no_auth && !args.listen.ip().is_loopback() {
+        bail!(
+            "--no-auth is only allowed on a loopback address, not {}: anyone who can reach it could change every application",
+            args.listen
+        );
+    }
+    if !valid_window_start(&args.maintenance_window_start) {
+        bail!(
+            "--maintenance-window-start must be HH:MM (00:00-23:59), not {:?}",
+            args.maintenance_window_start
+        );
+    }
+
+    let store = Store::open(&args.data_dir)
+        .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
+    let realm = Realm {
+        region: args.region.clone(),
+        account_id: args.account_id.clone(),
+    };
+    let catalogue = Catalogue::open(store, realm, args.maintenance_window_start.clone())?;
+    tracing::info!(applications = catalogue.len(), data_dir = %args.data_dir.display(), "catalogue loaded");
+
+    let verifier = if args.no_auth {
+        tracing::warn!("authentication is OFF (--no-auth): every request is accepted");
+        None
+    } else {
+        let configured = match (args.access_key_id.clone(), args.secret_access_key.clone()) {
+            (Some(access_key_id), Some(secret_access_key)) => Some(KeyPair {
+                access_key_id,
+                secret_access_key,
+            }),
+            _ => None,
+        };
+        let (pair, source) =
+            credentials::resolve(configured, args.credentials_file.as_deref(), &args.data_dir)?;
+        match &source {
+            Source::Configured => tracing::info!(access_key_id = %pair.access_key_id, "accepting the configured key pair"),
+            Source::File(path) => tracing::info!(access_key_id = %pair.access_key_id, file = %path.display(), "accepting the key pair from the credentials file"),
+            Source::Generated(path) => eprintln!(
+                "weir: generated an API key pair in {path} (mode 0600). Use it with the AWS CLI or SDKs:\n  export AWS_SHARED_CREDENTIALS_FILE={path} AWS_PROFILE={profile} AWS_REGION={region}\n  aws kinesisanalyticsv2 list-applications --endpoint-url http://{listen}",
+                path = path.display(),
+                profile = credentials::PROFILE,
+                region = args.region,
+                listen = args.listen,
+            ),
+        }
+        Some(Verifier::new(
+            &args.region,
+            SIGNING_NAMES,
+            [(pair.access_key_id, pair.secret_access_key)],
+        ))
+    };
+
+    let state = Arc::new(ApiState {
+        catalogue: Arc::new(catalogue),
+        verifier,
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("weir")
+        .build()?;
+    runtime.block_on(serve(args, state))
+}
+
+async fn serve(args: ServerArgs, state: Arc<ApiState>) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    // The one line on stdout: scripts and tests wait for it to know the port.
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "weir listening on http://{addr}")?;
+        out.flush()?;
+    }
+    tracing::info!(%addr, "serving the Kinesis Analytics V2 API");
+    axum::serve(listener, weir_api::router::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("installing the SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn maintenance_window_start_format() {
+        for ok in ["00:00", "06:00", "19:59", "23:59"] {
+            assert!(super::valid_window_start(ok), "{ok}");
+        }
+        for bad in ["24:00", "6:00", "06:60", "0600", "ab:cd", ""] {
+            assert!(!super::valid_window_start(bad), "{bad}");
+        }
+    }
+}
