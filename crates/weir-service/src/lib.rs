@@ -406,7 +406,11 @@ impl Catalogue {
     ) -> Result<(), ServiceError> {
         let _w = self.write_lock();
         let entry = self.entry(name)?;
-        if entry.app.create_timestamp != create_timestamp {
+        // Clients that send whole seconds (botocore's legacy timestamp
+        // precision) name the creation second; others the exact millisecond.
+        let same_second = create_timestamp % 1000 == 0
+            && create_timestamp.div_euclid(1000) == entry.app.create_timestamp.div_euclid(1000);
+        if entry.app.create_timestamp != create_timestamp && !same_second {
             return Err(invalid(
                 "CreateTimestamp",
                 format!("does not match application {name}'s creation time; describe the application for its CreateTimestamp"),

@@ -200,12 +200,21 @@ fn delete_needs_the_exact_creation_time() {
         c.delete_application("a", app.create_timestamp + 1),
         Err(ServiceError::InvalidArgument { .. })
     ));
+    let whole_second_before = (app.create_timestamp.div_euclid(1000) - 1) * 1000;
+    assert!(matches!(
+        c.delete_application("a", whole_second_before),
+        Err(ServiceError::InvalidArgument { .. })
+    ));
     c.delete_application("a", app.create_timestamp).unwrap();
     assert!(matches!(
         c.describe_application("a"),
         Err(ServiceError::NotFound(_))
     ));
     assert!(open(dir.path()).is_empty());
+
+    // A client that truncates to whole seconds still names the right application.
+    let app = c.create_application(request("b", None), vec![]).unwrap().app;
+    c.delete_application("b", app.create_timestamp.div_euclid(1000) * 1000).unwrap();
 }
 
 #[test]

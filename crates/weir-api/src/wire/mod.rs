@@ -79,12 +79,43 @@ pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| {
         use serde_json::error::Category;
         let what = match e.classify() {
-            Category::Data => "a request member has the wrong type or an unreadable value",
-            Category::Syntax | Category::Eof => "the request body is not valid JSON",
-            Category::Io => "the request body could not be read",
+            Category::Data => match member_before(body, e.line(), e.column()) {
+                Some(member) => {
+                    format!("member {member} has the wrong type or an unreadable value")
+                }
+                None => "a request member has the wrong type or an unreadable value".to_string(),
+            },
+            Category::Syntax | Category::Eof => "the request body is not valid JSON".to_string(),
+            Category::Io => "the request body could not be read".to_string(),
         };
         ApiError::serialization(format!("{what}: {e}"))
     })
+}
+
+/// The name of the last member that starts before `line`:`column` of
+/// `body`: where serde_json stops at a value of the wrong type, the member
+/// it belongs to. A best effort for the message only.
+fn member_before(body: &[u8], line: usize, column: usize) -> Option<String> {
+    let line_start: usize = body
+        .split(|b| *b == b'\n')
+        .take(line.saturating_sub(1))
+        .map(|l| l.len() + 1)
+        .sum();
+    let before = body.get(..(line_start + column).min(body.len()))?;
+    // The last `"Name":` — a colon inside a string value is not preceded by a quote.
+    let mut end = before.len();
+    loop {
+        let colon = before[..end].iter().rposition(|b| *b == b':')?;
+        let key = before[..colon].trim_ascii_end();
+        if let Some(key) = key.strip_suffix(b"\"") {
+            let open = key.iter().rposition(|b| *b == b'"')?;
+            let name = &key[open + 1..];
+            if !name.is_empty() && name.iter().all(u8::is_ascii_alphanumeric) {
+                return Some(String::from_utf8_lossy(name).into_owned());
+            }
+        }
+        end = colon;
+    }
 }
 
 /// A response body. The wire types serialize infallibly; a failure would be a

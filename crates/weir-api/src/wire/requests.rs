@@ -59,6 +59,24 @@ fn version_id(c: &Check, field: &str, v: Option<i64>) -> Result<Option<u64>, Api
     Ok(c.int(field, v, 1, 999_999_999)?.map(i64::unsigned_abs))
 }
 
+/// `CurrentApplicationVersionId` and `ConditionalToken`: the model's
+/// documentation says a mutation must carry one of them.
+fn concurrency_guard(
+    c: &Check,
+    version: Option<i64>,
+    token: Option<String>,
+) -> Result<(Option<u64>, Option<String>), ApiError> {
+    let version = version_id(c, "CurrentApplicationVersionId", version)?;
+    let token = c.str("ConditionalToken", token, CONDITIONAL_TOKEN)?;
+    if version.is_none() && token.is_none() {
+        return Err(c.fail(
+            "CurrentApplicationVersionId",
+            "is required unless ConditionalToken is given",
+        ));
+    }
+    Ok((version, token))
+}
+
 /// A `Parallelism` or `ParallelismPerKPU` member (`min` 1).
 fn positive(c: &Check, field: &str, v: Option<i32>) -> Result<Option<u32>, ApiError> {
     Ok(c.int(field, v, 1, i64::MAX)?.map(i32::unsigned_abs))
@@ -632,10 +650,10 @@ impl UpdateApplicationRequest {
     pub fn into_domain(self) -> Result<UpdateApplicationInput, ApiError> {
         let c = Check::root();
         let name = c.req_str("ApplicationName", self.application_name, APPLICATION_NAME)?;
-        let current_version_id = version_id(
+        let (current_version_id, conditional_token) = concurrency_guard(
             &c,
-            "CurrentApplicationVersionId",
             self.current_application_version_id,
+            self.conditional_token,
         )?;
         let (config, s3_location_update) = c
             .nested(
@@ -676,11 +694,6 @@ impl UpdateApplicationRequest {
                 },
             )?
             .unwrap_or_default();
-        let conditional_token = c.str(
-            "ConditionalToken",
-            self.conditional_token,
-            CONDITIONAL_TOKEN,
-        )?;
         let runtime = c.enumeration("RuntimeEnvironmentUpdate", self.runtime_environment_update)?;
         let run_configuration_given = run.is_some();
         let (restore, allow_non_restored_state) = run.unwrap_or_default();
@@ -1328,27 +1341,22 @@ impl AddApplicationCloudWatchLoggingOptionRequest {
         }
         let raw: Raw = decode(body)?;
         let c = Check::root();
+        let application_name =
+            c.req_str("ApplicationName", raw.application_name, APPLICATION_NAME)?;
+        let (current_version_id, conditional_token) = concurrency_guard(
+            &c,
+            raw.current_application_version_id,
+            raw.conditional_token,
+        )?;
         Ok(Self {
-            application_name: c.req_str(
-                "ApplicationName",
-                raw.application_name,
-                APPLICATION_NAME,
-            )?,
-            current_version_id: version_id(
-                &c,
-                "CurrentApplicationVersionId",
-                raw.current_application_version_id,
-            )?,
+            application_name,
             log_stream_arn: c.req_nested(
                 "CloudWatchLoggingOption",
                 raw.cloud_watch_logging_option,
                 |o, c| c.req_str("LogStreamARN", o.log_stream_arn, ARN),
             )?,
-            conditional_token: c.str(
-                "ConditionalToken",
-                raw.conditional_token,
-                CONDITIONAL_TOKEN,
-            )?,
+            current_version_id,
+            conditional_token,
         })
     }
 }
@@ -1374,27 +1382,22 @@ impl DeleteApplicationCloudWatchLoggingOptionRequest {
         }
         let raw: Raw = decode(body)?;
         let c = Check::root();
+        let application_name =
+            c.req_str("ApplicationName", raw.application_name, APPLICATION_NAME)?;
+        let (current_version_id, conditional_token) = concurrency_guard(
+            &c,
+            raw.current_application_version_id,
+            raw.conditional_token,
+        )?;
         Ok(Self {
-            application_name: c.req_str(
-                "ApplicationName",
-                raw.application_name,
-                APPLICATION_NAME,
-            )?,
-            current_version_id: version_id(
-                &c,
-                "CurrentApplicationVersionId",
-                raw.current_application_version_id,
-            )?,
+            application_name,
             cloud_watch_logging_option_id: c.req_str(
                 "CloudWatchLoggingOptionId",
                 raw.cloud_watch_logging_option_id,
                 ID,
             )?,
-            conditional_token: c.str(
-                "ConditionalToken",
-                raw.conditional_token,
-                CONDITIONAL_TOKEN,
-            )?,
+            current_version_id,
+            conditional_token,
         })
     }
 }

@@ -340,22 +340,22 @@ fn bad_create_requests_are_refused_naming_the_member() {
             "bad base64",
             |v| v["ApplicationConfiguration"]["ApplicationCodeConfiguration"]["CodeContent"]["ZipFileContent"] = json!("not base64!"),
             Ser,
-            "base64",
+            "member ZipFileContent has the wrong type or an unreadable value: a blob member is not valid base64",
         ),
         (
             "parallelism \"x\"",
             |v| v["ApplicationConfiguration"]["FlinkApplicationConfiguration"]["ParallelismConfiguration"]["Parallelism"] = json!("x"),
             Ser,
-            "wrong type",
+            "member Parallelism has the wrong type",
         ),
         (
             "parallelism beyond an integer",
             |v| v["ApplicationConfiguration"]["FlinkApplicationConfiguration"]["ParallelismConfiguration"]["Parallelism"] = json!(1u64 << 40),
             Ser,
-            "wrong type",
+            "member Parallelism has the wrong type",
         ),
-        ("tags not a list", |v| v["Tags"] = json!({"Key": "k"}), Ser, "wrong type"),
-        ("name a number", |v| v["ApplicationName"] = json!(7), Ser, "wrong type"),
+        ("tags not a list", |v| v["Tags"] = json!({"Key": "k"}), Ser, "member Tags has the wrong type"),
+        ("name a number", |v| v["ApplicationName"] = json!(7), Ser, "member ApplicationName has the wrong type"),
     ];
     for (case, spoil, kind, text) in table {
         let mut body = minimal();
@@ -388,6 +388,12 @@ fn malformed_bodies_are_serialization_errors_and_empty_is_an_empty_object() {
             limit: None,
             next_token: None
         }
+    );
+    let err = ListApplicationsRequest::parse(b"{\n  \"NextToken\": \"a\",\n  \"Limit\": \"x\"\n}")
+        .unwrap_err();
+    assert!(
+        err.message.starts_with("member Limit has the wrong type"),
+        "{err}"
     );
     let err = DescribeApplicationRequest::parse(b" \n").unwrap_err();
     assert_eq!(err.message, "ApplicationName: is required");
@@ -474,7 +480,10 @@ fn a_full_update_request_becomes_the_model() {
     assert_eq!(input, expected);
 
     // An empty update is the model's to refuse, not the wire's.
-    let input = update(&json!({"ApplicationName": "app", "RunConfigurationUpdate": {}})).unwrap();
+    let input = update(&json!({
+        "ApplicationName": "app", "ConditionalToken": "t", "RunConfigurationUpdate": {}
+    }))
+    .unwrap();
     assert!(input.update.run_configuration_given);
     assert_eq!(input.update.restore, None);
 }
@@ -483,6 +492,7 @@ fn a_full_update_request_becomes_the_model() {
 fn a_partial_s3_update_is_completed_from_the_current_version() {
     let body = json!({
         "ApplicationName": "app",
+        "CurrentApplicationVersionId": 1,
         "ApplicationConfigurationUpdate": {"ApplicationCodeConfigurationUpdate": {
             "CodeContentUpdate": {"S3ContentLocationUpdate": {"FileKeyUpdate": "v3.jar"}}
         }}
@@ -561,12 +571,12 @@ fn bad_requests_of_the_other_operations() {
     };
     let table: &[(&str, Parse, &str, ErrorKind, &str)] = &[
         ("describe: no name", describe, r#"{}"#, Arg, "ApplicationName: is required"),
-        ("describe: details not a bool", describe, r#"{"ApplicationName":"a","IncludeAdditionalDetails":"yes"}"#, Ser, "wrong type"),
+        ("describe: details not a bool", describe, r#"{"ApplicationName":"a","IncludeAdditionalDetails":"yes"}"#, Ser, "member IncludeAdditionalDetails has the wrong type"),
         ("list: limit 0", list, r#"{"Limit":0}"#, Arg, "Limit: must be between 1 and 50, is 0"),
         ("list: limit 51", list, r#"{"Limit":51}"#, Arg, "Limit: "),
         ("list: bad token", list, r#"{"NextToken":"a b"}"#, Arg, "NextToken: "),
         ("delete: no timestamp", delete, r#"{"ApplicationName":"a"}"#, Arg, "CreateTimestamp: is required"),
-        ("delete: timestamp a string", delete, r#"{"ApplicationName":"a","CreateTimestamp":"yesterday"}"#, Ser, "wrong type"),
+        ("delete: timestamp a string", delete, r#"{"ApplicationName":"a","CreateTimestamp":"yesterday"}"#, Ser, "member CreateTimestamp has the wrong type"),
         ("tag: not an ARN", tag, r#"{"ResourceARN":"app","Tags":[{"Key":"k"}]}"#, Arg, "ResourceARN: "),
         ("tag: no tags", tag, r#"{"ResourceARN":"arn:a"}"#, Arg, "Tags: is required"),
         ("tag: value of 257", tag, &format!(r#"{{"ResourceARN":"arn:a","Tags":[{{"Key":"k","Value":"{}"}}]}}"#, "v".repeat(257)), Arg, "Tags[0].Value: "),
@@ -576,24 +586,26 @@ fn bad_requests_of_the_other_operations() {
         ("versions: long token", versions, &format!(r#"{{"ApplicationName":"a","NextToken":"{}"}}"#, "t".repeat(513)), Arg, "NextToken: "),
         ("version: id 0", version, r#"{"ApplicationName":"a","ApplicationVersionId":0}"#, Arg, "ApplicationVersionId: must be between 1 and 999999999"),
         ("version: no id", version, r#"{"ApplicationName":"a"}"#, Arg, "ApplicationVersionId: is required"),
-        ("version: id 1.5", version, r#"{"ApplicationName":"a","ApplicationVersionId":1.5}"#, Ser, "wrong type"),
-        ("add log: no option", add_log, r#"{"ApplicationName":"a"}"#, Arg, "CloudWatchLoggingOption: is required"),
-        ("add log: no ARN", add_log, r#"{"ApplicationName":"a","CloudWatchLoggingOption":{}}"#, Arg, "CloudWatchLoggingOption.LogStreamARN: is required"),
+        ("version: id 1.5", version, r#"{"ApplicationName":"a","ApplicationVersionId":1.5}"#, Ser, "member ApplicationVersionId has the wrong type"),
+        ("add log: no option", add_log, r#"{"ApplicationName":"a","CurrentApplicationVersionId":1}"#, Arg, "CloudWatchLoggingOption: is required"),
+        ("add log: no ARN", add_log, r#"{"ApplicationName":"a","CurrentApplicationVersionId":1,"CloudWatchLoggingOption":{}}"#, Arg, "CloudWatchLoggingOption.LogStreamARN: is required"),
         ("add log: bad token", add_log, r#"{"ApplicationName":"a","CloudWatchLoggingOption":{"LogStreamARN":"arn:s"},"ConditionalToken":"a b"}"#, Arg, "ConditionalToken: "),
-        ("del log: bad id", del_log, r#"{"ApplicationName":"a","CloudWatchLoggingOptionId":"a/b"}"#, Arg, "CloudWatchLoggingOptionId: "),
+        ("del log: bad id", del_log, r#"{"ApplicationName":"a","CurrentApplicationVersionId":1,"CloudWatchLoggingOptionId":"a/b"}"#, Arg, "CloudWatchLoggingOptionId: "),
         ("del log: version 0", del_log, r#"{"ApplicationName":"a","CloudWatchLoggingOptionId":"1.1","CurrentApplicationVersionId":0}"#, Arg, "CurrentApplicationVersionId: "),
         ("maintenance: 24:00", maint, r#"{"ApplicationName":"a","ApplicationMaintenanceConfigurationUpdate":{"ApplicationMaintenanceWindowStartTimeUpdate":"24:00"}}"#, Arg, "ApplicationMaintenanceConfigurationUpdate.ApplicationMaintenanceWindowStartTimeUpdate: \"24:00\" does not match"),
         ("maintenance: 6:00", maint, r#"{"ApplicationName":"a","ApplicationMaintenanceConfigurationUpdate":{"ApplicationMaintenanceWindowStartTimeUpdate":"6:00"}}"#, Arg, "ApplicationMaintenanceConfigurationUpdate.ApplicationMaintenanceWindowStartTimeUpdate: must be exactly 5"),
         ("maintenance: missing", maint, r#"{"ApplicationName":"a"}"#, Arg, "ApplicationMaintenanceConfigurationUpdate: is required"),
+        ("update: no concurrency guard", upd, r#"{"ApplicationName":"a","RuntimeEnvironmentUpdate":"FLINK-2_2"}"#, Arg, "CurrentApplicationVersionId: is required unless ConditionalToken is given"),
+        ("del log: no concurrency guard", del_log, r#"{"ApplicationName":"a","CloudWatchLoggingOptionId":"1.1"}"#, Arg, "CurrentApplicationVersionId: is required unless"),
         ("update: version 0", upd, r#"{"ApplicationName":"a","CurrentApplicationVersionId":0}"#, Arg, "CurrentApplicationVersionId: "),
-        ("update: empty S3 update", upd, r#"{"ApplicationName":"a","ApplicationConfigurationUpdate":{"ApplicationCodeConfigurationUpdate":{"CodeContentUpdate":{"S3ContentLocationUpdate":{}}}}}"#, Arg, "ApplicationConfigurationUpdate.ApplicationCodeConfigurationUpdate.CodeContentUpdate.S3ContentLocationUpdate: one of"),
-        ("update: text and zip", upd, r#"{"ApplicationName":"a","ApplicationConfigurationUpdate":{"ApplicationCodeConfigurationUpdate":{"CodeContentUpdate":{"TextContentUpdate":"x","ZipFileContentUpdate":""}}}}"#, Arg, "ApplicationConfigurationUpdate.ApplicationCodeConfigurationUpdate.CodeContentUpdate: give only one of"),
-        ("update: parallelism 0", upd, r#"{"ApplicationName":"a","ApplicationConfigurationUpdate":{"FlinkApplicationConfigurationUpdate":{"ParallelismConfigurationUpdate":{"ParallelismUpdate":0}}}}"#, Arg, "ApplicationConfigurationUpdate.FlinkApplicationConfigurationUpdate.ParallelismConfigurationUpdate.ParallelismUpdate: "),
-        ("update: restore type missing", upd, r#"{"ApplicationName":"a","RunConfigurationUpdate":{"ApplicationRestoreConfiguration":{}}}"#, Arg, "RunConfigurationUpdate.ApplicationRestoreConfiguration.ApplicationRestoreType: is required"),
-        ("update: snapshot by ARN", upd, r#"{"ApplicationName":"a","RunConfigurationUpdate":{"ApplicationRestoreConfiguration":{"ApplicationRestoreType":"RESTORE_FROM_CUSTOM_SNAPSHOT","SnapshotArn":"arn:x"}}}"#, Arg, "RunConfigurationUpdate.ApplicationRestoreConfiguration.SnapshotArn: "),
-        ("update: bad log option id", upd, r#"{"ApplicationName":"a","CloudWatchLoggingOptionUpdates":[{"CloudWatchLoggingOptionId":"a b"}]}"#, Arg, "CloudWatchLoggingOptionUpdates[0].CloudWatchLoggingOptionId: "),
-        ("update: SQL input without id", upd, r#"{"ApplicationName":"a","ApplicationConfigurationUpdate":{"SqlApplicationConfigurationUpdate":{"InputUpdates":[{}]}}}"#, Arg, "ApplicationConfigurationUpdate.SqlApplicationConfigurationUpdate.InputUpdates[0].InputId: is required"),
-        ("update: bad base64", upd, r#"{"ApplicationName":"a","ApplicationConfigurationUpdate":{"ApplicationCodeConfigurationUpdate":{"CodeContentUpdate":{"ZipFileContentUpdate":"@@"}}}}"#, Ser, "base64"),
+        ("update: empty S3 update", upd, r#"{"ApplicationName":"a","CurrentApplicationVersionId":1,"ApplicationConfigurationUpdate":{"ApplicationCodeConfigurationUpdate":{"CodeContentUpdate":{"S3ContentLocationUpdate":{}}}}}"#, Arg, "ApplicationConfigurationUpdate.ApplicationCodeConfigurationUpdate.CodeContentUpdate.S3ContentLocationUpdate: one of"),
+        ("update: text and zip", upd, r#"{"ApplicationName":"a","CurrentApplicationVersionId":1,"ApplicationConfigurationUpdate":{"ApplicationCodeConfigurationUpdate":{"CodeContentUpdate":{"TextContentUpdate":"x","ZipFileContentUpdate":""}}}}"#, Arg, "ApplicationConfigurationUpdate.ApplicationCodeConfigurationUpdate.CodeContentUpdate: give only one of"),
+        ("update: parallelism 0", upd, r#"{"ApplicationName":"a","CurrentApplicationVersionId":1,"ApplicationConfigurationUpdate":{"FlinkApplicationConfigurationUpdate":{"ParallelismConfigurationUpdate":{"ParallelismUpdate":0}}}}"#, Arg, "ApplicationConfigurationUpdate.FlinkApplicationConfigurationUpdate.ParallelismConfigurationUpdate.ParallelismUpdate: "),
+        ("update: restore type missing", upd, r#"{"ApplicationName":"a","CurrentApplicationVersionId":1,"RunConfigurationUpdate":{"ApplicationRestoreConfiguration":{}}}"#, Arg, "RunConfigurationUpdate.ApplicationRestoreConfiguration.ApplicationRestoreType: is required"),
+        ("update: snapshot by ARN", upd, r#"{"ApplicationName":"a","CurrentApplicationVersionId":1,"RunConfigurationUpdate":{"ApplicationRestoreConfiguration":{"ApplicationRestoreType":"RESTORE_FROM_CUSTOM_SNAPSHOT","SnapshotArn":"arn:x"}}}"#, Arg, "RunConfigurationUpdate.ApplicationRestoreConfiguration.SnapshotArn: "),
+        ("update: bad log option id", upd, r#"{"ApplicationName":"a","CurrentApplicationVersionId":1,"CloudWatchLoggingOptionUpdates":[{"CloudWatchLoggingOptionId":"a b"}]}"#, Arg, "CloudWatchLoggingOptionUpdates[0].CloudWatchLoggingOptionId: "),
+        ("update: SQL input without id", upd, r#"{"ApplicationName":"a","CurrentApplicationVersionId":1,"ApplicationConfigurationUpdate":{"SqlApplicationConfigurationUpdate":{"InputUpdates":[{}]}}}"#, Arg, "ApplicationConfigurationUpdate.SqlApplicationConfigurationUpdate.InputUpdates[0].InputId: is required"),
+        ("update: bad base64", upd, r#"{"ApplicationName":"a","CurrentApplicationVersionId":1,"ApplicationConfigurationUpdate":{"ApplicationCodeConfigurationUpdate":{"CodeContentUpdate":{"ZipFileContentUpdate":"@@"}}}}"#, Ser, "base64"),
     ];
     for (case, parse, body, kind, text) in table {
         let err = parse(body.as_bytes()).expect_err(case);
