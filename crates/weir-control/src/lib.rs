@@ -6,6 +6,8 @@
 
 pub mod lifecycle;
 pub mod model;
+pub mod operation;
+pub mod reconcile;
 pub mod spec;
 
 /// Where applications live: the region and account that appear in their ARNs.

@@ -13,6 +13,7 @@
 //! format that never reaches the wire.
 
 mod code;
+mod running;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use weir_control::model::{Application, ApplicationStatus, Tag};
 
 pub use code::{BucketError, CodeStore};
+pub use running::{Change, LogQuery};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -115,7 +117,7 @@ impl Store {
         &self.code
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+    pub(crate) fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave a half-written
         // transaction (SQLite rolls it back), so the connection stays usable.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
@@ -167,34 +169,21 @@ impl Store {
     /// the version is kept too; if it is the current one (a status change), the
     /// version's record follows it.
     pub fn save_application(&self, app: &Application) -> Result<()> {
-        let doc = encode(app)?;
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let changed = tx.execute(
-            "UPDATE applications SET version_id = ?2, status = ?3, document = ?4 WHERE name = ?1",
-            params![
-                app.name,
-                app.version_id as i64,
-                status_name(app.status),
-                doc
-            ],
-        )?;
-        if changed != 1 {
-            return Err(StoreError::Corrupt {
-                what: app.name.clone(),
-                detail: "saving an application that is not in the store".into(),
-            });
-        }
-        insert_version(&tx, app, &doc)?;
+        save_in(&tx, app)?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Forgets an application, its versions and its tags.
+    /// Forgets an application, its versions, tags, operations and job state.
+    /// Its log events stay, as a CloudWatch log group outlives its application.
     pub fn delete_application(&self, name: &str) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute("DELETE FROM tags WHERE name = ?1", [name])?;
+        tx.execute("DELETE FROM operations WHERE name = ?1", [name])?;
+        tx.execute("DELETE FROM job_states WHERE name = ?1", [name])?;
         tx.execute("DELETE FROM application_versions WHERE name = ?1", [name])?;
         tx.execute("DELETE FROM applications WHERE name = ?1", [name])?;
         tx.commit()?;
@@ -247,6 +236,27 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Records `app` as its application's current state, inside `tx`.
+fn save_in(tx: &rusqlite::Transaction<'_>, app: &Application) -> Result<()> {
+    let doc = encode(app)?;
+    let changed = tx.execute(
+        "UPDATE applications SET version_id = ?2, status = ?3, document = ?4 WHERE name = ?1",
+        params![
+            app.name,
+            app.version_id as i64,
+            status_name(app.status),
+            doc
+        ],
+    )?;
+    if changed != 1 {
+        return Err(StoreError::Corrupt {
+            what: app.name.clone(),
+            detail: "saving an application that is not in the store".into(),
+        });
+    }
+    insert_version(tx, app, &doc)
 }
 
 fn insert_version(tx: &rusqlite::Transaction<'_>, app: &Application, doc: &str) -> Result<()> {

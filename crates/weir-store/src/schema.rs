@@ -30,6 +30,33 @@ const MIGRATIONS: &[&str] = &[
         value TEXT,
         PRIMARY KEY (name, key)
     ) STRICT;",
+    // 2: running applications. Operations (kept after they end, as the
+    // service lists them), the present state of each application's job, and
+    // the application log that the CloudWatch Logs read API serves. Log events
+    // outlive their application, as a CloudWatch log group does.
+    "CREATE TABLE operations (
+        id TEXT PRIMARY KEY NOT NULL,
+        name TEXT NOT NULL REFERENCES applications(name) ON DELETE CASCADE,
+        start_time INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        document TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX operations_by_application ON operations (name, start_time);
+    CREATE TABLE job_states (
+        name TEXT PRIMARY KEY NOT NULL REFERENCES applications(name) ON DELETE CASCADE,
+        document TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE log_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        timestamp INTEGER NOT NULL,
+        ingestion_time INTEGER NOT NULL,
+        version_id INTEGER NOT NULL,
+        level TEXT NOT NULL,
+        logger TEXT NOT NULL,
+        message TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX log_events_by_application ON log_events (name, timestamp, seq);",
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -126,3 +126,111 @@ fn saving_an_unknown_application_is_refused() {
     ));
     assert!(store.versions("ghost", None, 10).unwrap().is_empty());
 }
+
+#[test]
+fn a_change_commits_status_job_operation_and_logs_together() {
+    use weir_control::operation::*;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut a = app("x");
+    store.insert_application(&a, &[]).unwrap();
+    a.status = ApplicationStatus::Starting;
+    let op = OperationRecord {
+        id: "op1".into(),
+        application: "x".into(),
+        kind: OperationKind::StartApplication,
+        status: OperationStatus::InProgress,
+        start_time: 5,
+        end_time: None,
+        version_from: None,
+        version_to: None,
+        error: None,
+        rollback_operation_id: None,
+    };
+    let job = JobState {
+        job_id: Some("j".into()),
+        job_name: Some("n".into()),
+        status: Some(JobStatus::Created),
+        operation_id: Some("op1".into()),
+    };
+    let event = |t: i64, m: &str| LogEvent {
+        seq: 0,
+        application: "x".into(),
+        timestamp: t,
+        ingestion_time: t,
+        version_id: 1,
+        level: LogLevel::Info,
+        logger: "weir".into(),
+        message: m.into(),
+    };
+    let logs = [event(10, "first"), event(20, "second"), event(30, "third")];
+    store
+        .commit(Change {
+            app: Some(&a),
+            job: Some(&job),
+            operations: std::slice::from_ref(&op),
+            logs: &logs,
+        })
+        .unwrap();
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(
+        store.load_applications().unwrap()[0].app.status,
+        ApplicationStatus::Starting
+    );
+    assert_eq!(store.job_states().unwrap(), vec![("x".to_string(), job)]);
+    assert_eq!(store.operations_in_progress().unwrap(), vec![op.clone()]);
+    assert_eq!(store.operation("x", "op1").unwrap(), Some(op.clone()));
+    assert_eq!(store.operation("y", "op1").unwrap(), None);
+    let all = store
+        .log_events(
+            "x",
+            &LogQuery {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        all.iter().map(|e| e.message.as_str()).collect::<Vec<_>>(),
+        ["first", "second", "third"]
+    );
+    let page = store
+        .log_events(
+            "x",
+            &LogQuery {
+                limit: 10,
+                after_seq: Some(all[0].seq),
+                start_time: Some(0),
+                end_time: Some(30),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        page.iter().map(|e| e.message.as_str()).collect::<Vec<_>>(),
+        ["second"]
+    );
+    let back = store
+        .log_events(
+            "x",
+            &LogQuery {
+                limit: 2,
+                backwards: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        back.iter().map(|e| e.message.as_str()).collect::<Vec<_>>(),
+        ["third", "second"]
+    );
+    assert_eq!(store.log_bounds("x").unwrap(), Some((10, 30, 30)));
+    assert_eq!(store.log_names().unwrap(), vec![("x".to_string(), 10)]);
+
+    // Deleting the application forgets its operations but keeps its log.
+    store.delete_application("x").unwrap();
+    assert!(store.operations("x").unwrap().is_empty());
+    assert!(store.job_states().unwrap().is_empty());
+    assert_eq!(store.log_names().unwrap().len(), 1);
+}

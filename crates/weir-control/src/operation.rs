@@ -1,0 +1,212 @@
+//! Operations (Start, Stop, Update, …) and the state of an application's
+//! running job: records the service reports through DescribeApplicationOperation,
+//! ListApplicationOperations and the application's log.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{EpochMillis, LogLevel};
+
+/// What an operation does. Spelled as the service reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OperationKind {
+    StartApplication,
+    StopApplication,
+    ForceStopApplication,
+    UpdateApplication,
+    RollbackApplication,
+    Maintenance,
+    Autoscale,
+}
+
+impl OperationKind {
+    pub const ALL: [OperationKind; 7] = [
+        Self::StartApplication,
+        Self::StopApplication,
+        Self::ForceStopApplication,
+        Self::UpdateApplication,
+        Self::RollbackApplication,
+        Self::Maintenance,
+        Self::Autoscale,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::StartApplication => "StartApplication",
+            Self::StopApplication => "StopApplication",
+            Self::ForceStopApplication => "ForceStopApplication",
+            Self::UpdateApplication => "UpdateApplication",
+            Self::RollbackApplication => "RollbackApplication",
+            Self::Maintenance => "Maintenance",
+            Self::Autoscale => "Autoscale",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OperationStatus {
+    InProgress,
+    Successful,
+    Failed,
+    Cancelled,
+}
+
+impl OperationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InProgress => "IN_PROGRESS",
+            Self::Successful => "SUCCESSFUL",
+            Self::Failed => "FAILED",
+            Self::Cancelled => "CANCELLED",
+        }
+    }
+}
+
+/// One operation on an application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperationRecord {
+    pub id: String,
+    pub application: String,
+    pub kind: OperationKind,
+    pub status: OperationStatus,
+    pub start_time: EpochMillis,
+    pub end_time: Option<EpochMillis>,
+    pub version_from: Option<u64>,
+    pub version_to: Option<u64>,
+    /// Why it failed, in Flink's words where Flink said something.
+    pub error: Option<String>,
+    pub rollback_operation_id: Option<String>,
+}
+
+impl OperationRecord {
+    /// The record once the operation has ended.
+    pub fn ended(&self, status: OperationStatus, error: Option<String>, now: EpochMillis) -> Self {
+        Self {
+            status,
+            error,
+            end_time: Some(now),
+            ..self.clone()
+        }
+    }
+}
+
+/// Flink's job statuses, spelled as Flink spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum JobStatus {
+    Initializing,
+    Created,
+    Running,
+    Failing,
+    Failed,
+    Cancelling,
+    Canceled,
+    Finished,
+    Restarting,
+    Suspended,
+    Reconciling,
+}
+
+impl JobStatus {
+    pub const ALL: [JobStatus; 11] = [
+        Self::Initializing,
+        Self::Created,
+        Self::Running,
+        Self::Failing,
+        Self::Failed,
+        Self::Cancelling,
+        Self::Canceled,
+        Self::Finished,
+        Self::Restarting,
+        Self::Suspended,
+        Self::Reconciling,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Initializing => "INITIALIZING",
+            Self::Created => "CREATED",
+            Self::Running => "RUNNING",
+            Self::Failing => "FAILING",
+            Self::Failed => "FAILED",
+            Self::Cancelling => "CANCELLING",
+            Self::Canceled => "CANCELED",
+            Self::Finished => "FINISHED",
+            Self::Restarting => "RESTARTING",
+            Self::Suspended => "SUSPENDED",
+            Self::Reconciling => "RECONCILING",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|j| j.as_str() == s)
+    }
+
+    /// A globally terminal status: the job will not run again by itself.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Failed | Self::Canceled | Self::Finished)
+    }
+}
+
+impl std::fmt::Display for JobStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What Weir knows of an application's running job. Not part of a version:
+/// it describes the present, and is rewritten as the job changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobState {
+    pub job_id: Option<String>,
+    pub job_name: Option<String>,
+    pub status: Option<JobStatus>,
+    /// The operation being carried out, if any (written before acting).
+    pub operation_id: Option<String>,
+}
+
+/// One event of an application's log (CloudWatch Logs' unit). `seq` orders
+/// events with equal timestamps and is assigned by the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEvent {
+    pub seq: u64,
+    pub application: String,
+    pub timestamp: EpochMillis,
+    pub ingestion_time: EpochMillis,
+    pub version_id: u64,
+    pub level: LogLevel,
+    /// Who speaks: Weir's supervisor, or the job (Flink's phrasing).
+    pub logger: String,
+    pub message: String,
+}
+
+/// Flink's own phrasing of a job status change, which users grep for.
+pub fn job_transition_message(name: &str, job_id: &str, from: JobStatus, to: JobStatus) -> String {
+    format!("Job {name} ({job_id}) switched from state {from} to {to}.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_statuses_round_trip_and_terminals() {
+        for s in JobStatus::ALL {
+            assert_eq!(JobStatus::parse(s.as_str()), Some(s));
+        }
+        let terminal: Vec<_> = JobStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_terminal())
+            .collect();
+        assert_eq!(
+            terminal,
+            [JobStatus::Failed, JobStatus::Canceled, JobStatus::Finished]
+        );
+    }
+
+    #[test]
+    fn transition_message_is_flinks() {
+        assert_eq!(
+            job_transition_message("count", "abc", JobStatus::Running, JobStatus::Restarting),
+            "Job count (abc) switched from state RUNNING to RESTARTING."
+        );
+    }
+}

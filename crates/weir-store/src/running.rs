@@ -1,0 +1,226 @@
+//! Records of running applications: operations, job states and log events.
+
+use rusqlite::{params, OptionalExtension};
+use weir_control::model::{Application, LogLevel};
+use weir_control::operation::{JobState, LogEvent, OperationRecord, OperationStatus};
+
+use crate::{Result, Store, StoreError};
+
+/// Everything one supervisor step or API call changes, committed together:
+/// a crash leaves all of it or none of it.
+#[derive(Debug, Default)]
+pub struct Change<'a> {
+    /// The application's new current state (a new version, or the same
+    /// version with another status).
+    pub app: Option<&'a Application>,
+    pub job: Option<&'a JobState>,
+    pub operations: &'a [OperationRecord],
+    pub logs: &'a [LogEvent],
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        what: what.to_string(),
+        detail: e.to_string(),
+    }
+}
+
+fn level_name(l: LogLevel) -> &'static str {
+    match l {
+        LogLevel::Info => "INFO",
+        LogLevel::Warn => "WARN",
+        LogLevel::Error => "ERROR",
+        LogLevel::Debug => "DEBUG",
+    }
+}
+
+fn parse_level(s: &str) -> LogLevel {
+    match s {
+        "WARN" => LogLevel::Warn,
+        "ERROR" => LogLevel::Error,
+        "DEBUG" => LogLevel::Debug,
+        _ => LogLevel::Info,
+    }
+}
+
+/// Which log events to read.
+#[derive(Debug, Clone, Default)]
+pub struct LogQuery {
+    pub start_time: Option<i64>,
+    pub end_time: Option<i64>,
+    /// Resume after this event (by its position in the order of reading).
+    pub after_seq: Option<u64>,
+    /// Newest first instead of oldest first.
+    pub backwards: bool,
+    pub limit: usize,
+}
+
+impl Store {
+    pub fn commit(&self, change: Change<'_>) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        if let Some(app) = change.app {
+            crate::save_in(&tx, app)?;
+        }
+        if let Some(job) = change.job {
+            let name = change
+                .app
+                .map(|a| a.name.as_str())
+                .or_else(|| change.operations.first().map(|o| o.application.as_str()))
+                .ok_or_else(|| corrupt("job state", "a job state needs its application"))?;
+            let doc = serde_json::to_string(job).map_err(|e| corrupt(name, e))?;
+            tx.execute(
+                "INSERT INTO job_states (name, document) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET document = excluded.document",
+                params![name, doc],
+            )?;
+        }
+        for op in change.operations {
+            let doc = serde_json::to_string(op).map_err(|e| corrupt(&op.id, e))?;
+            tx.execute(
+                "INSERT INTO operations (id, name, start_time, status, document) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET status = excluded.status, document = excluded.document",
+                params![op.id, op.application, op.start_time, op.status.as_str(), doc],
+            )?;
+        }
+        if !change.logs.is_empty() {
+            let mut stmt = tx.prepare(
+                "INSERT INTO log_events (name, timestamp, ingestion_time, version_id, level, logger, message)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for e in change.logs {
+                stmt.execute(params![
+                    e.application,
+                    e.timestamp,
+                    e.ingestion_time,
+                    e.version_id as i64,
+                    level_name(e.level),
+                    e.logger,
+                    e.message
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every application's job state, by application name.
+    pub fn job_states(&self) -> Result<Vec<(String, JobState)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT name, document FROM job_states")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (name, doc) = row?;
+            let job = serde_json::from_str(&doc).map_err(|e| corrupt(&name, e))?;
+            out.push((name, job));
+        }
+        Ok(out)
+    }
+
+    /// Operations still IN_PROGRESS (to finish or fail after a restart).
+    pub fn operations_in_progress(&self) -> Result<Vec<OperationRecord>> {
+        self.query_operations(
+            "SELECT document FROM operations WHERE status = ?1 ORDER BY start_time",
+            params![OperationStatus::InProgress.as_str()],
+        )
+    }
+
+    /// An application's operations, newest first.
+    pub fn operations(&self, name: &str) -> Result<Vec<OperationRecord>> {
+        self.query_operations(
+            "SELECT document FROM operations WHERE name = ?1 ORDER BY start_time DESC, id DESC",
+            params![name],
+        )
+    }
+
+    pub fn operation(&self, name: &str, id: &str) -> Result<Option<OperationRecord>> {
+        let conn = self.conn();
+        let doc: Option<String> = conn
+            .query_row(
+                "SELECT document FROM operations WHERE name = ?1 AND id = ?2",
+                params![name, id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        doc.map(|d| serde_json::from_str(&d).map_err(|e| corrupt(id, e)))
+            .transpose()
+    }
+
+    fn query_operations(
+        &self,
+        sql: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<OperationRecord>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(sql)?;
+        let rows = stmt.query_map(args, |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let doc = row?;
+            out.push(serde_json::from_str(&doc).map_err(|e| corrupt("operation", e))?);
+        }
+        Ok(out)
+    }
+
+    /// Names that have log events (log groups exist while they have events).
+    pub fn log_names(&self) -> Result<Vec<(String, i64)>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT name, MIN(timestamp) FROM log_events GROUP BY name ORDER BY name")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// (first, last) event timestamps and the last ingestion time of a log.
+    pub fn log_bounds(&self, name: &str) -> Result<Option<(i64, i64, i64)>> {
+        let conn = self.conn();
+        let row = conn.query_row(
+            "SELECT MIN(timestamp), MAX(timestamp), MAX(ingestion_time) FROM log_events WHERE name = ?1",
+            [name],
+            |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, Option<i64>>(2)?)),
+        )?;
+        Ok(match row {
+            (Some(a), Some(b), Some(c)) => Some((a, b, c)),
+            _ => None,
+        })
+    }
+
+    /// Log events of one application in time order (or reverse), with `seq`.
+    pub fn log_events(&self, name: &str, q: &LogQuery) -> Result<Vec<LogEvent>> {
+        let conn = self.conn();
+        let (cmp, order) = if q.backwards {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
+        let sql = format!(
+            "SELECT seq, timestamp, ingestion_time, version_id, level, logger, message FROM log_events
+             WHERE name = ?1 AND timestamp >= ?2 AND timestamp < ?3 AND (?4 IS NULL OR seq {cmp} ?4)
+             ORDER BY seq {order} LIMIT ?5"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt.query_map(
+            params![
+                name,
+                q.start_time.unwrap_or(i64::MIN),
+                q.end_time.unwrap_or(i64::MAX),
+                q.after_seq.map(|s| s as i64),
+                q.limit as i64
+            ],
+            |r| {
+                Ok(LogEvent {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    application: name.to_string(),
+                    timestamp: r.get(1)?,
+                    ingestion_time: r.get(2)?,
+                    version_id: r.get::<_, i64>(3)? as u64,
+                    level: parse_level(&r.get::<_, String>(4)?),
+                    logger: r.get(5)?,
+                    message: r.get(6)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
