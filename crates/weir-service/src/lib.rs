@@ -17,6 +17,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use weir_control::lifecycle::{self, Action};
 use weir_control::model::{Application, ApplicationStatus, CodeContent, EpochMillis, Tag};
+use weir_control::operation::JobState;
 use weir_control::spec::{self, ApplicationUpdate, CodeSource, Invalid, NewApplication, Stamp};
 use weir_control::Realm;
 use weir_store::{BucketError, Store, StoreError};
@@ -92,6 +93,7 @@ pub struct Expectation {
 pub struct Entry {
     pub app: Arc<Application>,
     pub tags: Arc<Vec<Tag>>,
+    pub job: Arc<JobState>,
 }
 
 /// A page of a listing and where the next page starts.
@@ -100,6 +102,9 @@ pub struct Page<T> {
     pub items: Vec<T>,
     pub next: Option<String>,
 }
+
+/// Wakes the supervisor of the named application.
+pub type Notifier = Box<dyn Fn(&str) + Send + Sync>;
 
 pub struct Catalogue {
     store: Store,
@@ -110,9 +115,11 @@ pub struct Catalogue {
     index: RwLock<BTreeMap<String, Entry>>,
     /// Serializes mutations so "read current, decide, write" is atomic.
     writer: Mutex<()>,
+    /// Wakes an application's supervisor after its intent changed.
+    notifier: std::sync::OnceLock<Notifier>,
 }
 
-fn now_millis() -> EpochMillis {
+pub(crate) fn now_millis() -> EpochMillis {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as EpochMillis)
@@ -126,7 +133,7 @@ fn new_stamp() -> Stamp {
     }
 }
 
-fn not_found(name: &str) -> ServiceError {
+pub(crate) fn not_found(name: &str) -> ServiceError {
     ServiceError::NotFound(format!("Application {name} is not found"))
 }
 
@@ -188,11 +195,14 @@ impl Catalogue {
         realm: Realm,
         default_maintenance_start: String,
     ) -> Result<Self, ServiceError> {
+        let mut jobs: std::collections::HashMap<String, JobState> =
+            store.job_states()?.into_iter().collect();
         let index = store
             .load_applications()?
             .into_iter()
             .map(|s| {
                 let entry = Entry {
+                    job: Arc::new(jobs.remove(&s.app.name).unwrap_or_default()),
                     app: Arc::new(s.app),
                     tags: Arc::new(s.tags),
                 };
@@ -205,6 +215,7 @@ impl Catalogue {
             default_maintenance_start,
             index: RwLock::new(index),
             writer: Mutex::new(()),
+            notifier: std::sync::OnceLock::new(),
         })
     }
 
@@ -326,6 +337,7 @@ impl Catalogue {
         let entry = Entry {
             app: Arc::new(app),
             tags: Arc::new(tags),
+            job: Arc::default(),
         };
         self.publish(entry.clone());
         Ok(entry)
@@ -394,7 +406,7 @@ impl Catalogue {
         let app = Arc::new(next);
         self.publish(Entry {
             app: app.clone(),
-            tags: entry.tags,
+            ..entry
         });
         Ok(app)
     }
@@ -416,13 +428,27 @@ impl Catalogue {
                 format!("does not match application {name}'s creation time; describe the application for its CreateTimestamp"),
             ));
         }
-        lifecycle::transition(entry.app.status, Action::Delete)?;
-        if entry.app.status != ApplicationStatus::Ready {
-            return Err(ServiceError::InUse(format!(
-                "Application {name} is {}; deleting a running application is not available yet: stop it first",
-                entry.app.status
-            )));
+        let t = lifecycle::transition(entry.app.status, Action::Delete)?;
+        if entry.app.status == ApplicationStatus::Ready {
+            return self.remove(name);
         }
+        // A running application is halted first: DELETING is the durable
+        // intent; its supervisor kills the cluster and then forgets it.
+        let mut next = (*entry.app).clone();
+        next.status = t.transient.unwrap_or(ApplicationStatus::Deleting);
+        next.last_update_timestamp = now_millis();
+        self.store.save_application(&next)?;
+        self.publish(Entry {
+            app: Arc::new(next),
+            ..entry
+        });
+        drop(_w);
+        self.notify(name);
+        Ok(())
+    }
+
+    /// Forgets an application (the caller holds the writer lock).
+    pub(crate) fn remove(&self, name: &str) -> Result<(), ServiceError> {
         self.store.delete_application(name)?;
         self.index
             .write()
@@ -505,7 +531,7 @@ impl Catalogue {
         let app = Arc::new(next);
         self.publish(Entry {
             app: app.clone(),
-            tags: entry.tags,
+            ..entry
         });
         Ok(app)
     }
@@ -533,8 +559,8 @@ impl Catalogue {
         }
         self.store.set_tags(name, &merged)?;
         self.publish(Entry {
-            app: entry.app,
             tags: Arc::new(merged),
+            ..entry
         });
         Ok(())
     }
@@ -554,8 +580,8 @@ impl Catalogue {
             .collect();
         self.store.set_tags(name, &kept)?;
         self.publish(Entry {
-            app: entry.app,
             tags: Arc::new(kept),
+            ..entry
         });
         Ok(())
     }
@@ -570,6 +596,9 @@ fn placeholder_code() -> CodeContent {
         size: 0,
     })
 }
+
+mod running;
+pub use running::{Advance, OperationFilter, StartRequest, LOGGER};
 
 #[cfg(test)]
 mod tests;

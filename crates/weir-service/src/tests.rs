@@ -1,4 +1,5 @@
 use super::*;
+use std::sync::Mutex;
 use weir_control::model::*;
 
 fn realm() -> Realm {
@@ -213,8 +214,12 @@ fn delete_needs_the_exact_creation_time() {
     assert!(open(dir.path()).is_empty());
 
     // A client that truncates to whole seconds still names the right application.
-    let app = c.create_application(request("b", None), vec![]).unwrap().app;
-    c.delete_application("b", app.create_timestamp.div_euclid(1000) * 1000).unwrap();
+    let app = c
+        .create_application(request("b", None), vec![])
+        .unwrap()
+        .app;
+    c.delete_application("b", app.create_timestamp.div_euclid(1000) * 1000)
+        .unwrap();
 }
 
 #[test]
@@ -261,4 +266,110 @@ fn tags_merge_remove_and_are_limited() {
         c.list_tags("arn:aws:kinesisanalytics:us-east-1:000000000000:application/nope"),
         Err(ServiceError::NotFound(_))
     ));
+}
+
+#[test]
+fn start_stop_and_force_stop_record_intent_operations_and_logs() {
+    use weir_control::operation::{OperationKind, OperationStatus};
+    let dir = tempfile::tempdir().unwrap();
+    let c = open(dir.path());
+    c.create_application(request("a", None), vec![]).unwrap();
+    let woken = Arc::new(Mutex::new(Vec::<String>::new()));
+    let w = woken.clone();
+    c.set_notifier(Box::new(move |n| w.lock().unwrap().push(n.to_string())));
+
+    let start = c.start_application("a", StartRequest::default()).unwrap();
+    assert_eq!(
+        c.describe_application("a").unwrap().status,
+        ApplicationStatus::Starting
+    );
+    assert_eq!(woken.lock().unwrap().as_slice(), ["a"]);
+    assert!(matches!(
+        c.start_application("a", StartRequest::default()),
+        Err(ServiceError::InUse(_))
+    ));
+    assert!(matches!(
+        c.stop_application("a", false),
+        Err(ServiceError::InUse(_))
+    ));
+
+    // A supervisor step decided for another status is dropped.
+    assert!(c
+        .advance("a", ApplicationStatus::Running, |adv| adv
+            .set_status(ApplicationStatus::Ready))
+        .unwrap()
+        .is_none());
+
+    // Force stop cancels the start and takes over.
+    let force = c.stop_application("a", true).unwrap();
+    assert_eq!(
+        c.describe_application("a").unwrap().status,
+        ApplicationStatus::ForceStopping
+    );
+    let started = c.describe_operation("a", &start.id).unwrap();
+    assert_eq!(started.status, OperationStatus::Cancelled);
+    c.advance("a", ApplicationStatus::ForceStopping, |adv| {
+        c.end_operation(adv, OperationStatus::Successful, None)
+            .unwrap();
+        adv.set_status(ApplicationStatus::Ready);
+    })
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        c.describe_operation("a", &force.id).unwrap().status,
+        OperationStatus::Successful
+    );
+
+    let ops = c
+        .list_operations("a", &OperationFilter::default(), 0, 10)
+        .unwrap();
+    assert_eq!(ops.items.len(), 2);
+    let only_start = OperationFilter {
+        kind: Some(OperationKind::StartApplication),
+        status: None,
+    };
+    assert_eq!(
+        c.list_operations("a", &only_start, 0, 10)
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+    let page = c
+        .list_operations("a", &OperationFilter::default(), 0, 1)
+        .unwrap();
+    assert_eq!(page.next.as_deref(), Some("1"));
+
+    // Everything survives a restart, and the log tells the story.
+    drop(c);
+    let c = open(dir.path());
+    assert_eq!(
+        c.describe_application("a").unwrap().status,
+        ApplicationStatus::Ready
+    );
+    let lines: Vec<String> = c
+        .log_events(
+            "a",
+            &weir_store::LogQuery {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .into_iter()
+        .map(|e| e.message)
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("status changed from READY to STARTING")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("cancelled by ForceStopApplication")),
+        "{lines:?}"
+    );
+    assert!(lines.iter().any(|l| l.ends_with("SUCCESSFUL")), "{lines:?}");
 }
