@@ -60,7 +60,12 @@ pub async fn dispatch(state: &ApiState, op: Operation, body: Bytes) -> Result<Re
             ok(&DescribeApplicationResponse::new(&app))
         }
         Operation::ListApplications => {
-            let req = ListApplicationsRequest::parse(&body)?;
+            // The model declares only InvalidRequestException here; the SDKs
+            // cannot decode anything else into a typed error.
+            let req = ListApplicationsRequest::parse(&body).map_err(|e| match e.kind {
+                ErrorKind::InvalidArgument => ApiError::new(ErrorKind::InvalidRequest, e.message),
+                _ => e,
+            })?;
             let limit = req.limit.map_or(DEFAULT_PAGE, |l| l as usize);
             let page = catalogue.list_applications(req.next_token.as_deref(), limit);
             ok(&ListApplicationsResponse::new(

@@ -74,7 +74,7 @@ pub enum Support {
     NotYet,
     /// Only meaningful for SQL-1_0 applications, which Weir will never run.
     SqlOnly,
-    /// Needs a part of AWS Weir does not have (a VPC, a presigned console URL).
+    /// Needs a part of AWS Weir does not have yet (a VPC, a presigned console URL).
     NotApplicable,
 }
 
@@ -139,7 +139,7 @@ impl Operation {
                 self.name()
             ),
             Support::NotApplicable => format!(
-                "{} is not supported: Weir runs applications on its host, without VPCs or a hosted console",
+                "{} is not implemented yet in Weir: applications run on the host's own network, without VPCs or a hosted console",
                 self.name()
             ),
         };

@@ -161,6 +161,45 @@ pub struct JobState {
     pub status: Option<JobStatus>,
     /// The operation being carried out, if any (written before acting).
     pub operation_id: Option<String>,
+    /// Flink's time (ms) of the latest status change already recorded, so a
+    /// change that came and went between two looks is still recorded once.
+    #[serde(default)]
+    pub last_change_ms: i64,
+}
+
+/// The status changes to record, oldest first, given what was recorded
+/// (`recorded`, up to `last_change_ms`) and what Flink now reports: its
+/// current status and the last time the job entered each status.
+pub fn new_transitions(
+    recorded: Option<JobStatus>,
+    last_change_ms: i64,
+    entered: &[(JobStatus, i64)],
+    current: JobStatus,
+) -> Vec<(JobStatus, JobStatus, i64)> {
+    let mut fresh: Vec<(JobStatus, i64)> = entered
+        .iter()
+        .copied()
+        .filter(|(_, t)| *t > last_change_ms)
+        .collect();
+    fresh.sort_by_key(|(s, t)| (*t, JobStatus::ALL.iter().position(|x| x == s)));
+    let mut out = Vec::new();
+    let mut from = recorded;
+    for (to, t) in fresh {
+        match from {
+            Some(f) if f == to => {}
+            Some(f) => out.push((f, to, t)),
+            // The first status Flink reports is recorded as the job's start.
+            None => {}
+        }
+        from = Some(to);
+    }
+    if let Some(f) = from {
+        if f != current {
+            let t = out.last().map_or(last_change_ms, |x| x.2);
+            out.push((f, current, t));
+        }
+    }
+    out
 }
 
 /// One event of an application's log (CloudWatch Logs' unit). `seq` orders
@@ -200,6 +239,31 @@ mod tests {
             terminal,
             [JobStatus::Failed, JobStatus::Canceled, JobStatus::Finished]
         );
+    }
+
+    #[test]
+    fn transitions_are_recovered_from_flinks_timestamps() {
+        use JobStatus::*;
+        // (recorded, last ms, entered timestamps, current) -> transitions
+        let table: &[(Option<JobStatus>, i64, &[(JobStatus, i64)], JobStatus, &[(JobStatus, JobStatus)])] = &[
+            (None, 0, &[(Initializing, 1), (Created, 2), (Running, 3)], Running, &[(Initializing, Created), (Created, Running)]),
+            (Some(Running), 3, &[(Created, 2), (Running, 3)], Running, &[]),
+            // RESTARTING came and went between two looks: still recorded.
+            (Some(Running), 3, &[(Created, 2), (Running, 9), (Restarting, 7)], Running, &[(Running, Restarting), (Restarting, Running)]),
+            (Some(Running), 3, &[(Running, 3), (Restarting, 7)], Restarting, &[(Running, Restarting)]),
+            (Some(Running), 3, &[(Running, 3), (Failing, 5), (Failed, 6)], Failed, &[(Running, Failing), (Failing, Failed)]),
+            // Flink 1.x/2.x report no timestamp for a status: the current one still counts.
+            (Some(Running), 3, &[(Running, 3)], Finished, &[(Running, Finished)]),
+            // Timestamps of statuses never entered are 0 and ignored.
+            (Some(Created), 2, &[(Created, 2), (Running, 4), (Failed, 0)], Running, &[(Created, Running)]),
+        ];
+        for (recorded, last, entered, current, want) in table {
+            let got: Vec<(JobStatus, JobStatus)> = new_transitions(*recorded, *last, entered, *current)
+                .into_iter()
+                .map(|(f, t, _)| (f, t))
+                .collect();
+            assert_eq!(got, *want, "{recorded:?} {last} {entered:?} {current:?}");
+        }
     }
 
     #[test]

@@ -137,7 +137,7 @@ impl Catalogue {
         let job_changed = *entry.job != adv.job;
         self.store.commit(Change {
             app: app_changed.then_some(&adv.app),
-            job: job_changed.then_some(&adv.job),
+            job: job_changed.then_some((adv.app.name.as_str(), &adv.job)),
             operations: &adv.operations,
             logs: &adv.logs,
         })?;

@@ -13,7 +13,8 @@ pub struct Change<'a> {
     /// The application's new current state (a new version, or the same
     /// version with another status).
     pub app: Option<&'a Application>,
-    pub job: Option<&'a JobState>,
+    /// An application's job state, by application name.
+    pub job: Option<(&'a str, &'a JobState)>,
     pub operations: &'a [OperationRecord],
     pub logs: &'a [LogEvent],
 }
@@ -62,12 +63,7 @@ impl Store {
         if let Some(app) = change.app {
             crate::save_in(&tx, app)?;
         }
-        if let Some(job) = change.job {
-            let name = change
-                .app
-                .map(|a| a.name.as_str())
-                .or_else(|| change.operations.first().map(|o| o.application.as_str()))
-                .ok_or_else(|| corrupt("job state", "a job state needs its application"))?;
+        if let Some((name, job)) = change.job {
             let doc = serde_json::to_string(job).map_err(|e| corrupt(name, e))?;
             tx.execute(
                 "INSERT INTO job_states (name, document) VALUES (?1, ?2)

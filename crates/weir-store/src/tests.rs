@@ -152,6 +152,7 @@ fn a_change_commits_status_job_operation_and_logs_together() {
         job_name: Some("n".into()),
         status: Some(JobStatus::Created),
         operation_id: Some("op1".into()),
+        last_change_ms: 0,
     };
     let event = |t: i64, m: &str| LogEvent {
         seq: 0,
@@ -167,7 +168,7 @@ fn a_change_commits_status_job_operation_and_logs_together() {
     store
         .commit(Change {
             app: Some(&a),
-            job: Some(&job),
+            job: Some(("x", &job)),
             operations: std::slice::from_ref(&op),
             logs: &logs,
         })

@@ -35,6 +35,7 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 
     if args.no_auth && !args.listen.ip().is_loopback() {

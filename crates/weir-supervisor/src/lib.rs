@@ -1,0 +1,447 @@
+//! `weir-supervisor`: one task per application that drives the status the
+//! catalogue records (the intent) onto a Flink runtime, and records what the
+//! job does.
+//!
+//! Each task loops: look at the application and at its cluster and job,
+//! ask `weir_control::reconcile::decide` for the next step, take it, and
+//! report through `Catalogue::advance` (a compare-and-set on the status).
+//! It sleeps between looks and wakes early when the catalogue changes the
+//! application's intent. Level-triggered: nothing is remembered between
+//! looks that is not in the store or observable on the cluster, so a
+//! supervisor restarted after a crash converges from wherever things are.
+//!
+//! **Architecture invariant:** the supervisor knows nothing of AWS shapes and
+//! nothing of how clusters are made; it talks to a [`Runtime`].
+
+mod runtime;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use weir_control::model::{ApplicationStatus, LogLevel};
+use weir_control::operation::{
+    job_transition_message, new_transitions, JobState, JobStatus, OperationStatus,
+};
+use weir_control::reconcile::{decide, Observed, ObservedJob, Step};
+use weir_service::{Advance, Catalogue, Entry, LOGGER};
+
+pub use runtime::{JobObservation, Observation, Runtime, RuntimeFailure, Submission};
+
+/// How supervisors pace themselves.
+#[derive(Debug, Clone)]
+pub struct SupervisorConfig {
+    /// Between looks while an operation is in progress.
+    pub busy_interval: Duration,
+    /// Between looks while nothing is asked of the application.
+    pub idle_interval: Duration,
+    /// A start that has not reached RUNNING by then fails.
+    pub start_timeout: Duration,
+    /// A graceful stop that has not finished by then is completed by force.
+    pub stop_timeout: Duration,
+    /// How long a released cluster may take to shut down before it is killed.
+    pub release_grace: Duration,
+}
+
+impl Default for SupervisorConfig {
+    fn default() -> Self {
+        Self {
+            busy_interval: Duration::from_millis(250),
+            idle_interval: Duration::from_secs(2),
+            start_timeout: Duration::from_secs(300),
+            stop_timeout: Duration::from_secs(60),
+            release_grace: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The supervisors of every application.
+pub struct Supervisor<R: Runtime> {
+    catalogue: Arc<Catalogue>,
+    runtime: Arc<R>,
+    config: SupervisorConfig,
+    handle: tokio::runtime::Handle,
+    /// Wakes an application's task; the task removes itself when it ends.
+    tasks: Mutex<HashMap<String, mpsc::UnboundedSender<()>>>,
+    shutdown: watch::Sender<bool>,
+}
+
+/// What a task does after one look.
+enum Next {
+    After(Duration),
+    Exit,
+}
+
+impl<R: Runtime> Supervisor<R> {
+    /// Starts a task for every application in the catalogue and subscribes to
+    /// the catalogue's changes. Call from within a tokio runtime.
+    pub fn start(
+        catalogue: Arc<Catalogue>,
+        runtime: Arc<R>,
+        config: SupervisorConfig,
+    ) -> Arc<Self> {
+        let (shutdown, _) = watch::channel(false);
+        let sup = Arc::new(Self {
+            catalogue: catalogue.clone(),
+            runtime,
+            config,
+            handle: tokio::runtime::Handle::current(),
+            tasks: Mutex::new(HashMap::new()),
+            shutdown,
+        });
+        let weak = Arc::downgrade(&sup);
+        catalogue.set_notifier(Box::new(move |name| {
+            if let Some(sup) = weak.upgrade() {
+                sup.wake(name);
+            }
+        }));
+        for entry in catalogue.entries() {
+            sup.wake(&entry.app.name);
+        }
+        sup
+    }
+
+    /// Makes the application's task look now (starting one if it has none).
+    pub fn wake(self: &Arc<Self>, name: &str) {
+        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tx) = tasks.get(name) {
+            if tx.send(()).is_ok() {
+                return;
+            }
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        tasks.insert(name.to_string(), tx);
+        let sup = self.clone();
+        let name = name.to_string();
+        self.handle.spawn(async move { sup.run(name, rx).await });
+    }
+
+    /// Stops every task (not the applications: their clusters keep running
+    /// and are adopted by the next Weir).
+    pub fn shutdown(&self) {
+        let _ = self.shutdown.send(true);
+    }
+
+    async fn run(self: Arc<Self>, name: String, mut wake: mpsc::UnboundedReceiver<()>) {
+        let mut shutdown = self.shutdown.subscribe();
+        loop {
+            let next = match self.look(&name).await {
+                Ok(next) => next,
+                Err(e) => {
+                    tracing::warn!(app = %name, error = %e, "supervisor step failed; retrying");
+                    Next::After(self.config.idle_interval)
+                }
+            };
+            let delay = match next {
+                Next::Exit => break,
+                Next::After(d) => d,
+            };
+            tokio::select! {
+                _ = wake.recv() => {}
+                _ = tokio::time::sleep(delay) => {}
+                _ = shutdown.changed() => break,
+            }
+            // Several wakes in a row need only one look.
+            while wake.try_recv().is_ok() {}
+        }
+        // Dropping the receiver closes this task's sender; a task started
+        // since (by a wake that raced with this exit) has an open one.
+        drop(wake);
+        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        if tasks.get(&name).is_some_and(|tx| tx.is_closed()) {
+            tasks.remove(&name);
+        }
+        tracing::debug!(app = %name, "supervisor task ended");
+    }
+
+    /// One look: observe, record job changes, take the next step.
+    async fn look(&self, name: &str) -> Result<Next, weir_service::ServiceError> {
+        let Some(entry) = self.catalogue.entry_of(name) else {
+            return Ok(Next::Exit);
+        };
+        let status = entry.app.status;
+        let seen = self.runtime.observe(&entry.app, &entry.job).await;
+        let entry = self.record_job(entry, &seen)?;
+        let observed = Observed {
+            cluster_up: seen.cluster_up,
+            job: seen.job.as_ref().map(|j| ObservedJob {
+                status: j.status,
+                all_tasks_running: j.all_tasks_running,
+            }),
+        };
+        let step = self
+            .deadline(&entry)
+            .unwrap_or_else(|| decide(status, observed));
+        tracing::debug!(app = %name, %status, ?step, "reconcile");
+        self.take(entry, step, &seen).await
+    }
+
+    /// A timed-out operation decides the step by itself.
+    fn deadline(&self, entry: &Entry) -> Option<Step> {
+        let op_id = entry.job.operation_id.as_deref()?;
+        let op = self
+            .catalogue
+            .describe_operation(&entry.app.name, op_id)
+            .ok()?;
+        let age = Duration::from_millis((weir_now() - op.start_time).max(0) as u64);
+        match entry.app.status {
+            ApplicationStatus::Starting if age > self.config.start_timeout => Some(Step::FailStart),
+            ApplicationStatus::Stopping if age > self.config.stop_timeout => Some(Step::Kill),
+            _ => None,
+        }
+    }
+
+    /// Writes every job status change Flink reports since the last look.
+    fn record_job(
+        &self,
+        entry: Entry,
+        seen: &Observation,
+    ) -> Result<Entry, weir_service::ServiceError> {
+        let Some(job) = &seen.job else {
+            return Ok(entry);
+        };
+        let changes = new_transitions(
+            entry.job.status,
+            entry.job.last_change_ms,
+            &job.entered,
+            job.status,
+        );
+        let same_job = entry.job.job_id.as_deref() == Some(job.id.as_str());
+        if same_job && changes.is_empty() && entry.job.status == Some(job.status) {
+            return Ok(entry);
+        }
+        let name = job.name.clone();
+        let id = job.id.clone();
+        let failure = job.failure.clone();
+        let advanced = self
+            .catalogue
+            .advance(&entry.app.name, entry.app.status, |adv| {
+                if !same_job {
+                    adv.job.job_id = Some(id.clone());
+                    adv.job.job_name = Some(name.clone());
+                    adv.job.last_change_ms = 0;
+                }
+                for (from, to, at) in &changes {
+                    adv.log(
+                        LogLevel::Info,
+                        "org.apache.flink.runtime.executiongraph.ExecutionGraph",
+                        job_transition_message(&name, &id, *from, *to),
+                    );
+                    if matches!(
+                        to,
+                        JobStatus::Restarting | JobStatus::Failing | JobStatus::Failed
+                    ) {
+                        if let Some(f) = &failure {
+                            adv.log(
+                                LogLevel::Error,
+                                "org.apache.flink.runtime.executiongraph.ExecutionGraph",
+                                f.clone(),
+                            );
+                        }
+                    }
+                    adv.job.last_change_ms = adv.job.last_change_ms.max(*at);
+                }
+                adv.job.status = Some(job.status);
+            })?;
+        Ok(advanced.unwrap_or(entry))
+    }
+
+    async fn take(
+        &self,
+        entry: Entry,
+        step: Step,
+        seen: &Observation,
+    ) -> Result<Next, weir_service::ServiceError> {
+        let app = &entry.app;
+        let name = app.name.as_str();
+        let status = app.status;
+        let busy = Next::After(self.config.busy_interval);
+        match step {
+            Step::Wait => Ok(
+                if status == ApplicationStatus::Running || status == ApplicationStatus::Ready {
+                    Next::After(self.config.idle_interval)
+                } else {
+                    busy
+                },
+            ),
+            Step::Launch => {
+                if status == ApplicationStatus::Running {
+                    self.catalogue.log(name, LogLevel::Warn, LOGGER, format!(
+                        "The Flink cluster of application {name} is gone; starting the application again"
+                    ));
+                }
+                match self.runtime.launch(app).await {
+                    Ok(description) => {
+                        self.catalogue
+                            .log(name, LogLevel::Info, LOGGER, description);
+                        Ok(Next::After(Duration::ZERO))
+                    }
+                    Err(e) => self.failed(&entry, e).await,
+                }
+            }
+            Step::Submit => match self.runtime.submit(app, &self.catalogue).await {
+                Ok(sub) => {
+                    self.catalogue.advance(name, status, |adv| {
+                        adv.job = JobState {
+                            job_id: Some(sub.job_id.clone()),
+                            job_name: Some(sub.job_name.clone()),
+                            status: None,
+                            operation_id: adv.job.operation_id.take(),
+                            last_change_ms: 0,
+                        };
+                        adv.log(
+                            LogLevel::Info,
+                            LOGGER,
+                            format!(
+                                "Submitted job {} ({}) with parallelism {}",
+                                sub.job_name, sub.job_id, sub.parallelism
+                            ),
+                        );
+                    })?;
+                    Ok(busy)
+                }
+                Err(e) => self.failed(&entry, e).await,
+            },
+            Step::Started => {
+                self.catalogue.advance(name, status, |adv| {
+                    self.end(adv, OperationStatus::Successful, None);
+                    adv.set_status(ApplicationStatus::Running);
+                })?;
+                Ok(Next::After(self.config.idle_interval))
+            }
+            Step::FailStart => {
+                let reason = match seen.job.as_ref().and_then(|j| j.failure.clone()) {
+                    Some(f) => f,
+                    None if self.deadline(&entry).is_some() => format!(
+                        "the job did not reach RUNNING within {} s",
+                        self.config.start_timeout.as_secs()
+                    ),
+                    None => "the job ended while starting".to_string(),
+                };
+                self.fail_start(&entry, reason).await
+            }
+            Step::Finished => {
+                self.runtime.release(name, self.config.release_grace).await;
+                self.catalogue.advance(name, status, |adv| {
+                    adv.log(
+                        LogLevel::Info,
+                        LOGGER,
+                        "The job finished; releasing its cluster",
+                    );
+                    self.end(adv, OperationStatus::Successful, None);
+                    adv.set_status(ApplicationStatus::Ready);
+                    adv.job.job_id = None;
+                })?;
+                Ok(Next::After(self.config.idle_interval))
+            }
+            Step::StopJob => {
+                let job = seen.job.as_ref();
+                if job.is_some_and(|j| j.status == JobStatus::Cancelling) {
+                    return Ok(busy);
+                }
+                if let Some(job) = job {
+                    if let Err(e) = self.runtime.stop_job(name, &job.id).await {
+                        self.catalogue.log(
+                            name,
+                            LogLevel::Warn,
+                            LOGGER,
+                            format!("Stopping job {} failed: {e}", job.id),
+                        );
+                    }
+                }
+                Ok(busy)
+            }
+            Step::Release => {
+                self.runtime.release(name, self.config.release_grace).await;
+                self.settle(&entry, OperationStatus::Successful, None)?;
+                Ok(Next::After(self.config.idle_interval))
+            }
+            Step::Kill => {
+                self.runtime.kill(name).await;
+                self.settle(&entry, OperationStatus::Successful, None)?;
+                Ok(Next::After(self.config.idle_interval))
+            }
+            Step::Remove => {
+                self.runtime.kill(name).await;
+                self.catalogue.forget(name)?;
+                Ok(Next::Exit)
+            }
+            Step::ReleaseOrphan => {
+                self.catalogue.log(
+                    name,
+                    LogLevel::Warn,
+                    LOGGER,
+                    format!(
+                    "Application {name} is READY but its Flink cluster still runs; releasing it"
+                ),
+                );
+                self.runtime.kill(name).await;
+                Ok(Next::After(self.config.idle_interval))
+            }
+        }
+    }
+
+    /// Ends the operation in progress, READY, job forgotten.
+    fn settle(
+        &self,
+        entry: &Entry,
+        result: OperationStatus,
+        error: Option<String>,
+    ) -> Result<(), weir_service::ServiceError> {
+        self.catalogue
+            .advance(&entry.app.name, entry.app.status, |adv| {
+                self.end(adv, result, error);
+                adv.set_status(ApplicationStatus::Ready);
+                adv.job.job_id = None;
+            })?;
+        Ok(())
+    }
+
+    fn end(&self, adv: &mut Advance, status: OperationStatus, error: Option<String>) {
+        if let Err(e) = self.catalogue.end_operation(adv, status, error) {
+            tracing::warn!(app = %adv.app.name, error = %e, "could not end the operation");
+        }
+    }
+
+    async fn fail_start(
+        &self,
+        entry: &Entry,
+        reason: String,
+    ) -> Result<Next, weir_service::ServiceError> {
+        self.runtime.kill(&entry.app.name).await;
+        self.settle(entry, OperationStatus::Failed, Some(reason))?;
+        Ok(Next::After(self.config.idle_interval))
+    }
+
+    /// A runtime step failed: a start fails for good; a running
+    /// application's recovery is retried after a pause.
+    async fn failed(
+        &self,
+        entry: &Entry,
+        e: RuntimeFailure,
+    ) -> Result<Next, weir_service::ServiceError> {
+        match entry.app.status {
+            ApplicationStatus::Starting => self.fail_start(entry, e.to_string()).await,
+            _ => {
+                self.catalogue.log(
+                    &entry.app.name,
+                    LogLevel::Error,
+                    LOGGER,
+                    format!("{e}; retrying"),
+                );
+                Ok(Next::After(self.config.idle_interval * 5))
+            }
+        }
+    }
+}
+
+fn weir_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,87 @@
+//! What a supervisor needs from "a Flink cluster for this application": a
+//! narrow trait, so the local backend (JVMs on this machine), a remote one
+//! (an existing Flink cluster over REST) and scripted fakes in tests are
+//! interchangeable.
+
+use std::future::Future;
+use std::time::Duration;
+
+use weir_control::model::Application;
+use weir_control::operation::{JobState, JobStatus};
+use weir_service::Catalogue;
+
+/// Why a runtime step failed, in words for the operation record and the log
+/// (Flink's own error text where Flink gave one).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RuntimeFailure(pub String);
+
+/// What the runtime sees of an application's cluster and job.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Observation {
+    pub cluster_up: bool,
+    pub job: Option<JobObservation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobObservation {
+    pub id: String,
+    pub name: String,
+    pub status: JobStatus,
+    /// Every task RUNNING (or FINISHED): Flink's RUNNING alone also covers
+    /// tasks still waiting for slots.
+    pub all_tasks_running: bool,
+    /// When the job last entered each status (Flink's clock, ms); 0 = never.
+    pub entered: Vec<(JobStatus, i64)>,
+    /// The root exception, when the job has failed or is restarting.
+    pub failure: Option<String>,
+}
+
+/// A job the runtime has started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    pub job_id: String,
+    pub job_name: String,
+    pub parallelism: u32,
+}
+
+/// A backend that runs applications' Flink jobs. Every method is idempotent:
+/// a supervisor may call it again after a crash without knowing whether the
+/// first call took effect.
+pub trait Runtime: Send + Sync + 'static {
+    /// What runs for `app` now; adopts a cluster left by an earlier Weir.
+    /// `job` is what the catalogue last recorded.
+    fn observe(
+        &self,
+        app: &Application,
+        job: &JobState,
+    ) -> impl Future<Output = Observation> + Send;
+
+    /// Provisions a cluster for `app` (replacing a dead one); returns a line
+    /// for the application log describing it.
+    fn launch(
+        &self,
+        app: &Application,
+    ) -> impl Future<Output = Result<String, RuntimeFailure>> + Send;
+
+    /// Runs `app`'s job on its cluster. The catalogue gives access to the
+    /// application's stored code.
+    fn submit(
+        &self,
+        app: &Application,
+        catalogue: &Catalogue,
+    ) -> impl Future<Output = Result<Submission, RuntimeFailure>> + Send;
+
+    /// Asks the job to stop (cancel; stop-with-savepoint arrives with snapshots).
+    fn stop_job(
+        &self,
+        app: &str,
+        job_id: &str,
+    ) -> impl Future<Output = Result<(), RuntimeFailure>> + Send;
+
+    /// Shuts the cluster down, killing what has not exited after `grace`.
+    fn release(&self, app: &str, grace: Duration) -> impl Future<Output = ()> + Send;
+
+    /// Kills every process of the cluster now.
+    fn kill(&self, app: &str) -> impl Future<Output = ()> + Send;
+}

@@ -1,0 +1,524 @@
+//! Black-box test harness: the real `weir` binary on a free port.
+//!
+//! Each test starts its own server ([`Weir::start`]) in a fresh temporary data
+//! directory. The server runs in its own process group, which is killed and
+//! reaped when the [`Weir`] is dropped (and, on Linux, when the thread that
+//! spawned it dies), so a failing or aborted test leaves no process behind.
+//!
+//! Clients: [`Weir::client`] is the official `aws-sdk-kinesisanalyticsv2`
+//! client pointed at the server; [`Weir::raw`] sends a hand-built, SigV4-signed
+//! AWS JSON 1.1 request and returns the status and the decoded JSON body, for
+//! what the SDK will not send (missing members, bad JSON, skewed clocks) and
+//! for checking the exact wire shape.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime};
+
+use aws_sdk_kinesisanalyticsv2::config::retry::RetryConfig;
+use aws_sdk_kinesisanalyticsv2::config::timeout::TimeoutConfig;
+use aws_sdk_kinesisanalyticsv2::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_kinesisanalyticsv2::Client;
+use aws_sigv4::http_request::{
+    sign, SignableBody, SignableRequest, SignatureLocation, SigningSettings,
+};
+use aws_sigv4::sign::v4;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use serde_json::Value;
+
+/// The key pair every test server accepts.
+pub const ACCESS_KEY_ID: &str = "AKIAWEIRTESTKEY00001";
+pub const SECRET_ACCESS_KEY: &str = "weir/Test+Secret/Key0000000000000000000000";
+pub const REGION: &str = "us-east-1";
+pub const ACCOUNT_ID: &str = "000000000000";
+pub const TARGET_PREFIX: &str = "KinesisAnalytics_20180523";
+pub const SIGNING_NAME: &str = "kinesisanalytics";
+/// A syntactically valid service execution role.
+pub const ROLE: &str = "arn:aws:iam::000000000000:role/weir-test";
+
+/// Startup is generous: tests run in parallel on small CI machines.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+
+type Configure = Box<dyn Fn(&mut Command)>;
+
+/// A running `weir server` owned by one test.
+pub struct Weir {
+    child: Option<Child>,
+    endpoint: String,
+    dir: tempfile::TempDir,
+    configure: Configure,
+}
+
+impl Weir {
+    /// Starts a server with the test key pair on `127.0.0.1:0`.
+    pub fn start() -> Weir {
+        Weir::start_with(|_| {})
+    }
+
+    /// Starts a server; `configure` may add arguments or change the
+    /// environment of the command (it is applied again on [`Weir::restart`]).
+    pub fn start_with(configure: impl Fn(&mut Command) + 'static) -> Weir {
+        let dir = tempfile::Builder::new()
+            .prefix("weir-test-")
+            .tempdir()
+            .expect("create temporary directory");
+        std::fs::create_dir_all(dir.path().join("data")).expect("create data dir");
+        let mut weir = Weir {
+            child: None,
+            endpoint: String::new(),
+            dir,
+            configure: Box::new(configure),
+        };
+        weir.spawn();
+        weir
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// `127.0.0.1:PORT`
+    pub fn authority(&self) -> &str {
+        self.endpoint.trim_start_matches("http://")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Everything the server wrote to stderr so far (all runs).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.dir.path().join("weir.stderr.log")
+    }
+
+    /// The command line every test server starts with, before `configure`.
+    pub fn base_command(data_dir: &Path, listen: &str) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_weir"));
+        cmd.arg("server")
+            .arg("--listen")
+            .arg(listen)
+            .arg("--data-dir")
+            .arg(data_dir);
+        // The test's own environment must not leak into the server.
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy().into_owned();
+            if key.starts_with("WEIR_") || key.starts_with("AWS_") {
+                cmd.env_remove(key);
+            }
+        }
+        cmd.env("WEIR_ACCESS_KEY_ID", ACCESS_KEY_ID)
+            .env("WEIR_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY);
+        own_process_group(&mut cmd);
+        cmd
+    }
+
+    fn spawn(&mut self) {
+        let mut cmd = Weir::base_command(&self.data_dir(), "127.0.0.1:0");
+        (self.configure)(&mut cmd);
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path())
+            .expect("open server log");
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log));
+        let mut child = cmd.spawn().expect("spawn the weir binary");
+        let stdout = child.stdout.take().expect("piped stdout");
+        self.child = Some(child);
+
+        // One thread reads the ready line and then keeps draining stdout.
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            let mut tx = Some(tx);
+            for line in lines.by_ref() {
+                let Ok(line) = line else { break };
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(line);
+                }
+            }
+        });
+
+        let deadline = Instant::now() + STARTUP_TIMEOUT;
+        let line = loop {
+            match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(line) => break line,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let exited = self
+                        .child
+                        .as_mut()
+                        .and_then(|c| c.try_wait().ok().flatten());
+                    if let Some(status) = exited {
+                        self.fail_startup(&format!("weir exited during startup ({status})"));
+                    }
+                    if Instant::now() > deadline {
+                        self.fail_startup("no ready line on stdout within 30 s");
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    std::thread::sleep(Duration::from_millis(200));
+                    self.fail_startup("weir closed stdout without printing the ready line");
+                }
+            }
+        };
+        let Some(endpoint) = line.strip_prefix("weir listening on ") else {
+            self.fail_startup(&format!(
+                "first stdout line is not `weir listening on http://ADDR`: {line:?}"
+            ));
+        };
+        self.endpoint = endpoint.trim().trim_end_matches('/').to_string();
+        if !self.endpoint.starts_with("http://127.0.0.1:") {
+            self.fail_startup(&format!("unexpected endpoint {:?}", self.endpoint));
+        }
+        // The ready line promises /healthz answers 200.
+        loop {
+            match self.healthz() {
+                Ok(200) => break,
+                other if Instant::now() > deadline => {
+                    self.fail_startup(&format!("GET /healthz after the ready line: {other:?}"))
+                }
+                _ => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
+    }
+
+    fn fail_startup(&mut self, why: &str) -> ! {
+        self.kill();
+        panic!(
+            "weir server failed to start: {why}\n--- server stderr ---\n{}",
+            self.log()
+        );
+    }
+
+    /// `GET /healthz` → HTTP status.
+    pub fn healthz(&self) -> std::io::Result<u16> {
+        let mut stream = TcpStream::connect(self.authority())?;
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        write!(
+            stream,
+            "GET /healthz HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.authority()
+        )?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        response
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| std::io::Error::other(format!("bad response {response:?}")))
+    }
+
+    /// Kills the server with SIGKILL (no chance to clean up) and starts it
+    /// again on the same data directory. The port changes: make new clients.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    /// Sends SIGTERM to the server and waits for it to exit.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("server is running");
+        signal(child.id(), libc::SIGTERM);
+        let deadline = Instant::now() + SHUTDOWN_TIMEOUT;
+        loop {
+            if let Some(status) = child.try_wait().expect("wait for weir") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                signal_group(child.id(), libc::SIGKILL);
+                let _ = child.wait();
+                panic!(
+                    "weir did not exit within 30 s of SIGTERM\n--- server stderr ---\n{}",
+                    self.log()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            signal_group(child.id(), libc::SIGKILL);
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// The official SDK client with the accepted key pair.
+    pub fn client(&self) -> Client {
+        self.client_with(ACCESS_KEY_ID, SECRET_ACCESS_KEY)
+    }
+
+    /// The official SDK client with any key pair.
+    pub fn client_with(&self, access_key_id: &str, secret: &str) -> Client {
+        let config = aws_sdk_kinesisanalyticsv2::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .endpoint_url(&self.endpoint)
+            .region(Region::new(REGION))
+            .credentials_provider(Credentials::new(
+                access_key_id,
+                secret,
+                None,
+                None,
+                "weir-tests",
+            ))
+            // Errors must surface as they are, not be retried away.
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(30))
+                    .operation_timeout(Duration::from_secs(120))
+                    .build(),
+            )
+            .build();
+        Client::from_conf(config)
+    }
+
+    /// A signed AWS JSON 1.1 request for `operation` (e.g. `"CreateApplication"`).
+    pub async fn raw(&self, operation: &str, body: Value) -> (u16, Value) {
+        let body = serde_json::to_vec(&body).expect("encode body");
+        let target = format!("{TARGET_PREFIX}.{operation}");
+        let response = self.send(&target, body, Signing::valid()).await;
+        (response.status, response.json)
+    }
+
+    /// The same request with no authentication at all.
+    pub async fn raw_unsigned(&self, operation: &str, body: Value) -> (u16, Value) {
+        let body = serde_json::to_vec(&body).expect("encode body");
+        let target = format!("{TARGET_PREFIX}.{operation}");
+        let response = self.send(&target, body, Signing::None).await;
+        (response.status, response.json)
+    }
+
+    /// Any `X-Amz-Target`, any body bytes, any signing.
+    pub async fn send(&self, target: &str, body: Vec<u8>, signing: Signing) -> RawResponse {
+        self.send_tampered(target, body.clone(), body, signing)
+            .await
+    }
+
+    /// Signs `signed_body` but sends `sent_body`: a request altered in transit.
+    pub async fn send_tampered(
+        &self,
+        target: &str,
+        signed_body: Vec<u8>,
+        sent_body: Vec<u8>,
+        signing: Signing,
+    ) -> RawResponse {
+        self.send_altered(target, target, signed_body, sent_body, signing)
+            .await
+    }
+
+    /// Signs one target and body, sends another: a request altered in transit.
+    pub async fn send_altered(
+        &self,
+        target: &str,
+        sent_target: &str,
+        signed_body: Vec<u8>,
+        sent_body: Vec<u8>,
+        signing: Signing,
+    ) -> RawResponse {
+        let body = signed_body;
+        let mut request = http::Request::builder()
+            .method("POST")
+            .uri(format!("{}/", self.endpoint))
+            .header("host", self.authority())
+            .header("content-type", "application/x-amz-json-1.1")
+            .header("x-amz-target", target)
+            .body(Full::new(Bytes::from(sent_body)))
+            .expect("build request");
+        match signing {
+            Signing::None => {}
+            Signing::Header(ref key) | Signing::Query(ref key) => {
+                let identity = Credentials::new(
+                    key.access_key_id.clone(),
+                    key.secret.clone(),
+                    None,
+                    None,
+                    "weir-tests",
+                )
+                .into();
+                let mut settings = SigningSettings::default();
+                if matches!(signing, Signing::Query(_)) {
+                    settings.signature_location = SignatureLocation::QueryParams;
+                    settings.expires_in = Some(Duration::from_secs(300));
+                }
+                let params = v4::SigningParams::builder()
+                    .identity(&identity)
+                    .region(REGION)
+                    .name(SIGNING_NAME)
+                    .time(key.time)
+                    .settings(settings)
+                    .build()
+                    .expect("signing params")
+                    .into();
+                let uri = request.uri().to_string();
+                let headers: Vec<(String, String)> = request
+                    .headers()
+                    .iter()
+                    .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap().to_string()))
+                    .collect();
+                let signable = SignableRequest::new(
+                    "POST",
+                    uri,
+                    headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                    SignableBody::Bytes(&body),
+                )
+                .expect("signable request");
+                let (instructions, _) = sign(signable, &params).expect("sign request").into_parts();
+                instructions.apply_to_request_http1x(&mut request);
+            }
+        }
+        request.headers_mut().insert(
+            "x-amz-target",
+            http::HeaderValue::from_str(sent_target).expect("target header"),
+        );
+        self.send_request(request).await
+    }
+
+    /// Sends a prepared request.
+    pub async fn send_request(&self, request: http::Request<Full<Bytes>>) -> RawResponse {
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http();
+        let response = client.request(request).await.unwrap_or_else(|e| {
+            panic!(
+                "request to weir failed: {e:?}\n--- server stderr ---\n{}",
+                self.log()
+            )
+        });
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("read response body")
+            .to_bytes();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let json = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(text.clone()))
+        };
+        RawResponse {
+            status,
+            headers,
+            text,
+            json,
+        }
+    }
+}
+
+impl Drop for Weir {
+    fn drop(&mut self) {
+        self.kill();
+        if std::thread::panicking() {
+            eprintln!("--- weir server stderr ---\n{}", self.log());
+        }
+    }
+}
+
+/// How [`Weir::send`] authenticates.
+#[derive(Clone, Debug)]
+pub enum Signing {
+    None,
+    /// SigV4 in the `Authorization` header.
+    Header(Key),
+    /// SigV4 in the query string (a presigned URL).
+    Query(Key),
+}
+
+impl Signing {
+    pub fn valid() -> Signing {
+        Signing::Header(Key::valid())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Key {
+    pub access_key_id: String,
+    pub secret: String,
+    pub time: SystemTime,
+}
+
+impl Key {
+    pub fn valid() -> Key {
+        Key::new(ACCESS_KEY_ID, SECRET_ACCESS_KEY)
+    }
+
+    pub fn new(access_key_id: &str, secret: &str) -> Key {
+        Key {
+            access_key_id: access_key_id.to_string(),
+            secret: secret.to_string(),
+            time: SystemTime::now(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub text: String,
+    /// The decoded body; `Null` if empty, a `String` if it is not JSON.
+    pub json: Value,
+}
+
+/// The `__type` of an AWS JSON error body, without any `namespace#` prefix
+/// or `:url` suffix (the clients strip both).
+pub fn error_type(body: &Value) -> Option<String> {
+    let raw = body.get("__type")?.as_str()?;
+    let name = raw.rsplit('#').next().unwrap_or(raw);
+    Some(name.split(':').next().unwrap_or(name).to_string())
+}
+
+/// The error message, however the server capitalised the member.
+pub fn error_message(body: &Value) -> String {
+    body.get("message")
+        .or_else(|| body.get("Message"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn own_process_group(cmd: &mut Command) {
+    cmd.process_group(0);
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl is async-signal-safe; nothing else runs in the child
+    // between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            // If the test thread dies without dropping us, take weir along.
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+}
+
+fn signal(pid: u32, signal: i32) {
+    // SAFETY: plain kill(2) on a child we spawned and have not reaped.
+    unsafe {
+        libc::kill(pid as i32, signal);
+    }
+}
+
+fn signal_group(pid: u32, signal: i32) {
+    // The child is its own process group leader (process_group(0)).
+    // SAFETY: kill(2) on that group.
+    unsafe {
+        libc::kill(-(pid as i32), signal);
+    }
+}
