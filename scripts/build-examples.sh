@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Builds the example Flink applications in examples/ against one Flink distribution.
+#
+#   scripts/build-examples.sh [-v] FLINK_HOME OUT_DIR [EXAMPLE...]
+#
+# Every directory examples/<name>/ with a `main-class` file is an example; it is
+# compiled with `javac --release 11 -cp "FLINK_HOME/lib/*"` from
+#   examples/common/src  examples/common/flink<M>  examples/<name>/src  examples/<name>/flink<M>
+# (M = Flink's major version, read from lib/flink-dist-*.jar; a file in a flink<M>
+# overlay replaces the file with the same relative path in src; overlays and
+# non-.java files, copied into the jar, are optional) and packaged as
+# OUT_DIR/<name>.jar with Main-Class set. Flink's own jars are not bundled.
+#
+# Idempotent: an up-to-date jar (newer than its sources, this script and
+# flink-dist, built for the same FLINK_HOME) is left alone, without starting a JVM.
+# Quiet on success; -v says what it does. Jars are written atomically, so
+# concurrent runs for the same OUT_DIR are safe.
+#
+# Environment: JAVA_HOME (javac/jar from $JAVA_HOME/bin if present, else PATH);
+# WEIR_JAVAC_RELEASE (default 11).
+set -euo pipefail
+
+SCRIPT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
+ROOT="$(cd "$(dirname "$SCRIPT")/.." && pwd)"
+EXAMPLES="$ROOT/examples"
+
+VERBOSE=0
+die() {
+    echo "build-examples: $*" >&2
+    exit 1
+}
+say() {
+    if [ "$VERBOSE" = 1 ]; then echo "build-examples: $*" >&2; fi
+    return 0
+}
+usage() {
+    echo "usage: $(basename "$0") [-v] FLINK_HOME OUT_DIR [EXAMPLE...]" >&2
+    exit 2
+}
+
+POS=()
+for a in "$@"; do
+    case "$a" in
+        -v | --verbose) VERBOSE=1 ;;
+        -h | --help) sed -n '2,20p' "$SCRIPT" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
+        -*) usage ;;
+        *) POS+=("$a") ;;
+    esac
+done
+[ "${#POS[@]}" -ge 2 ] || usage
+FLINK_HOME_ARG="${POS[0]}"
+OUT_DIR="${POS[1]}"
+WANTED=("${POS[@]:2}")
+
+# --- Flink distribution -----------------------------------------------------
+[ -d "$FLINK_HOME_ARG/lib" ] || die "$FLINK_HOME_ARG is not a Flink distribution (no lib/ directory)"
+FLINK_HOME="$(cd "$FLINK_HOME_ARG" && pwd -P)"
+shopt -s nullglob
+DISTS=("$FLINK_HOME"/lib/flink-dist*.jar)
+shopt -u nullglob
+[ "${#DISTS[@]}" -eq 1 ] || die "expected exactly one lib/flink-dist*.jar in $FLINK_HOME, found ${#DISTS[@]}"
+DIST="${DISTS[0]}"
+DIST_NAME="$(basename "$DIST")"
+# flink-dist-1.20.5.jar, flink-dist-2.2.1.jar, flink-dist_2.12-1.14.6.jar
+FLINK_VERSION="$(sed -nE 's/^flink-dist(_[0-9.]+)?-([0-9]+\.[0-9]+[^/]*)\.jar$/\2/p' <<<"$DIST_NAME")"
+[ -n "$FLINK_VERSION" ] || die "cannot read Flink's version from $DIST_NAME"
+FLINK_MAJOR="${FLINK_VERSION%%.*}"
+RELEASE="${WEIR_JAVAC_RELEASE:-11}"
+# Short-lived tool JVMs: C1 only and the serial collector start and finish faster.
+JFLAGS=(-J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC -J-Xshare:auto)
+
+# --- JDK (looked up lazily: the up-to-date path starts no JVM) ---------------
+find_tool() {
+    if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/$1" ]; then
+        echo "$JAVA_HOME/bin/$1"
+    else
+        command -v "$1" 2>/dev/null || true
+    fi
+}
+JAVAC="$(find_tool javac)"
+JAR="$(find_tool jar)"
+[ -n "$JAVAC" ] || die "javac not found: install a JDK (11 or newer, e.g. OpenJDK 17) or set JAVA_HOME"
+[ -n "$JAR" ] || die "jar not found: install a JDK (11 or newer, e.g. OpenJDK 17) or set JAVA_HOME"
+
+# --- examples ------------------------------------------------------------------
+ALL=()
+for d in "$EXAMPLES"/*/; do
+    d="${d%/}"
+    [ -f "$d/main-class" ] && ALL+=("$(basename "$d")")
+done
+[ "${#ALL[@]}" -gt 0 ] || die "no examples found under $EXAMPLES"
+if [ "${#WANTED[@]}" -eq 0 ]; then
+    WANTED=("${ALL[@]}")
+else
+    for w in "${WANTED[@]}"; do
+        [ -f "$EXAMPLES/$w/main-class" ] || die "no example '$w' (have: ${ALL[*]})"
+    done
+fi
+
+mkdir -p "$OUT_DIR"
+OUT_DIR="$(cd "$OUT_DIR" && pwd -P)"
+STAMP_TEXT="flink_home=$FLINK_HOME dist=$DIST_NAME release=$RELEASE javac=$(readlink -f "$JAVAC")"
+
+source_dirs() { # example -> existing source roots, in overlay order
+    local d
+    for d in "$EXAMPLES/common/src" "$EXAMPLES/common/flink$FLINK_MAJOR" \
+        "$EXAMPLES/$1/src" "$EXAMPLES/$1/flink$FLINK_MAJOR"; do
+        [ -d "$d" ] && echo "$d"
+    done
+    return 0
+}
+
+up_to_date() { # example
+    local name="$1" jar="$OUT_DIR/$1.jar" stamp="$OUT_DIR/.$1.stamp"
+    [ -f "$jar" ] && [ -f "$stamp" ] || return 1
+    [ "$(cat "$stamp")" = "$STAMP_TEXT" ] || return 1
+    local -a inputs
+    mapfile -t inputs < <(source_dirs "$name")
+    inputs+=("$EXAMPLES/$name/main-class" "$SCRIPT" "$DIST")
+    # Anything (including a directory whose entries changed) newer than the jar?
+    [ -z "$(find "${inputs[@]}" -newer "$jar" -print -quit)" ]
+}
+
+build_one() { # example tmpdir
+    local name="$1" work="$2"
+    local main_class
+    main_class="$(tr -d '[:space:]' <"$EXAMPLES/$name/main-class")"
+    [ -n "$main_class" ] || die "$EXAMPLES/$name/main-class is empty"
+
+    # Overlay: later roots replace files with the same relative path.
+    local -A files=()
+    local root rel f
+    while IFS= read -r root; do
+        while IFS= read -r -d '' f; do
+            rel="${f#"$root"/}"
+            files["$rel"]="$f"
+        done < <(find "$root" -type f -print0)
+    done < <(source_dirs "$name")
+
+    local -a sources=()
+    mkdir -p "$work/classes"
+    for rel in "${!files[@]}"; do
+        case "$rel" in
+            *.java) sources+=("${files[$rel]}") ;;
+            *) mkdir -p "$work/classes/$(dirname "$rel")" && cp "${files[$rel]}" "$work/classes/$rel" ;;
+        esac
+    done
+    [ "${#sources[@]}" -gt 0 ] || die "$name: no Java sources"
+
+    say "$name: javac --release $RELEASE (${#sources[@]} files, Flink $FLINK_VERSION)"
+    if ! "$JAVAC" "${JFLAGS[@]}" --release "$RELEASE" -encoding UTF-8 -nowarn -Xlint:none \
+        -cp "$FLINK_HOME/lib/*" -d "$work/classes" "${sources[@]}" >"$work/javac.log" 2>&1; then
+        echo "build-examples: $name: javac failed against Flink $FLINK_VERSION ($FLINK_HOME):" >&2
+        cat "$work/javac.log" >&2
+        return 1
+    fi
+    if [ "$VERBOSE" = 1 ] && [ -s "$work/javac.log" ]; then cat "$work/javac.log" >&2; fi
+
+    printf 'Implementation-Title: %s\nImplementation-Vendor: Weir examples\nWeir-Flink-Version: %s\n' \
+        "$name" "$FLINK_VERSION" >"$work/manifest.txt"
+    if ! "$JAR" "${JFLAGS[@]}" --create --file "$work/$name.jar" --main-class "$main_class" \
+        --manifest "$work/manifest.txt" -C "$work/classes" . >"$work/jar.log" 2>&1; then
+        echo "build-examples: $name: jar failed:" >&2
+        cat "$work/jar.log" >&2
+        return 1
+    fi
+    mv -f "$work/$name.jar" "$OUT_DIR/$name.jar"
+    printf '%s\n' "$STAMP_TEXT" >"$OUT_DIR/.$name.stamp.tmp.$$"
+    mv -f "$OUT_DIR/.$name.stamp.tmp.$$" "$OUT_DIR/.$name.stamp"
+    say "$name: wrote $OUT_DIR/$name.jar (Main-Class $main_class)"
+}
+
+TODO=()
+for name in "${WANTED[@]}"; do
+    if up_to_date "$name"; then
+        say "$name: up to date ($OUT_DIR/$name.jar)"
+    else
+        TODO+=("$name")
+    fi
+done
+[ "${#TODO[@]}" -gt 0 ] || exit 0
+
+WORK="$(mktemp -d "$OUT_DIR/.build.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+
+# One javac per example, in parallel.
+declare -A PIDS=()
+for name in "${TODO[@]}"; do
+    mkdir -p "$WORK/$name"
+    build_one "$name" "$WORK/$name" &
+    PIDS["$name"]=$!
+done
+FAILED=()
+for name in "${!PIDS[@]}"; do
+    wait "${PIDS[$name]}" || FAILED+=("$name")
+done
+[ "${#FAILED[@]}" -eq 0 ] || die "failed to build: ${FAILED[*]}"
