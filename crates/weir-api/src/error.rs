@@ -31,6 +31,9 @@ pub enum ErrorKind {
     TooManyTags,
     UnableToDetectSchema,
     UnsupportedOperation,
+    // CloudWatch Logs model errors (ResourceNotFound and ServiceUnavailable
+    // are spelled as in Kinesis Analytics V2).
+    InvalidParameter,
     // Protocol-level errors every AWS JSON service shares.
     UnknownOperation,
     Serialization,
@@ -60,6 +63,7 @@ impl ErrorKind {
             Self::TooManyTags => "TooManyTagsException",
             Self::UnableToDetectSchema => "UnableToDetectSchemaException",
             Self::UnsupportedOperation => "UnsupportedOperationException",
+            Self::InvalidParameter => "InvalidParameterException",
             Self::UnknownOperation => "UnknownOperationException",
             Self::Serialization => "SerializationException",
             Self::MissingAuthenticationToken => "MissingAuthenticationTokenException",
@@ -96,6 +100,12 @@ impl ApiError {
     /// request's top level, e.g. `ApplicationConfiguration.EnvironmentProperties`).
     pub fn invalid_argument(member: &str, problem: impl std::fmt::Display) -> Self {
         Self::new(ErrorKind::InvalidArgument, format!("{member}: {problem}"))
+    }
+
+    /// The CloudWatch Logs API's refusal of a request member:
+    /// `InvalidParameterException` naming it.
+    pub fn invalid_parameter(member: &str, problem: impl std::fmt::Display) -> Self {
+        Self::new(ErrorKind::InvalidParameter, format!("{member}: {problem}"))
     }
 
     pub fn serialization(message: impl Into<String>) -> Self {

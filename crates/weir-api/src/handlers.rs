@@ -1,15 +1,17 @@
 //! One function per implemented operation: decode and check the request
 //! (`wire`), call the catalogue (`weir-service`), encode the answer.
 //!
-//! Reads run inline: they only clone an `Arc` out of the in-memory index.
-//! Mutations commit an fsync'd SQLite transaction, so they run on the blocking
-//! pool and never stall the threads serving reads.
+//! Reads of the in-memory index run inline: they only clone an `Arc` out of
+//! it. Mutations commit an fsync'd SQLite transaction, so they run on the
+//! blocking pool and never stall the threads serving reads; so do reads of
+//! what only the store keeps (operation records, the log), which wait for the
+//! store's one connection while a writer holds it.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::response::{IntoResponse, Response};
-use weir_service::{Catalogue, Expectation};
+use weir_service::{Catalogue, Expectation, OperationFilter, StartRequest};
 
 use crate::error::{ApiError, ErrorKind};
 use crate::operation::{Operation, Support};
@@ -17,16 +19,16 @@ use crate::router::ApiState;
 use crate::wire::WireEnum;
 use crate::wire::{self, *};
 
-/// ListApplications / ListApplicationVersions page size when `Limit` is absent.
+/// The List operations' page size when `Limit` is absent.
 const DEFAULT_PAGE: usize = 50;
 
-fn ok<T: serde::Serialize>(body: &T) -> Result<Response, ApiError> {
+pub(crate) fn ok<T: serde::Serialize>(body: &T) -> Result<Response, ApiError> {
     let bytes = wire::encode(body)?;
     Ok(([("content-type", "application/x-amz-json-1.1")], bytes).into_response())
 }
 
-/// Runs a mutation on the blocking pool.
-async fn blocking<T: Send + 'static>(
+/// Runs a mutation (or a read of the store) on the blocking pool.
+pub(crate) async fn blocking<T: Send + 'static>(
     catalogue: &Arc<Catalogue>,
     f: impl FnOnce(&Catalogue) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -191,6 +193,55 @@ pub async fn dispatch(state: &ApiState, op: Operation, body: Bytes) -> Result<Re
             .await?;
             ok(&UpdateApplicationMaintenanceConfigurationResponse::new(
                 &app,
+            ))
+        }
+        Operation::StartApplication => {
+            let req = StartApplicationRequest::parse(&body)?;
+            let op = blocking(catalogue, move |c| {
+                let run = StartRequest {
+                    restore: req.restore,
+                    allow_non_restored_state: req.allow_non_restored_state,
+                };
+                Ok(c.start_application(&req.application_name, run)?)
+            })
+            .await?;
+            ok(&StartApplicationResponse {
+                operation_id: &op.id,
+            })
+        }
+        Operation::StopApplication => {
+            let req = StopApplicationRequest::parse(&body)?;
+            let op = blocking(catalogue, move |c| {
+                Ok(c.stop_application(&req.application_name, req.force)?)
+            })
+            .await?;
+            ok(&StopApplicationResponse {
+                operation_id: &op.id,
+            })
+        }
+        Operation::DescribeApplicationOperation => {
+            let req = DescribeApplicationOperationRequest::parse(&body)?;
+            let op = blocking(catalogue, move |c| {
+                Ok(c.describe_operation(&req.application_name, &req.operation_id)?)
+            })
+            .await?;
+            let now = chrono::Utc::now().timestamp_millis();
+            ok(&DescribeApplicationOperationResponse::new(&op, now))
+        }
+        Operation::ListApplicationOperations => {
+            let req = ListApplicationOperationsRequest::parse(&body)?;
+            let limit = req.limit.map_or(DEFAULT_PAGE, |l| l as usize);
+            let filter = OperationFilter {
+                kind: req.operation,
+                status: req.operation_status,
+            };
+            let page = blocking(catalogue, move |c| {
+                Ok(c.list_operations(&req.application_name, &filter, req.start, limit)?)
+            })
+            .await?;
+            ok(&ListApplicationOperationsResponse::new(
+                &page.items,
+                page.next,
             ))
         }
         other => Err(other.unsupported()),

@@ -113,7 +113,11 @@ impl Operation {
             | DescribeApplicationVersion
             | AddApplicationCloudWatchLoggingOption
             | DeleteApplicationCloudWatchLoggingOption
-            | UpdateApplicationMaintenanceConfiguration => Support::Implemented,
+            | UpdateApplicationMaintenanceConfiguration
+            | StartApplication
+            | StopApplication
+            | DescribeApplicationOperation
+            | ListApplicationOperations => Support::Implemented,
             AddApplicationInput
             | AddApplicationInputProcessingConfiguration
             | AddApplicationOutput
@@ -177,7 +181,7 @@ mod tests {
 
     #[test]
     fn unsupported_messages_say_why() {
-        assert!(Operation::StartApplication
+        assert!(Operation::CreateApplicationSnapshot
             .unsupported()
             .message
             .contains("not implemented yet"));

@@ -1,5 +1,6 @@
 //! HTTP: one `POST /` endpoint that authenticates, parses `X-Amz-Target` and
-//! dispatches; `GET /healthz` for readiness.
+//! dispatches — to the Kinesis Analytics V2 operations, or to the CloudWatch
+//! Logs ones when the target has the Logs prefix; `GET /healthz` for readiness.
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use axum::Router;
 use weir_service::Catalogue;
 
 use crate::error::{ApiError, ErrorKind};
+use crate::logs::{self, LogsOperation};
 use crate::operation::Operation;
 use crate::sigv4::{AuthError, Verifier};
 
@@ -43,7 +45,7 @@ async fn healthz() -> &'static str {
 async fn not_found(method: Method, uri: Uri) -> Response {
     (
         StatusCode::NOT_FOUND,
-        format!("Weir serves the Kinesis Analytics V2 API at POST /; there is nothing at {method} {uri}\n"),
+        format!("Weir serves the Kinesis Analytics V2 and CloudWatch Logs APIs at POST /; there is nothing at {method} {uri}\n"),
     )
         .into_response()
 }
@@ -94,6 +96,10 @@ async fn serve(
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
+    if target.starts_with(logs::TARGET_PREFIX) {
+        let op = LogsOperation::from_target(target)?;
+        return crate::logs::dispatch(state, op, body).await;
+    }
     let op = Operation::from_target(target)?;
     crate::handlers::dispatch(state, op, body).await
 }

@@ -56,7 +56,8 @@ const MIGRATIONS: &[&str] = &[
         logger TEXT NOT NULL,
         message TEXT NOT NULL
     ) STRICT;
-    CREATE INDEX log_events_by_application ON log_events (name, timestamp, seq);",
+    CREATE INDEX log_events_by_application ON log_events (name, seq);
+    CREATE INDEX log_events_by_time ON log_events (name, timestamp);",
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -2495,8 +2495,9 @@ async fn operations_that_are_not_implemented_say_so() {
     create_app(&client, "app").await;
     let (code, message) = refused_code(
         client
-            .start_application()
+            .create_application_snapshot()
             .application_name("app")
+            .snapshot_name("s")
             .send()
             .await,
     );
@@ -2507,8 +2508,9 @@ async fn operations_that_are_not_implemented_say_so() {
     );
     let (code, message) = refused_code(
         client
-            .stop_application()
+            .rollback_application()
             .application_name("app")
+            .current_application_version_id(1)
             .send()
             .await,
     );

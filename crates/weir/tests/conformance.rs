@@ -38,6 +38,10 @@ const IMPLEMENTED: &[&str] = &[
     "AddApplicationCloudWatchLoggingOption",
     "DeleteApplicationCloudWatchLoggingOption",
     "UpdateApplicationMaintenanceConfiguration",
+    "StartApplication",
+    "StopApplication",
+    "DescribeApplicationOperation",
+    "ListApplicationOperations",
 ];
 
 /// Operations that exist only for SQL-1_0 applications: never supported.

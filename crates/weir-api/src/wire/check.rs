@@ -38,6 +38,14 @@ pub(crate) enum Pattern {
     RowPath,
     /// `UTF-8`
     Utf8,
+    /// CloudWatch Logs: `[\.\-_/#A-Za-z0-9]+`
+    LogGroupName,
+    /// CloudWatch Logs: `[\.\-_/#A-Za-z0-9]*`
+    LogGroupNameOrEmpty,
+    /// CloudWatch Logs: `[\w#+=/:,.@-]*`
+    LogGroupIdentifier,
+    /// CloudWatch Logs: `[^:*]*`
+    LogStreamName,
 }
 
 impl Pattern {
@@ -52,6 +60,10 @@ impl Pattern {
             Self::InAppName => r"[^-\s<>&]*",
             Self::RowPath => r"^(?=^\$)(?=^\S+$).*$",
             Self::Utf8 => "UTF-8",
+            Self::LogGroupName => r"[\.\-_/#A-Za-z0-9]+",
+            Self::LogGroupNameOrEmpty => r"[\.\-_/#A-Za-z0-9]*",
+            Self::LogGroupIdentifier => r"[\w#+=/:,.@-]*",
+            Self::LogStreamName => "[^:*]*",
         }
     }
 
@@ -61,6 +73,8 @@ impl Pattern {
         // What `.` does not match: the line terminators.
         let line_end = |c: char| matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}');
         let plus = |ok: fn(char) -> bool| !s.is_empty() && s.chars().all(ok);
+        let group_char =
+            |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/' | '#');
         match self {
             Self::Name => plus(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')),
             Self::Arn => s.starts_with("arn:") && !s.chars().any(line_end),
@@ -78,6 +92,14 @@ impl Pattern {
                 .any(|c| space(c) || matches!(c, '-' | '<' | '>' | '&')),
             Self::RowPath => s.starts_with('$') && !s.chars().any(space),
             Self::Utf8 => s == "UTF-8",
+            Self::LogGroupName => plus(group_char),
+            Self::LogGroupNameOrEmpty => s.chars().all(group_char),
+            // `\w` of Java regexes: ASCII letters, digits and `_`.
+            Self::LogGroupIdentifier => s.chars().all(|c| {
+                c.is_ascii_alphanumeric()
+                    || matches!(c, '_' | '#' | '+' | '=' | '/' | ':' | ',' | '.' | '@' | '-')
+            }),
+            Self::LogStreamName => !s.chars().any(|c| c == ':' || c == '*'),
         }
     }
 }

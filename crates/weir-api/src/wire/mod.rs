@@ -1,5 +1,6 @@
 //! The Kinesis Analytics V2 request and response shapes (AWS JSON 1.1), and
-//! their conversion to and from `weir-control`'s model.
+//! their conversion to and from `weir-control`'s model; in [`logs`], those of
+//! the CloudWatch Logs read API, which refuses with `InvalidParameterException`.
 //!
 //! A request goes through two steps:
 //!
@@ -23,6 +24,8 @@
 
 mod check;
 mod detail;
+pub mod logs;
+mod operations;
 mod refused;
 mod requests;
 #[cfg(test)]
@@ -59,6 +62,13 @@ pub use detail::{
     RunConfigurationDescription, S3ApplicationCodeLocationDescription, Tag, TagResourceResponse,
     UntagResourceResponse, UpdateApplicationMaintenanceConfigurationResponse,
     UpdateApplicationResponse, VpcConfigurationDescription,
+};
+pub use operations::{
+    ApplicationOperationInfo, ApplicationOperationInfoDetails, ApplicationVersionChangeDetails,
+    DescribeApplicationOperationRequest, DescribeApplicationOperationResponse, ErrorInfo,
+    ListApplicationOperationsRequest, ListApplicationOperationsResponse, OperationFailureDetails,
+    OperationIdResponse, StartApplicationRequest, StartApplicationResponse, StopApplicationRequest,
+    StopApplicationResponse,
 };
 pub use requests::{
     AddApplicationCloudWatchLoggingOptionRequest, CreateApplicationRequest,

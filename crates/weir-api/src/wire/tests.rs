@@ -717,6 +717,33 @@ fn patterns_match_whole_values_as_the_model_means() {
         (Pattern::RowPath, "x", false),
         (Pattern::Utf8, "UTF-8", true),
         (Pattern::Utf8, "utf-8", false),
+        (
+            Pattern::LogGroupName,
+            "/aws/kinesis-analytics/my-app_1.0#x",
+            true,
+        ),
+        (Pattern::LogGroupName, "", false),
+        (Pattern::LogGroupName, "a:b", false),
+        (Pattern::LogGroupName, "a b", false),
+        (Pattern::LogGroupNameOrEmpty, "", true),
+        (Pattern::LogGroupNameOrEmpty, "kinesis", true),
+        (Pattern::LogGroupNameOrEmpty, "a*", false),
+        (
+            Pattern::LogGroupIdentifier,
+            "arn:aws:logs:us-east-1:1:log-group:/g",
+            true,
+        ),
+        (Pattern::LogGroupIdentifier, "a_b+c=d,e@f", true),
+        (
+            Pattern::LogGroupIdentifier,
+            "arn:aws:logs:us-east-1:1:log-group:/g:*",
+            false,
+        ),
+        (Pattern::LogGroupIdentifier, "a b", false),
+        (Pattern::LogStreamName, "kinesis-analytics-log-stream", true),
+        (Pattern::LogStreamName, "any thing/at all", true),
+        (Pattern::LogStreamName, "a:b", false),
+        (Pattern::LogStreamName, "a*", false),
     ];
     for (p, s, ok) in table {
         assert_eq!(p.matches(s), *ok, "{} vs {s:?}", p.source());
