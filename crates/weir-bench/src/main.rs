@@ -1,0 +1,445 @@
+//! `weir-bench`: the control plane's benchmark (issue 2), run by `scripts/bench`.
+//!
+//! Starts `weir server` and `moto_server`, fills each with 1,000 applications,
+//! drives SigV4-signed DescribeApplication load at concurrency 16 against both,
+//! grows weir to 10,000 applications, times full ListApplications walks and
+//! reads weir's RSS; then prints the figures against the targets. It exits
+//! non-zero when something fails (a server, a refused request, a wrong walk),
+//! not when a target is missed.
+
+mod client;
+mod load;
+mod procs;
+mod sign;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+
+use client::Transport;
+use load::{Endpoint, LoadResult, LoadSettings};
+use procs::Server;
+use sign::{SignerKind, SigningConfig};
+
+const ACCESS_KEY_ID: &str = "AKIDWEIRBENCH0000000";
+const SECRET_ACCESS_KEY: &str = "weir-bench/secret/0000000000000000000000";
+const TARGET_RPS: f64 = 20_000.0;
+const TARGET_P99_MS: f64 = 5.0;
+const TARGET_RSS_MB: f64 = 150.0;
+
+#[derive(Parser, Debug)]
+#[command(about = "Benchmark weir's control plane (and moto_server for comparison)")]
+struct Args {
+    /// The weir binary.
+    #[arg(long, default_value = "target/release/weir")]
+    weir_bin: PathBuf,
+    /// The moto_server executable.
+    #[arg(long, default_value = ".venv/bin/moto_server")]
+    moto_bin: PathBuf,
+    /// Measured seconds of DescribeApplication load per server (after the warm-up).
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Warm-up seconds before measuring.
+    #[arg(long, default_value_t = 2)]
+    warmup: u64,
+    /// Concurrent connections (one task each) for the DescribeApplication load.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Catalogue size for the DescribeApplication load.
+    #[arg(long, default_value_t = 1_000)]
+    apps: usize,
+    /// Catalogue size for the ListApplications walk and the RSS figure.
+    #[arg(long, default_value_t = 10_000)]
+    list_apps: usize,
+    /// Number of timed ListApplications walks (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    walks: usize,
+    /// Do not run moto_server (no comparison).
+    #[arg(long)]
+    skip_moto: bool,
+    /// Do not run weir (to check the load generator against moto alone).
+    #[arg(long)]
+    skip_weir: bool,
+    /// HTTP client transport.
+    #[arg(long, value_enum, default_value_t = Transport::Raw)]
+    client: Transport,
+    /// SigV4 signer: `fast` caches the daily signing key, `sdk` is the AWS SDK's full path.
+    #[arg(long, value_enum, default_value_t = SignerKind::Fast)]
+    signer: SignerKind,
+    /// Runtime threads for the client (1 = a single-threaded runtime).
+    #[arg(long, default_value_t = 1)]
+    client_threads: usize,
+}
+
+fn main() {
+    let args = Args::parse();
+    let runtime = if args.client_threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(args.client_threads)
+            .enable_all()
+            .build()
+    }
+    .expect("tokio runtime");
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            r = run(&args) => r,
+            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+        }
+    });
+    // Dropping the runtime here, before exiting, drops (and kills) the servers.
+    drop(runtime);
+    match outcome {
+        Ok(true) => {}
+        Ok(false) => std::process::exit(1),
+        Err(e) => {
+            eprintln!("weir-bench: error: {e:#}");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Everything measured for one server's DescribeApplication run.
+struct ServerRun {
+    populate: Duration,
+    load: LoadResult,
+}
+
+/// Runs the benchmark; `Ok(false)` when it completed but saw request errors.
+async fn run(args: &Args) -> Result<bool> {
+    if args.apps == 0 || args.list_apps < args.apps || args.concurrency == 0 {
+        bail!("need 0 < --apps <= --list-apps and --concurrency > 0");
+    }
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!("weir-bench");
+    println!(
+        "  machine: {cores} cores, shared by the client and the server under test \
+         (moto is stopped before weir's later phases)"
+    );
+    println!(
+        "  client: {} transport, {} signer, {} runtime thread(s), every request SigV4-signed",
+        format!("{:?}", args.client).to_lowercase(),
+        format!("{:?}", args.signer).to_lowercase(),
+        args.client_threads.max(1)
+    );
+    let idle = BusyMeter::start(None);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let other = idle.other_cores(None);
+    println!("  before starting: other processes use {other:.2} cores");
+    if other > BUSY_CORES {
+        println!(
+            "  warning: the machine is busy; the figures will be lower than on a quiet machine"
+        );
+    }
+    let settings = LoadSettings {
+        concurrency: args.concurrency,
+        apps: args.apps,
+        warmup: Duration::from_secs(args.warmup),
+        duration: Duration::from_secs(args.duration),
+    };
+    let work = tempfile::Builder::new().prefix("weir-bench-").tempdir()?;
+    let endpoint = |server: &Server| Endpoint {
+        addr: server.addr,
+        signing: SigningConfig {
+            access_key_id: ACCESS_KEY_ID.into(),
+            secret_access_key: SECRET_ACCESS_KEY.into(),
+            region: "us-east-1".into(),
+            service: "kinesisanalytics".into(),
+            host: server.addr.to_string(),
+        },
+        transport: args.client,
+        signer: args.signer,
+    };
+
+    let mut weir = None;
+    if !args.skip_weir {
+        let data = work.path().join("weir-data");
+        std::fs::create_dir(&data)?;
+        let server = Server::start_weir(
+            &args.weir_bin,
+            &data,
+            work.path().join("weir.log"),
+            ACCESS_KEY_ID,
+            SECRET_ACCESS_KEY,
+        )?;
+        println!("  weir: pid {} on {}", server.pid(), server.addr);
+        weir = Some(server);
+    }
+    let mut moto = None;
+    if !args.skip_moto {
+        let server = Server::start_moto(&args.moto_bin, work.path().join("moto.log"))?;
+        println!("  moto: pid {} on {}", server.pid(), server.addr);
+        moto = Some(server);
+    }
+    println!();
+
+    let mut weir_run = None;
+    let mut rss_small = None;
+    if let Some(server) = &weir {
+        weir_run = Some(describe_phase(server, &endpoint(server), args, &settings).await?);
+        rss_small = Some(server.memory_mb()?);
+    }
+    let mut moto_run = None;
+    if let Some(server) = &moto {
+        moto_run = Some(describe_phase(server, &endpoint(server), args, &settings).await?);
+    }
+    // moto has done its part; free its share of the cores.
+    drop(moto.take());
+
+    let mut list = None;
+    if let Some(server) = &weir {
+        let ep = endpoint(server);
+        print_flush(&format!(
+            "weir: growing the catalogue to {} applications ... ",
+            args.list_apps
+        ));
+        let grow = load::populate(&ep, args.apps + 1, args.list_apps, args.concurrency)
+            .await
+            .with_context(|| format!("weir log ends:\n{}", server.log_tail(20)))?;
+        println!("{:.1} s", grow.as_secs_f64());
+        let mut client = ep.client();
+        let mut walks = Vec::new();
+        let busy = BusyMeter::start(Some(server));
+        for i in 0..args.walks.max(1) {
+            let walk = load::list_walk(&mut client, args.list_apps).await?;
+            println!(
+                "weir: ListApplications walk {}: {} pages, {:.1} ms",
+                i + 1,
+                walk.pages,
+                walk.elapsed.as_secs_f64() * 1e3
+            );
+            walks.push(walk);
+        }
+        let other = busy.other_cores(Some(server));
+        let rss = server.memory_mb()?;
+        list = Some((grow, walks, other, rss));
+    }
+
+    println!();
+    println!("== Results ==");
+    let mut failed = false;
+    println!(
+        "DescribeApplication: concurrency {}, {} applications, {} s warm-up + {} s measured",
+        args.concurrency, args.apps, args.warmup, args.duration
+    );
+    println!(
+        "  {:<6} {:>9} {:>8} {:>8} {:>8} {:>8} {:>7} {:>10} {:>11} {:>11}",
+        "",
+        "req/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "max ms",
+        "errors",
+        "srv cores",
+        "srv us/req",
+        "cli us/req"
+    );
+    for (name, run) in [("weir", &weir_run), ("moto", &moto_run)] {
+        let Some(run) = run else { continue };
+        let l = &run.load;
+        let per_req = |cpu: f64| cpu * 1e6 / l.ok.max(1) as f64;
+        println!(
+            "  {:<6} {:>9.0} {:>8.3} {:>8.3} {:>8.3} {:>8.3} {:>7} {:>10.2} {:>11.1} {:>11.1}",
+            name,
+            l.throughput(),
+            l.quantile_ms(0.50),
+            l.quantile_ms(0.90),
+            l.quantile_ms(0.99),
+            l.quantile_ms(1.0),
+            l.errors,
+            l.server_cpu / l.elapsed.as_secs_f64(),
+            per_req(l.server_cpu),
+            per_req(l.client_cpu),
+        );
+        warn_if_busy(l.other_cores());
+        if name == "weir" && l.ok > 0 {
+            let both = per_req(l.server_cpu) + per_req(l.client_cpu);
+            println!(
+                "         CPU bound: {cores} cores / ({:.1} + {:.1}) us per request \
+                 = at most {:.0} req/s with the client on the same machine",
+                per_req(l.server_cpu),
+                per_req(l.client_cpu),
+                cores as f64 * 1e6 / both
+            );
+        }
+        if l.connects > args.concurrency as u64 {
+            println!(
+                "         note: {} connections for {} tasks (the server closed some)",
+                l.connects, args.concurrency
+            );
+        }
+        if l.errors > 0 {
+            failed = true;
+            println!(
+                "         first error: {}",
+                l.first_error.as_deref().unwrap_or("?")
+            );
+        }
+    }
+    for (name, run) in [("weir", &weir_run), ("moto", &moto_run)] {
+        if let Some(run) = run {
+            println!(
+                "  {name}: populated {} applications in {:.2} s ({:.0} creates/s)",
+                args.apps,
+                run.populate.as_secs_f64(),
+                args.apps as f64 / run.populate.as_secs_f64()
+            );
+        }
+    }
+    if let (Some(w), Some(m)) = (&weir_run, &moto_run) {
+        let (w, m) = (&w.load, &m.load);
+        let (p50, p99) = (
+            w.quantile_ms(0.50) / m.quantile_ms(0.50),
+            w.quantile_ms(0.99) / m.quantile_ms(0.99),
+        );
+        println!(
+            "  weir/moto: throughput x{:.1}; p50 x{p50:.4}, p99 x{p99:.4} \
+             (moto's p50 is {:.0}x weir's, its p99 {:.0}x)",
+            w.throughput() / m.throughput(),
+            1.0 / p50,
+            1.0 / p99
+        );
+    }
+    if let Some((grow, walks, other, rss)) = &list {
+        let mut ms: Vec<f64> = walks
+            .iter()
+            .map(|w| w.elapsed.as_secs_f64() * 1e3)
+            .collect();
+        ms.sort_by(f64::total_cmp);
+        println!(
+            "ListApplications: full walk over {} applications (Limit 50, {} pages): median {:.1} ms \
+             (min {:.1}, max {:.1}, {} walks); growing {}→{} took {:.1} s",
+            args.list_apps,
+            walks[0].pages,
+            ms[ms.len() / 2],
+            ms[0],
+            ms[ms.len() - 1],
+            ms.len(),
+            args.apps,
+            args.list_apps,
+            grow.as_secs_f64()
+        );
+        warn_if_busy(*other);
+        if let Some((small, _)) = rss_small {
+            println!(
+                "weir RSS: {small:.1} MB at {} applications; {:.1} MB at {} applications (peak {:.1} MB)",
+                args.apps, rss.0, args.list_apps, rss.1
+            );
+        }
+    }
+
+    if let Some(run) = &weir_run {
+        println!();
+        println!("Targets ({cores} cores, client and server on the same machine):");
+        let l = &run.load;
+        let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
+        println!(
+            "  throughput >= {TARGET_RPS:.0} req/s: {:.0} req/s — {}",
+            l.throughput(),
+            verdict(l.throughput() >= TARGET_RPS)
+        );
+        println!(
+            "  p99 <= {TARGET_P99_MS} ms: {:.3} ms — {}",
+            l.quantile_ms(0.99),
+            verdict(l.quantile_ms(0.99) <= TARGET_P99_MS)
+        );
+        if let Some((_, _, _, rss)) = &list {
+            println!(
+                "  RSS <= {TARGET_RSS_MB:.0} MB at {} applications: {:.1} MB — {}",
+                args.list_apps,
+                rss.0,
+                verdict(rss.0 <= TARGET_RSS_MB)
+            );
+        }
+    }
+    if failed {
+        println!("\nweir-bench: requests failed during the load (see first errors above)");
+    }
+    Ok(!failed)
+}
+
+async fn describe_phase(
+    server: &Server,
+    endpoint: &Endpoint,
+    args: &Args,
+    settings: &LoadSettings,
+) -> Result<ServerRun> {
+    print_flush(&format!(
+        "{}: creating {} applications ... ",
+        server.name, args.apps
+    ));
+    let populate = load::populate(endpoint, 1, args.apps, args.concurrency)
+        .await
+        .with_context(|| format!("{} log ends:\n{}", server.name, server.log_tail(20)))?;
+    println!("{:.2} s", populate.as_secs_f64());
+    print_flush(&format!(
+        "{}: DescribeApplication load, {} s warm-up + {} s ... ",
+        server.name, args.warmup, args.duration
+    ));
+    let load = load::describe_load(endpoint, server, settings).await?;
+    println!(
+        "{:.0} req/s, p99 {:.3} ms, CPU per request: server {:.1} us, client {:.1} us; \
+         other processes: {:.2} cores",
+        load.throughput(),
+        load.quantile_ms(0.99),
+        load.server_cpu * 1e6 / load.ok.max(1) as f64,
+        load.client_cpu * 1e6 / load.ok.max(1) as f64,
+        load.other_cores()
+    );
+    Ok(ServerRun { populate, load })
+}
+
+/// Above this many cores used by other processes, figures are flagged as disturbed.
+const BUSY_CORES: f64 = 0.15;
+
+fn warn_if_busy(other_cores: f64) {
+    if other_cores > BUSY_CORES {
+        println!(
+            "         warning: other processes used {other_cores:.2} cores meanwhile; \
+             figures are disturbed"
+        );
+    }
+}
+
+/// Measures how much CPU processes other than the benchmark and `server` use.
+struct BusyMeter {
+    started: std::time::Instant,
+    machine: f64,
+    own: f64,
+    server: f64,
+}
+
+impl BusyMeter {
+    fn start(server: Option<&Server>) -> BusyMeter {
+        BusyMeter {
+            started: std::time::Instant::now(),
+            machine: procs::machine_busy_seconds(),
+            own: procs::own_cpu_seconds(),
+            server: server.map_or(0.0, |s| s.cpu_seconds().unwrap_or(0.0)),
+        }
+    }
+
+    /// Cores' worth of CPU used by everything else since `start`; 0 for windows
+    /// under a second, where the 10 ms accounting ticks make it noise.
+    fn other_cores(&self, server: Option<&Server>) -> f64 {
+        if self.started.elapsed() < Duration::from_secs(1) {
+            return 0.0;
+        }
+        let machine = procs::machine_busy_seconds() - self.machine;
+        let own = procs::own_cpu_seconds() - self.own;
+        let server = server.map_or(0.0, |s| s.cpu_seconds().unwrap_or(0.0) - self.server);
+        ((machine - own - server) / self.started.elapsed().as_secs_f64()).max(0.0)
+    }
+}
+
+fn print_flush(text: &str) {
+    use std::io::Write as _;
+    print!("{text}");
+    let _ = std::io::stdout().flush();
+}

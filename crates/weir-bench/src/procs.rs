@@ -1,0 +1,234 @@
+//! The servers under test as owned child processes, and what /proc says about them.
+//!
+//! Each server starts in its own process group with `PR_SET_PDEATHSIG`, and a
+//! [`Server`] kills and reaps the whole group when dropped, so an error, a
+//! panic or Ctrl-C in the benchmark leaves no server behind.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub struct Server {
+    pub name: &'static str,
+    pub addr: SocketAddr,
+    child: Child,
+    log: PathBuf,
+}
+
+impl Server {
+    /// Starts `weir server` on port 0 and waits for its `weir listening on` line.
+    pub fn start_weir(
+        bin: &Path,
+        data_dir: &Path,
+        log: PathBuf,
+        access_key_id: &str,
+        secret_access_key: &str,
+    ) -> Result<Server> {
+        let mut command = Command::new(bin);
+        command
+            .args(["server", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .env("WEIR_ACCESS_KEY_ID", access_key_id)
+            .env("WEIR_SECRET_ACCESS_KEY", secret_access_key)
+            .stdout(Stdio::piped())
+            .stderr(File::create(&log)?);
+        let mut child = spawn_owned(&mut command, bin)?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut server = Server {
+            name: "weir",
+            addr: ([127, 0, 0, 1], 0).into(),
+            child,
+            log,
+        };
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            // Keep draining stdout after the ready line so the server never blocks on it.
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.trim().strip_prefix("weir listening on http://") {
+                    let _ = tx.send(rest.trim_end_matches('/').to_owned());
+                }
+            }
+        });
+        let deadline = Instant::now() + READY_TIMEOUT;
+        let addr = loop {
+            match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(addr) => break addr,
+                Err(mpsc::RecvTimeoutError::Timeout) => server.check_alive()?,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    server.check_alive()?;
+                    bail!("weir closed stdout without printing its listening line");
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("weir did not print its listening line within {READY_TIMEOUT:?}");
+            }
+        };
+        server.addr = addr
+            .parse()
+            .with_context(|| format!("weir's listening address {addr:?}"))?;
+        server.wait_for_port()?;
+        Ok(server)
+    }
+
+    /// Starts `moto_server` on a free port and waits until it accepts connections.
+    pub fn start_moto(bin: &Path, log: PathBuf) -> Result<Server> {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let log_file = File::create(&log)?;
+        let mut command = Command::new(bin);
+        command
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone()?)
+            .stderr(log_file);
+        let child = spawn_owned(&mut command, bin)?;
+        let server = Server {
+            name: "moto",
+            addr: ([127, 0, 0, 1], port).into(),
+            child,
+            log,
+        };
+        server.wait_for_port()?;
+        Ok(server)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn check_alive(&mut self) -> Result<()> {
+        if let Some(status) = self.child.try_wait()? {
+            bail!(
+                "{} exited during start-up ({status}); its log ends:\n{}",
+                self.name,
+                self.log_tail(20)
+            );
+        }
+        Ok(())
+    }
+
+    fn wait_for_port(&self) -> Result<()> {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            if TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok() {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "{} did not accept connections on {} within {READY_TIMEOUT:?}; its log ends:\n{}",
+                    self.name,
+                    self.addr,
+                    self.log_tail(20)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The last `lines` lines of the server's log, for error messages.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
+    /// Resident and peak resident memory in MB (VmRSS, VmHWM).
+    pub fn memory_mb(&self) -> Result<(f64, f64)> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))?;
+        let field = |name: &str| -> Result<f64> {
+            let line = status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .with_context(|| format!("{name} in /proc/PID/status"))?;
+            let kb: f64 = line[name.len()..]
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()?;
+            Ok(kb / 1024.0)
+        };
+        Ok((field("VmRSS:")?, field("VmHWM:")?))
+    }
+
+    /// User + system CPU seconds the server process has used so far.
+    pub fn cpu_seconds(&self) -> Result<f64> {
+        proc_stat_cpu(&format!("/proc/{}/stat", self.pid()))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let pgid = self.child.id() as libc::pid_t;
+        // SAFETY: plain syscall; the group was created for this child alone.
+        unsafe {
+            libc::kill(-pgid, libc::SIGKILL);
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Spawns in a new process group that dies with the benchmark.
+fn spawn_owned(command: &mut Command, bin: &Path) -> Result<Child> {
+    command.process_group(0);
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    command
+        .spawn()
+        .with_context(|| format!("starting {}", bin.display()))
+}
+
+/// User + system CPU seconds from a `/proc/.../stat` file.
+pub fn proc_stat_cpu(path: &str) -> Result<f64> {
+    let stat = std::fs::read_to_string(path)?;
+    let after_name = &stat[stat.rfind(')').context("malformed stat")? + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // After the command name: state is field 3, utime field 14, stime field 15.
+    let utime: f64 = fields.get(11).context("utime")?.parse()?;
+    let stime: f64 = fields.get(12).context("stime")?.parse()?;
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    Ok((utime + stime) / ticks)
+}
+
+/// User + system CPU seconds this benchmark process has used so far.
+pub fn own_cpu_seconds() -> f64 {
+    proc_stat_cpu("/proc/self/stat").unwrap_or(0.0)
+}
+
+/// CPU seconds all processes of the machine have used so far (from /proc/stat),
+/// to tell how much of the measured window went to something else.
+pub fn machine_busy_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/stat") else {
+        return 0.0;
+    };
+    let Some(line) = stat.lines().next() else {
+        return 0.0;
+    };
+    // cpu user nice system idle iowait irq softirq steal ...
+    let ticks: Vec<f64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let busy: f64 = [0, 1, 2, 5, 6, 7]
+        .iter()
+        .filter_map(|&i| ticks.get(i))
+        .sum();
+    // SAFETY: sysconf has no preconditions.
+    busy / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
+}
