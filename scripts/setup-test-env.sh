@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Prepares everything the test suite needs that is not a Rust crate.
+# Idempotent and quiet on success; safe to run before every test run.
+#
+#   - .venv/ (git-ignored, in the repo root) with requirements-test.txt:
+#     boto3, botocore (whose API model the conformance test reads), the AWS CLI,
+#     moto_server (benchmark comparison) and pytest.
+#
+# Downloads are cached outside the clone, under ${XDG_CACHE_HOME:-~/.cache}/weir,
+# so that a fresh clone (as CI makes) reuses them; a fresh machine fetches them.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/weir"
+export PIP_CACHE_DIR="$CACHE_ROOT/pip"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+export PIP_NO_INPUT=1
+
+VENV="$ROOT/.venv"
+REQS="$ROOT/requirements-test.txt"
+MARKER="$VENV/.weir-requirements.sha256"
+PYTHON="${WEIR_PYTHON:-python3}"
+
+die() {
+    echo "setup-test-env: $*" >&2
+    exit 1
+}
+
+# Runs a command quietly; on failure shows its output and gives up.
+quiet() {
+    local what="$1"
+    shift
+    local log
+    log="$(mktemp)"
+    if ! "$@" >"$log" 2>&1; then
+        echo "setup-test-env: $what failed:" >&2
+        tail -n 40 "$log" >&2
+        rm -f "$log"
+        exit 1
+    fi
+    rm -f "$log"
+}
+
+# ---------------------------------------------------------------------------
+# 1. Python virtualenv with the test requirements.
+# ---------------------------------------------------------------------------
+setup_python() {
+    command -v "$PYTHON" >/dev/null 2>&1 || die "'$PYTHON' not found; install Python 3.10+ (or set WEIR_PYTHON)"
+    "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' \
+        || die "Python 3.10+ is needed; '$PYTHON' is $("$PYTHON" --version 2>&1)"
+    [ -f "$REQS" ] || die "missing $REQS"
+
+    # The marker covers the requirements and the interpreter the venv was made with.
+    local want
+    want="$( { sha256sum "$REQS" | cut -d' ' -f1; "$PYTHON" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1)"
+
+    if [ -x "$VENV/bin/python" ] && [ -f "$MARKER" ] && [ "$(cat "$MARKER")" = "$want" ] \
+        && "$VENV/bin/python" -c 'import boto3, botocore, pytest' >/dev/null 2>&1; then
+        return 0
+    fi
+
+    rm -rf "$VENV"
+    mkdir -p "$PIP_CACHE_DIR"
+    quiet "creating .venv with $PYTHON" "$PYTHON" -m venv "$VENV"
+
+    # The registry mirror's responses carry no caching headers, so pip's own
+    # HTTP cache stays empty; a wheelhouse per requirements hash (built once,
+    # outside the clone) makes re-installs local. PIP_CACHE_DIR still caches
+    # wheels built from source distributions.
+    local house="$CACHE_ROOT/wheelhouse/$want"
+    if [ -f "$house/.complete" ] \
+        && "$VENV/bin/python" -m pip install --quiet --no-index --find-links "$house" -r "$REQS" >/dev/null 2>&1; then
+        :
+    else
+        echo "setup-test-env: downloading Python test tools (wheelhouse: $house)" >&2
+        mkdir -p "$CACHE_ROOT/wheelhouse"
+        (
+            # Other clones on this machine may share the wheelhouse.
+            flock 9
+            if [ ! -f "$house/.complete" ]; then
+                rm -rf "$house" "$house.tmp"
+                quiet "pip wheel -r requirements-test.txt" \
+                    "$VENV/bin/python" -m pip wheel --quiet --progress-bar off -w "$house.tmp" -r "$REQS"
+                touch "$house.tmp/.complete"
+                mv "$house.tmp" "$house"
+            fi
+            # Wheelhouses of requirements nobody used for a month.
+            find "$CACHE_ROOT/wheelhouse" -mindepth 1 -maxdepth 1 -type d -mtime +30 \
+                ! -path "$house" -exec rm -rf {} + 2>/dev/null || true
+        ) 9>"$CACHE_ROOT/wheelhouse/.lock"
+        touch "$house"
+        quiet "pip install -r requirements-test.txt (from $house)" \
+            "$VENV/bin/python" -m pip install --quiet --progress-bar off --no-index --find-links "$house" -r "$REQS"
+    fi
+    [ -f "$(botocore_model)" ] || die "botocore did not install its kinesisanalyticsv2 model ($(botocore_model))"
+    [ -x "$VENV/bin/aws" ] || die "the AWS CLI did not install (.venv/bin/aws missing)"
+    echo "$want" >"$MARKER"
+}
+
+botocore_model() {
+    "$VENV/bin/python" - <<'PY' 2>/dev/null || echo "$VENV/<botocore missing>"
+import os, botocore
+print(os.path.join(os.path.dirname(botocore.__file__),
+                   "data", "kinesisanalyticsv2", "2018-05-23", "service-2.json.gz"))
+PY
+}
+
+# ---------------------------------------------------------------------------
+# 2. Flink runtimes (later issues): install the Flink distributions the tests
+#    use here, from PyPI (apache-flink + apache-flink-libraries, --no-deps
+#    --target), into a shared cache under "$CACHE_ROOT/runtimes", guarded by a
+#    marker like the venv's above, and export their location from scripts/test.
+# ---------------------------------------------------------------------------
+setup_flink_runtimes() {
+    :
+}
+
+setup_python
+setup_flink_runtimes
