@@ -108,13 +108,28 @@ PY
 }
 
 # ---------------------------------------------------------------------------
-# 2. Flink runtimes (later issues): install the Flink distributions the tests
-#    use here, from PyPI (apache-flink + apache-flink-libraries, --no-deps
-#    --target), into a shared cache under "$CACHE_ROOT/runtimes", guarded by a
-#    marker like the venv's above, and export their location from scripts/test.
+# 2. Flink runtimes and the example jobs built against them.
+#    `weir runtime install` fetches each distribution from PyPI once into
+#    "$WEIR_RUNTIMES_DIR" (default: the shared cache, outside the clone) and
+#    reuses it afterwards; the examples are compiled per Flink version into
+#    target/examples/<version>/ (fast when up to date).
 # ---------------------------------------------------------------------------
+TEST_RUNTIMES=(FLINK-1_20 FLINK-2_2)
+
 setup_flink_runtimes() {
-    :
+    command -v java >/dev/null 2>&1 || die "java not found: Flink needs a JDK (OpenJDK 17)"
+    command -v javac >/dev/null 2>&1 || die "javac not found: the example jobs are compiled with it"
+    export WEIR_RUNTIMES_DIR="${WEIR_RUNTIMES_DIR:-$CACHE_ROOT/runtimes}"
+    quiet "building weir" cargo build -q --bin weir
+    quiet "installing Flink runtimes ${TEST_RUNTIMES[*]}" target/debug/weir runtime install "${TEST_RUNTIMES[@]}"
+    local runtime home version
+    for runtime in "${TEST_RUNTIMES[@]}"; do
+        home="$(target/debug/weir runtime list | awk -v r="$runtime" '$1 == r { print $4 }')"
+        version="$(target/debug/weir runtime list | awk -v r="$runtime" '$1 == r { print $2 }')"
+        [ -d "$home" ] || die "runtime $runtime is not installed at '$home'"
+        quiet "building the example jobs for Flink $version" \
+            scripts/build-examples.sh "$home" "target/examples/$version"
+    done
 }
 
 setup_python

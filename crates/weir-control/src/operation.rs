@@ -242,26 +242,76 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::type_complexity)]
     fn transitions_are_recovered_from_flinks_timestamps() {
         use JobStatus::*;
         // (recorded, last ms, entered timestamps, current) -> transitions
-        let table: &[(Option<JobStatus>, i64, &[(JobStatus, i64)], JobStatus, &[(JobStatus, JobStatus)])] = &[
-            (None, 0, &[(Initializing, 1), (Created, 2), (Running, 3)], Running, &[(Initializing, Created), (Created, Running)]),
-            (Some(Running), 3, &[(Created, 2), (Running, 3)], Running, &[]),
+        let table: &[(
+            Option<JobStatus>,
+            i64,
+            &[(JobStatus, i64)],
+            JobStatus,
+            &[(JobStatus, JobStatus)],
+        )] = &[
+            (
+                None,
+                0,
+                &[(Initializing, 1), (Created, 2), (Running, 3)],
+                Running,
+                &[(Initializing, Created), (Created, Running)],
+            ),
+            (
+                Some(Running),
+                3,
+                &[(Created, 2), (Running, 3)],
+                Running,
+                &[],
+            ),
             // RESTARTING came and went between two looks: still recorded.
-            (Some(Running), 3, &[(Created, 2), (Running, 9), (Restarting, 7)], Running, &[(Running, Restarting), (Restarting, Running)]),
-            (Some(Running), 3, &[(Running, 3), (Restarting, 7)], Restarting, &[(Running, Restarting)]),
-            (Some(Running), 3, &[(Running, 3), (Failing, 5), (Failed, 6)], Failed, &[(Running, Failing), (Failing, Failed)]),
+            (
+                Some(Running),
+                3,
+                &[(Created, 2), (Running, 9), (Restarting, 7)],
+                Running,
+                &[(Running, Restarting), (Restarting, Running)],
+            ),
+            (
+                Some(Running),
+                3,
+                &[(Running, 3), (Restarting, 7)],
+                Restarting,
+                &[(Running, Restarting)],
+            ),
+            (
+                Some(Running),
+                3,
+                &[(Running, 3), (Failing, 5), (Failed, 6)],
+                Failed,
+                &[(Running, Failing), (Failing, Failed)],
+            ),
             // Flink 1.x/2.x report no timestamp for a status: the current one still counts.
-            (Some(Running), 3, &[(Running, 3)], Finished, &[(Running, Finished)]),
+            (
+                Some(Running),
+                3,
+                &[(Running, 3)],
+                Finished,
+                &[(Running, Finished)],
+            ),
             // Timestamps of statuses never entered are 0 and ignored.
-            (Some(Created), 2, &[(Created, 2), (Running, 4), (Failed, 0)], Running, &[(Created, Running)]),
+            (
+                Some(Created),
+                2,
+                &[(Created, 2), (Running, 4), (Failed, 0)],
+                Running,
+                &[(Created, Running)],
+            ),
         ];
         for (recorded, last, entered, current, want) in table {
-            let got: Vec<(JobStatus, JobStatus)> = new_transitions(*recorded, *last, entered, *current)
-                .into_iter()
-                .map(|(f, t, _)| (f, t))
-                .collect();
+            let got: Vec<(JobStatus, JobStatus)> =
+                new_transitions(*recorded, *last, entered, *current)
+                    .into_iter()
+                    .map(|(f, t, _)| (f, t))
+                    .collect();
             assert_eq!(got, *want, "{recorded:?} {last} {entered:?} {current:?}");
         }
     }

@@ -13,6 +13,7 @@
 //! **Architecture invariant:** the supervisor knows nothing of AWS shapes and
 //! nothing of how clusters are made; it talks to a [`Runtime`].
 
+mod local;
 mod runtime;
 
 use std::collections::HashMap;
@@ -27,6 +28,7 @@ use weir_control::operation::{
 use weir_control::reconcile::{decide, Observed, ObservedJob, Step};
 use weir_service::{Advance, Catalogue, Entry, LOGGER};
 
+pub use local::{LocalConfig, LocalRuntime, PROPERTIES_ENV, PROPERTIES_PROPERTY};
 pub use runtime::{JobObservation, Observation, Runtime, RuntimeFailure, Submission};
 
 /// How supervisors pace themselves.
@@ -271,7 +273,11 @@ impl<R: Runtime> Supervisor<R> {
                         "The Flink cluster of application {name} is gone; starting the application again"
                     ));
                 }
-                match self.runtime.launch(app).await {
+                let launched = tokio::select! {
+                    r = self.runtime.launch(app) => r,
+                    _ = self.preempted(name, status) => return Ok(Next::After(Duration::ZERO)),
+                };
+                match launched {
                     Ok(description) => {
                         self.catalogue
                             .log(name, LogLevel::Info, LOGGER, description);
@@ -280,7 +286,10 @@ impl<R: Runtime> Supervisor<R> {
                     Err(e) => self.failed(&entry, e).await,
                 }
             }
-            Step::Submit => match self.runtime.submit(app, &self.catalogue).await {
+            Step::Submit => match tokio::select! {
+                r = self.runtime.submit(app, &self.catalogue) => r,
+                _ = self.preempted(name, status) => return Ok(Next::After(Duration::ZERO)),
+            } {
                 Ok(sub) => {
                     self.catalogue.advance(name, status, |adv| {
                         adv.job = JobState {
@@ -378,6 +387,19 @@ impl<R: Runtime> Supervisor<R> {
                 );
                 self.runtime.kill(name).await;
                 Ok(Next::After(self.config.idle_interval))
+            }
+        }
+    }
+
+    /// Resolves once the application's status is no longer `status`: a
+    /// long step (launching JVMs, submitting a job) is abandoned when the user
+    /// force-stops or deletes meanwhile. Whatever the abandoned step started
+    /// is recorded by the runtime before it waits, so the next step finds it.
+    async fn preempted(&self, name: &str, status: ApplicationStatus) {
+        loop {
+            tokio::time::sleep(self.config.busy_interval.max(Duration::from_millis(50))).await;
+            if self.catalogue.entry_of(name).map(|e| e.app.status) != Some(status) {
+                return;
             }
         }
     }

@@ -144,7 +144,6 @@ impl Runtime for Fake {
         let mut st = self.state.lock().unwrap();
         st.cluster_up = false;
         st.job = None;
-        st.hang_launch = false;
     }
 }
 
@@ -340,11 +339,14 @@ async fn force_stop_wins_over_a_hung_start() {
     let sup = Supervisor::start(c.clone(), fake.clone(), config());
     let start = c.start_application("app", StartRequest::default()).unwrap();
     tokio::time::sleep(Duration::from_millis(50)).await;
-    // The supervisor is stuck inside launch(); the kill comes from the
-    // force-stop step, which a second look must reach. Model the operator:
     let force = c.stop_application("app", true).unwrap();
-    fake.set(|s| s.hang_launch = false);
+    // The hung launch is abandoned: the application is READY while launch()
+    // still hangs.
     until(&c, ApplicationStatus::Ready).await;
+    assert!(
+        fake.state.lock().unwrap().hang_launch,
+        "launch never returned"
+    );
     assert_eq!(op_status(&c, &start.id), OperationStatus::Cancelled);
     assert_eq!(op_status(&c, &force.id), OperationStatus::Successful);
     let ops = c

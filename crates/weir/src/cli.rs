@@ -21,6 +21,39 @@ pub struct Cli {
 pub enum Command {
     /// Run the API server (Kinesis Analytics V2 wire protocol).
     Server(ServerArgs),
+    /// Manage Flink runtimes (distributions) on this machine.
+    #[command(subcommand)]
+    Runtime(RuntimeCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RuntimeCommand {
+    /// List every supported runtime and where it stands.
+    List(RuntimeArgs),
+    /// Install runtimes now instead of on first use (e.g. FLINK-1_20 FLINK-2_2).
+    Install {
+        #[arg(required = true)]
+        runtimes: Vec<String>,
+        #[command(flatten)]
+        args: RuntimeArgs,
+    },
+}
+
+/// Where Flink distributions live.
+#[derive(Debug, Clone, Args)]
+pub struct RuntimeArgs {
+    /// Where Weir installs Flink distributions. Default: <data-dir>/runtimes.
+    #[arg(long, env = "WEIR_RUNTIMES_DIR")]
+    pub runtimes_dir: Option<PathBuf>,
+
+    /// Used for the default runtimes directory.
+    #[arg(long, env = "WEIR_DATA_DIR", default_value = "./weir-data")]
+    pub data_dir: PathBuf,
+
+    /// Use an existing Flink distribution for a runtime instead of installing
+    /// one: RUNTIME=FLINK_HOME (repeatable; env: comma-separated).
+    #[arg(long = "flink-home", env = "WEIR_FLINK_HOMES", value_delimiter = ',')]
+    pub flink_homes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -29,9 +62,31 @@ pub struct ServerArgs {
     #[arg(long, env = "WEIR_LISTEN", default_value = "127.0.0.1:8095")]
     pub listen: SocketAddr,
 
-    /// Where Weir keeps its catalogue, code and (later) clusters.
+    /// Where Weir keeps its catalogue, code, clusters and (by default) runtimes.
     #[arg(long, env = "WEIR_DATA_DIR", default_value = "./weir-data")]
     pub data_dir: PathBuf,
+
+    /// Where Weir installs Flink distributions. Default: <data-dir>/runtimes.
+    #[arg(long, env = "WEIR_RUNTIMES_DIR")]
+    pub runtimes_dir: Option<PathBuf>,
+
+    /// Use an existing Flink distribution for a runtime: RUNTIME=FLINK_HOME
+    /// (repeatable; env: comma-separated).
+    #[arg(long = "flink-home", env = "WEIR_FLINK_HOMES", value_delimiter = ',')]
+    pub flink_homes: Vec<String>,
+
+    /// Memory of each Task Manager (one per KPU), in MiB. The service gives a
+    /// KPU 4 GiB; the default suits a laptop.
+    #[arg(long, env = "WEIR_TASK_MANAGER_MEMORY_MB", default_value_t = 1024)]
+    pub task_manager_memory_mb: u64,
+
+    /// Memory of each application's Job Manager, in MiB.
+    #[arg(long, env = "WEIR_JOB_MANAGER_MEMORY_MB", default_value_t = 768)]
+    pub job_manager_memory_mb: u64,
+
+    /// A StartApplication whose job has not reached RUNNING by then fails.
+    #[arg(long, env = "WEIR_START_TIMEOUT_SECS", default_value_t = 300)]
+    pub start_timeout_secs: u64,
 
     /// Region that appears in ARNs and that clients must sign for.
     #[arg(long, env = "WEIR_REGION", default_value = "us-east-1")]
@@ -71,5 +126,6 @@ pub struct ServerArgs {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Server(args) => crate::server::run(args),
+        Command::Runtime(cmd) => crate::runtime::run(cmd),
     }
 }

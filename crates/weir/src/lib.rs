@@ -4,4 +4,5 @@
 
 pub mod cli;
 pub mod credentials;
+pub mod runtime;
 pub mod server;

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use weir_api::router::ApiState;
@@ -10,12 +11,13 @@ use weir_api::sigv4::Verifier;
 use weir_control::Realm;
 use weir_service::Catalogue;
 use weir_store::Store;
+use weir_supervisor::{LocalConfig, LocalRuntime, Supervisor, SupervisorConfig};
 
 use crate::cli::ServerArgs;
 use crate::credentials::{self, KeyPair, Source};
 
 /// The SigV4 signing names Weir answers to.
-const SIGNING_NAMES: &[&str] = &["kinesisanalytics"];
+const SIGNING_NAMES: &[&str] = &["kinesisanalytics", "logs"];
 
 fn valid_window_start(s: &str) -> bool {
     let b = s.as_bytes();
@@ -91,15 +93,46 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         ))
     };
 
+    let catalogue = Arc::new(catalogue);
+    let runtimes = crate::runtime::runtimes(
+        args.runtimes_dir.as_deref(),
+        &args.data_dir,
+        &args.flink_homes,
+    )?;
+    let local = Arc::new(LocalRuntime::new(
+        runtimes,
+        LocalConfig {
+            clusters_dir: args.data_dir.join("clusters"),
+            task_manager_memory_mb: u32::try_from(args.task_manager_memory_mb)
+                .context("--task-manager-memory-mb")?,
+            job_manager_memory_mb: u32::try_from(args.job_manager_memory_mb)
+                .context("--job-manager-memory-mb")?,
+            startup_timeout: Duration::from_secs(args.start_timeout_secs),
+        },
+    ));
+    local.attach(catalogue.clone());
+    let supervisor_config = SupervisorConfig {
+        start_timeout: Duration::from_secs(args.start_timeout_secs),
+        ..SupervisorConfig::default()
+    };
     let state = Arc::new(ApiState {
-        catalogue: Arc::new(catalogue),
+        catalogue: catalogue.clone(),
         verifier,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("weir")
         .build()?;
-    runtime.block_on(serve(args, state))
+    runtime.block_on(async move {
+        // Supervisors start before the listener: applications that were
+        // running are adopted whether or not anyone calls the API.
+        let supervisor = Supervisor::start(catalogue, local, supervisor_config);
+        let served = serve(args, state).await;
+        // Only the supervisors stop; the applications' clusters keep running
+        // and the next Weir adopts them.
+        supervisor.shutdown();
+        served
+    })
 }
 
 async fn serve(args: ServerArgs, state: Arc<ApiState>) -> anyhow::Result<()> {

@@ -1,0 +1,1278 @@
+//! [`FlinkRest`]: an async client of Flink's Job Manager REST API.
+//!
+//! It knows Flink's JSON shapes (private serde types in this module, turned
+//! into the plain types below) and nothing about how the cluster was started:
+//! give it the URL of any Flink 1.18 … 2.x Job Manager.
+//!
+//! Every call has a timeout: [`FlinkRest::DEFAULT_TIMEOUT`] for queries and
+//! [`FlinkRest::DEFAULT_LONG_TIMEOUT`] for uploading a jar and running its
+//! `main()` (which Flink does synchronously, inside the Job Manager).
+//!
+//! Traps this client handles:
+//! - program arguments go as `programArgsList` (a JSON array): Flink 2.x
+//!   silently ignores the old `programArgs` string;
+//! - a failing `main()` comes back from `/jars/:id/run` as an HTTP error whose
+//!   `errors` text holds Flink's cause; [`RestError::Status`] keeps that text
+//!   and [`RestError::summary`] strips it to the `Caused by:` chain;
+//! - `/jobs/:id/exceptions` lost its `root-exception` field in 2.x; only the
+//!   `exceptionHistory` remains ([`FlinkRest::job_exceptions`] reads both);
+//! - a job is `RUNNING` while its tasks still wait for slots: look at
+//!   [`TaskCounts::all_running`], not only at [`JobState`].
+
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Errors from talking to a Job Manager.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RestError {
+    /// Nothing answered (refused, reset, DNS…).
+    #[error("cannot reach Flink at {url}: {detail}")]
+    Connect { url: String, detail: String },
+    /// Something accepted the connection but did not answer in time.
+    #[error("Flink did not answer {url} within {} s", timeout.as_secs_f32())]
+    Timeout { url: String, timeout: Duration },
+    /// Flink answered with an error status. `body` is Flink's error text (its
+    /// `errors` array joined by newlines) or, if it sent something else, the body.
+    #[error("Flink answered {code} to {url}: {body}")]
+    Status {
+        url: String,
+        code: u16,
+        body: String,
+    },
+    /// The jar to upload cannot be read (nothing was sent).
+    #[error("cannot read {}: {detail}", path.display())]
+    ReadJar {
+        path: std::path::PathBuf,
+        detail: String,
+    },
+    /// Flink answered with something this client cannot read.
+    #[error("unexpected answer from Flink at {url}: {detail}")]
+    Decode { url: String, detail: String },
+}
+
+impl RestError {
+    /// Flink's error text without Java stack frames: the first line and every
+    /// `Caused by:` line — what a person wants to read in an operation's
+    /// failure. For non-status errors, the error's own message.
+    pub fn summary(&self) -> String {
+        match self {
+            RestError::Status { body, .. } => summarize_java_error(body),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn status_code(&self) -> Option<u16> {
+        match self {
+            RestError::Status { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// 404: no such job / jar / trigger.
+    pub fn is_not_found(&self) -> bool {
+        self.status_code() == Some(404)
+    }
+
+    /// Nothing is listening (or answering) at the URL.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, RestError::Connect { .. } | RestError::Timeout { .. })
+    }
+}
+
+/// The first line and the `Caused by:` lines of a Java exception text.
+pub fn summarize_java_error(text: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with("at ") || trimmed.starts_with("... ") {
+            continue;
+        }
+        if out.is_empty() || trimmed.starts_with("Caused by:") {
+            out.push(trimmed);
+        }
+    }
+    out.join("\n")
+}
+
+/// A Flink job id (32 hex digits).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JobId(pub String);
+
+impl fmt::Display for JobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The id of an asynchronous savepoint/stop operation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TriggerId(pub String);
+
+impl fmt::Display for TriggerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A job's status as Flink names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum JobState {
+    Initializing,
+    Created,
+    Running,
+    Failing,
+    Failed,
+    Cancelling,
+    Canceled,
+    Finished,
+    Restarting,
+    Suspended,
+    Reconciling,
+    /// A state this client does not know (a newer Flink).
+    Other(String),
+}
+
+impl JobState {
+    pub fn parse(s: &str) -> JobState {
+        match s {
+            "INITIALIZING" => JobState::Initializing,
+            "CREATED" => JobState::Created,
+            "RUNNING" => JobState::Running,
+            "FAILING" => JobState::Failing,
+            "FAILED" => JobState::Failed,
+            "CANCELLING" => JobState::Cancelling,
+            "CANCELED" => JobState::Canceled,
+            "FINISHED" => JobState::Finished,
+            "RESTARTING" => JobState::Restarting,
+            "SUSPENDED" => JobState::Suspended,
+            "RECONCILING" => JobState::Reconciling,
+            other => JobState::Other(other.to_string()),
+        }
+    }
+
+    /// Flink's own spelling, as in `switched from state RUNNING to RESTARTING`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            JobState::Initializing => "INITIALIZING",
+            JobState::Created => "CREATED",
+            JobState::Running => "RUNNING",
+            JobState::Failing => "FAILING",
+            JobState::Failed => "FAILED",
+            JobState::Cancelling => "CANCELLING",
+            JobState::Canceled => "CANCELED",
+            JobState::Finished => "FINISHED",
+            JobState::Restarting => "RESTARTING",
+            JobState::Suspended => "SUSPENDED",
+            JobState::Reconciling => "RECONCILING",
+            JobState::Other(s) => s,
+        }
+    }
+
+    /// FINISHED, CANCELED or FAILED: the job will not run again.
+    pub fn is_globally_terminal(&self) -> bool {
+        matches!(
+            self,
+            JobState::Finished | JobState::Canceled | JobState::Failed
+        )
+    }
+}
+
+impl fmt::Display for JobState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How many of a job's (or vertex's) parallel tasks are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct TaskCounts {
+    #[serde(alias = "CREATED")]
+    pub created: u32,
+    #[serde(alias = "SCHEDULED")]
+    pub scheduled: u32,
+    #[serde(alias = "DEPLOYING")]
+    pub deploying: u32,
+    #[serde(alias = "INITIALIZING")]
+    pub initializing: u32,
+    #[serde(alias = "RUNNING")]
+    pub running: u32,
+    #[serde(alias = "FINISHED")]
+    pub finished: u32,
+    #[serde(alias = "CANCELING")]
+    pub canceling: u32,
+    #[serde(alias = "CANCELED")]
+    pub canceled: u32,
+    #[serde(alias = "FAILED")]
+    pub failed: u32,
+    #[serde(alias = "RECONCILING")]
+    pub reconciling: u32,
+    /// Present in `/jobs/overview`; computed for vertices.
+    pub total: u32,
+}
+
+impl TaskCounts {
+    /// Every task is RUNNING: what "the job runs" means (a job reports
+    /// RUNNING while its tasks still wait for slots).
+    pub fn all_running(&self) -> bool {
+        self.total > 0 && self.running == self.total
+    }
+
+    /// Tasks not yet running: created, scheduled (waiting for a slot),
+    /// deploying or initializing.
+    pub fn pending(&self) -> u32 {
+        self.created + self.scheduled + self.deploying + self.initializing
+    }
+
+    fn with_total(mut self) -> TaskCounts {
+        if self.total == 0 {
+            self.total = self.created
+                + self.scheduled
+                + self.deploying
+                + self.initializing
+                + self.running
+                + self.finished
+                + self.canceling
+                + self.canceled
+                + self.failed
+                + self.reconciling;
+        }
+        self
+    }
+}
+
+/// `/overview`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterOverview {
+    pub flink_version: String,
+    pub task_managers: u32,
+    pub slots_total: u32,
+    pub slots_available: u32,
+    pub jobs_running: u32,
+    pub jobs_finished: u32,
+    pub jobs_cancelled: u32,
+    pub jobs_failed: u32,
+}
+
+/// One entry of `/taskmanagers`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskManagerInfo {
+    /// Flink's resource id (Weir's local clusters name them `<cluster>-tm-<i>`).
+    pub id: String,
+    pub slots: u32,
+    pub free_slots: u32,
+    pub data_port: u32,
+}
+
+/// One entry of `/jobs/overview`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobSummary {
+    pub id: JobId,
+    pub name: String,
+    pub state: JobState,
+    /// Epoch milliseconds.
+    pub start_time: i64,
+    /// Epoch milliseconds, once the job ended.
+    pub end_time: Option<i64>,
+    pub tasks: TaskCounts,
+}
+
+/// `/jobs/:id`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobDetails {
+    pub id: JobId,
+    pub name: String,
+    pub state: JobState,
+    pub start_time: i64,
+    pub end_time: Option<i64>,
+    pub vertices: Vec<VertexInfo>,
+    /// When the job last entered each status (Flink's clock, ms), for the
+    /// statuses it has entered: lets a watcher see a RESTARTING that came and
+    /// went between two looks.
+    pub timestamps: Vec<(String, i64)>,
+}
+
+impl JobDetails {
+    /// The tasks of all vertices together.
+    pub fn tasks(&self) -> TaskCounts {
+        let mut t = TaskCounts::default();
+        for v in &self.vertices {
+            let c = v.tasks;
+            t.created += c.created;
+            t.scheduled += c.scheduled;
+            t.deploying += c.deploying;
+            t.initializing += c.initializing;
+            t.running += c.running;
+            t.finished += c.finished;
+            t.canceling += c.canceling;
+            t.canceled += c.canceled;
+            t.failed += c.failed;
+            t.reconciling += c.reconciling;
+            t.total += c.total;
+        }
+        t
+    }
+}
+
+/// One operator chain of a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VertexInfo {
+    pub id: String,
+    pub name: String,
+    pub parallelism: u32,
+    pub status: String,
+    pub tasks: TaskCounts,
+}
+
+/// How to run an uploaded jar.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunJar {
+    /// The class with `main()`; None: the jar manifest's `Main-Class`.
+    pub entry_class: Option<String>,
+    /// Sent as `programArgsList`.
+    pub program_args: Vec<String>,
+    pub parallelism: Option<u32>,
+    /// Restore from this savepoint or retained checkpoint.
+    pub savepoint_path: Option<String>,
+    pub allow_non_restored_state: bool,
+}
+
+/// Where a savepoint (or stop-with-savepoint) operation stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SavepointStatus {
+    InProgress,
+    Completed { location: String },
+    Failed { cause: String },
+}
+
+/// A checkpoint or savepoint Flink reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointRef {
+    pub id: u64,
+    pub external_path: Option<String>,
+    pub is_savepoint: bool,
+}
+
+/// `/jobs/:id/checkpoints`, reduced to what a supervisor uses.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CheckpointStats {
+    pub completed: u64,
+    pub failed: u64,
+    pub in_progress: u64,
+    pub latest_completed: Option<CheckpointRef>,
+    pub latest_savepoint: Option<CheckpointRef>,
+    /// What the job was restored from, if anything.
+    pub restored: Option<CheckpointRef>,
+}
+
+/// `/jobs/:id/checkpoints/config`: None fields mean "not reported".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointConfig {
+    /// Milliseconds; `None` when checkpointing is disabled.
+    pub interval_ms: Option<u64>,
+    pub min_pause_ms: Option<u64>,
+    pub timeout_ms: Option<u64>,
+}
+
+/// One metric value (Flink reports every value as a string).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metric {
+    pub id: String,
+    pub value: String,
+}
+
+impl Metric {
+    pub fn as_f64(&self) -> Option<f64> {
+        self.value.parse().ok()
+    }
+}
+
+/// A client of one Job Manager's REST API. Cheap to clone.
+#[derive(Clone)]
+pub struct FlinkRest {
+    base: String,
+    client: reqwest::Client,
+    timeout: Duration,
+    long_timeout: Duration,
+}
+
+impl fmt::Debug for FlinkRest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FlinkRest")
+            .field("base", &self.base)
+            .finish()
+    }
+}
+
+impl FlinkRest {
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+    pub const DEFAULT_LONG_TIMEOUT: Duration = Duration::from_secs(300);
+    const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+    /// A client of the Job Manager at `base_url` (e.g. `http://127.0.0.1:8081`).
+    pub fn new(base_url: impl Into<String>) -> FlinkRest {
+        let client = reqwest::Client::builder()
+            .connect_timeout(Self::CONNECT_TIMEOUT)
+            .no_proxy()
+            .build()
+            .expect("a reqwest client without TLS or proxies always builds");
+        FlinkRest {
+            base: base_url.into().trim_end_matches('/').to_string(),
+            client,
+            timeout: Self::DEFAULT_TIMEOUT,
+            long_timeout: Self::DEFAULT_LONG_TIMEOUT,
+        }
+    }
+
+    /// Timeouts for queries and for jar upload/run.
+    pub fn with_timeouts(mut self, timeout: Duration, long_timeout: Duration) -> FlinkRest {
+        self.timeout = timeout;
+        self.long_timeout = long_timeout;
+        self
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    pub async fn overview(&self) -> Result<ClusterOverview, RestError> {
+        let o: wire::Overview = self.get("/overview").await?;
+        Ok(ClusterOverview {
+            flink_version: o.flink_version,
+            task_managers: o.taskmanagers,
+            slots_total: o.slots_total,
+            slots_available: o.slots_available,
+            jobs_running: o.jobs_running,
+            jobs_finished: o.jobs_finished,
+            jobs_cancelled: o.jobs_cancelled,
+            jobs_failed: o.jobs_failed,
+        })
+    }
+
+    pub async fn taskmanagers(&self) -> Result<Vec<TaskManagerInfo>, RestError> {
+        let t: wire::TaskManagers = self.get("/taskmanagers").await?;
+        Ok(t.taskmanagers
+            .into_iter()
+            .map(|t| TaskManagerInfo {
+                id: t.id,
+                slots: t.slots_number,
+                free_slots: t.free_slots,
+                data_port: t.data_port,
+            })
+            .collect())
+    }
+
+    /// Uploads a jar (multipart field `jarfile`); returns Flink's jar id.
+    pub async fn upload_jar(&self, path: &Path) -> Result<String, RestError> {
+        let url = self.url("/jars/upload");
+        let bytes = tokio::fs::read(path)
+            .await
+            .map_err(|e| RestError::ReadJar {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            })?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "job.jar".to_string());
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(name)
+            .mime_str("application/x-java-archive")
+            .expect("a valid mime type");
+        let form = reqwest::multipart::Form::new().part("jarfile", part);
+        let request = self.client.post(&url).multipart(form);
+        let r: wire::Upload = self.send(url.clone(), request, self.long_timeout).await?;
+        if r.status.as_deref().is_some_and(|s| s != "success") {
+            return Err(RestError::Decode {
+                url,
+                detail: format!("upload status {:?}", r.status),
+            });
+        }
+        // `filename` is the stored path; its last segment is the jar id.
+        let id = r
+            .filename
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        if id.is_empty() {
+            return Err(RestError::Decode {
+                url,
+                detail: "upload answer without a filename".into(),
+            });
+        }
+        Ok(id)
+    }
+
+    pub async fn delete_jar(&self, jar_id: &str) -> Result<(), RestError> {
+        let url = self.url(&format!("/jars/{}", segment(jar_id)));
+        let request = self.client.delete(&url);
+        self.send_ignoring_body(url, request).await
+    }
+
+    /// Runs an uploaded jar's `main()` in the Job Manager and returns the job
+    /// it submitted. A `main()` that throws is a [`RestError::Status`] whose
+    /// body contains Flink's cause.
+    pub async fn run_jar(&self, jar_id: &str, run: &RunJar) -> Result<JobId, RestError> {
+        let url = self.url(&format!("/jars/{}/run", segment(jar_id)));
+        let mut body = serde_json::json!({
+            "programArgsList": run.program_args,
+            "allowNonRestoredState": run.allow_non_restored_state,
+        });
+        if let Some(c) = &run.entry_class {
+            body["entryClass"] = c.clone().into();
+        }
+        if let Some(p) = run.parallelism {
+            body["parallelism"] = p.into();
+        }
+        if let Some(s) = &run.savepoint_path {
+            body["savepointPath"] = s.clone().into();
+        }
+        let request = self.client.post(&url).json(&body);
+        let r: wire::RunJar = self.send(url, request, self.long_timeout).await?;
+        Ok(JobId(r.jobid))
+    }
+
+    pub async fn jobs_overview(&self) -> Result<Vec<JobSummary>, RestError> {
+        let o: wire::JobsOverview = self.get("/jobs/overview").await?;
+        Ok(o.jobs
+            .into_iter()
+            .map(|j| JobSummary {
+                id: JobId(j.jid),
+                name: j.name,
+                state: JobState::parse(&j.state),
+                start_time: j.start_time,
+                end_time: (j.end_time > 0).then_some(j.end_time),
+                tasks: j.tasks.with_total(),
+            })
+            .collect())
+    }
+
+    pub async fn job(&self, id: &JobId) -> Result<JobDetails, RestError> {
+        let j: wire::Job = self.get(&format!("/jobs/{}", segment(&id.0))).await?;
+        Ok(JobDetails {
+            id: JobId(j.jid),
+            name: j.name,
+            state: JobState::parse(&j.state),
+            start_time: j.start_time,
+            end_time: (j.end_time > 0).then_some(j.end_time),
+            vertices: j
+                .vertices
+                .into_iter()
+                .map(|v| VertexInfo {
+                    id: v.id,
+                    name: v.name,
+                    parallelism: v.parallelism,
+                    status: v.status,
+                    tasks: v.tasks.with_total(),
+                })
+                .collect(),
+            timestamps: j.timestamps.into_iter().filter(|(_, t)| *t > 0).collect(),
+        })
+    }
+
+    /// The text of the job's most recent failure, if it failed at all.
+    /// Flink 1.x reports `root-exception`; 2.x only the exception history.
+    pub async fn job_exceptions(&self, id: &JobId) -> Result<Option<String>, RestError> {
+        let e: wire::Exceptions = self
+            .get(&format!("/jobs/{}/exceptions", segment(&id.0)))
+            .await?;
+        if let Some(root) = e.root_exception.filter(|r| !r.trim().is_empty()) {
+            return Ok(Some(root));
+        }
+        let latest = e
+            .exception_history
+            .map(|h| h.entries)
+            .unwrap_or_default()
+            .into_iter()
+            .max_by_key(|entry| entry.timestamp);
+        Ok(latest.and_then(|entry| {
+            entry
+                .stacktrace
+                .filter(|s| !s.trim().is_empty())
+                .or(entry.exception_name)
+        }))
+    }
+
+    /// Cancels the job (no savepoint). Flink answers before it is CANCELED.
+    pub async fn cancel(&self, id: &JobId) -> Result<(), RestError> {
+        let url = self.url(&format!("/jobs/{}?mode=cancel", segment(&id.0)));
+        let request = self.client.patch(&url);
+        self.send_ignoring_body(url, request).await
+    }
+
+    /// Stops the job with a savepoint (`drain`: emit MAX_WATERMARK first).
+    /// `target_dir` None: the cluster's `state.savepoints.dir`.
+    pub async fn stop_with_savepoint(
+        &self,
+        id: &JobId,
+        target_dir: Option<&str>,
+        drain: bool,
+    ) -> Result<TriggerId, RestError> {
+        let url = self.url(&format!("/jobs/{}/stop", segment(&id.0)));
+        let mut body = serde_json::json!({ "drain": drain });
+        if let Some(dir) = target_dir {
+            body["targetDirectory"] = dir.into();
+        }
+        let request = self.client.post(&url).json(&body);
+        let r: wire::Trigger = self.send(url, request, self.timeout).await?;
+        Ok(TriggerId(r.request_id))
+    }
+
+    /// Takes a savepoint, optionally cancelling the job afterwards.
+    pub async fn trigger_savepoint(
+        &self,
+        id: &JobId,
+        target_dir: Option<&str>,
+        cancel_job: bool,
+    ) -> Result<TriggerId, RestError> {
+        let url = self.url(&format!("/jobs/{}/savepoints", segment(&id.0)));
+        let mut body = serde_json::json!({ "cancel-job": cancel_job });
+        if let Some(dir) = target_dir {
+            body["target-directory"] = dir.into();
+        }
+        let request = self.client.post(&url).json(&body);
+        let r: wire::Trigger = self.send(url, request, self.timeout).await?;
+        Ok(TriggerId(r.request_id))
+    }
+
+    /// Where a savepoint or stop-with-savepoint operation stands.
+    pub async fn savepoint_status(
+        &self,
+        id: &JobId,
+        trigger: &TriggerId,
+    ) -> Result<SavepointStatus, RestError> {
+        let s: wire::SavepointStatus = self
+            .get(&format!(
+                "/jobs/{}/savepoints/{}",
+                segment(&id.0),
+                segment(&trigger.0)
+            ))
+            .await?;
+        if s.status.id != "COMPLETED" {
+            return Ok(SavepointStatus::InProgress);
+        }
+        let op = s.operation.unwrap_or_default();
+        if let Some(cause) = op.failure_cause {
+            let text = cause
+                .stack_trace
+                .or(cause.class)
+                .unwrap_or_else(|| "savepoint failed".to_string());
+            return Ok(SavepointStatus::Failed { cause: text });
+        }
+        match op.location {
+            Some(location) => Ok(SavepointStatus::Completed { location }),
+            None => Ok(SavepointStatus::Failed {
+                cause: "Flink reported the savepoint complete without a location".into(),
+            }),
+        }
+    }
+
+    pub async fn checkpoints(&self, id: &JobId) -> Result<CheckpointStats, RestError> {
+        let c: wire::Checkpoints = self
+            .get(&format!("/jobs/{}/checkpoints", segment(&id.0)))
+            .await?;
+        let latest = c.latest.unwrap_or_default();
+        let to_ref = |r: wire::CheckpointRef, savepoint: bool| CheckpointRef {
+            id: r.id,
+            external_path: r
+                .external_path
+                .filter(|p| !p.is_empty() && p != "<checkpoint-not-externally-addressable>"),
+            is_savepoint: r.is_savepoint.unwrap_or(savepoint),
+        };
+        Ok(CheckpointStats {
+            completed: c.counts.completed,
+            failed: c.counts.failed,
+            in_progress: c.counts.in_progress,
+            latest_completed: latest.completed.map(|r| to_ref(r, false)),
+            latest_savepoint: latest.savepoint.map(|r| to_ref(r, true)),
+            restored: latest.restored.map(|r| to_ref(r, false)),
+        })
+    }
+
+    pub async fn checkpoint_config(&self, id: &JobId) -> Result<CheckpointConfig, RestError> {
+        let url = format!("/jobs/{}/checkpoints/config", segment(&id.0));
+        match self.get::<wire::CheckpointConfig>(&url).await {
+            Ok(c) => Ok(CheckpointConfig {
+                // Flink reports a disabled interval as Long.MAX_VALUE.
+                interval_ms: c.interval.filter(|i| *i > 0 && *i < i64::MAX as u64 / 2),
+                min_pause_ms: c.min_pause,
+                timeout_ms: c.timeout,
+            }),
+            // Flink answers 404 when checkpointing is not enabled for the job.
+            Err(e) if e.is_not_found() => Ok(CheckpointConfig {
+                interval_ms: None,
+                min_pause_ms: None,
+                timeout_ms: None,
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Job Manager metrics by name (unknown names are simply absent).
+    pub async fn jobmanager_metrics(&self, names: &[&str]) -> Result<Vec<Metric>, RestError> {
+        self.metrics("/jobmanager/metrics", names).await
+    }
+
+    /// A Task Manager's metrics by name; `tm_id` as in [`TaskManagerInfo::id`].
+    pub async fn taskmanager_metrics(
+        &self,
+        tm_id: &str,
+        names: &[&str],
+    ) -> Result<Vec<Metric>, RestError> {
+        self.metrics(&format!("/taskmanagers/{}/metrics", segment(tm_id)), names)
+            .await
+    }
+
+    async fn metrics(&self, path: &str, names: &[&str]) -> Result<Vec<Metric>, RestError> {
+        let query: Vec<String> = names.iter().map(|n| segment(n)).collect();
+        let m: Vec<wire::Metric> = self.get(&format!("{path}?get={}", query.join(","))).await?;
+        Ok(m.into_iter()
+            .map(|m| Metric {
+                id: m.id,
+                value: m.value.unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, RestError> {
+        let url = self.url(path);
+        let request = self.client.get(&url);
+        self.send(url, request, self.timeout).await
+    }
+
+    async fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        url: String,
+        request: reqwest::RequestBuilder,
+        timeout: Duration,
+    ) -> Result<T, RestError> {
+        let body = self.exchange(&url, request, timeout).await?;
+        serde_json::from_slice(&body).map_err(|e| RestError::Decode {
+            url,
+            detail: format!(
+                "{e} in {}",
+                String::from_utf8_lossy(&body[..body.len().min(500)])
+            ),
+        })
+    }
+
+    async fn send_ignoring_body(
+        &self,
+        url: String,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(), RestError> {
+        self.exchange(&url, request, self.timeout).await.map(|_| ())
+    }
+
+    /// Sends with a timeout covering the whole exchange; the body of a
+    /// successful answer, or the error.
+    async fn exchange(
+        &self,
+        url: &str,
+        request: reqwest::RequestBuilder,
+        timeout: Duration,
+    ) -> Result<bytes::Bytes, RestError> {
+        let response = request
+            .timeout(timeout)
+            .send()
+            .await
+            .map_err(|e| transport_error(url, timeout, e))?;
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| transport_error(url, timeout, e))?;
+        if !status.is_success() {
+            return Err(status_error(url.to_string(), status.as_u16(), &body));
+        }
+        Ok(body)
+    }
+}
+
+fn transport_error(url: &str, timeout: Duration, e: reqwest::Error) -> RestError {
+    if e.is_timeout() {
+        return RestError::Timeout {
+            url: url.to_string(),
+            timeout,
+        };
+    }
+    let mut detail = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        detail.push_str(": ");
+        detail.push_str(&s.to_string());
+        source = s.source();
+    }
+    RestError::Connect {
+        url: url.to_string(),
+        detail,
+    }
+}
+
+fn status_error(url: String, code: u16, body: &[u8]) -> RestError {
+    let body = match serde_json::from_slice::<wire::Errors>(body) {
+        Ok(e) if !e.errors.is_empty() => e.errors.join("\n"),
+        _ => String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]).into_owned(),
+    };
+    RestError::Status { url, code, body }
+}
+
+/// Percent-encodes one path segment or query value.
+fn segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Flink's JSON, exactly as far as this client reads it.
+mod wire {
+    use serde::Deserialize;
+
+    use super::TaskCounts;
+
+    #[derive(Deserialize)]
+    pub struct Errors {
+        #[serde(default)]
+        pub errors: Vec<String>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Overview {
+        #[serde(rename = "flink-version", default)]
+        pub flink_version: String,
+        pub taskmanagers: u32,
+        #[serde(rename = "slots-total")]
+        pub slots_total: u32,
+        #[serde(rename = "slots-available")]
+        pub slots_available: u32,
+        #[serde(rename = "jobs-running", default)]
+        pub jobs_running: u32,
+        #[serde(rename = "jobs-finished", default)]
+        pub jobs_finished: u32,
+        #[serde(rename = "jobs-cancelled", default)]
+        pub jobs_cancelled: u32,
+        #[serde(rename = "jobs-failed", default)]
+        pub jobs_failed: u32,
+    }
+
+    #[derive(Deserialize)]
+    pub struct TaskManagers {
+        pub taskmanagers: Vec<TaskManager>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct TaskManager {
+        pub id: String,
+        #[serde(rename = "slotsNumber")]
+        pub slots_number: u32,
+        #[serde(rename = "freeSlots")]
+        pub free_slots: u32,
+        #[serde(rename = "dataPort", default)]
+        pub data_port: u32,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Upload {
+        pub filename: String,
+        pub status: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct RunJar {
+        pub jobid: String,
+    }
+
+    #[derive(Deserialize)]
+    pub struct JobsOverview {
+        pub jobs: Vec<JobOverview>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct JobOverview {
+        pub jid: String,
+        pub name: String,
+        pub state: String,
+        #[serde(rename = "start-time", default)]
+        pub start_time: i64,
+        #[serde(rename = "end-time", default)]
+        pub end_time: i64,
+        #[serde(default)]
+        pub tasks: TaskCounts,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Job {
+        pub jid: String,
+        pub name: String,
+        pub state: String,
+        #[serde(rename = "start-time", default)]
+        pub start_time: i64,
+        #[serde(rename = "end-time", default)]
+        pub end_time: i64,
+        #[serde(default)]
+        pub vertices: Vec<Vertex>,
+        /// When the job last entered each status (ms); 0 for never.
+        #[serde(default)]
+        pub timestamps: std::collections::BTreeMap<String, i64>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Vertex {
+        pub id: String,
+        pub name: String,
+        pub parallelism: u32,
+        pub status: String,
+        #[serde(default)]
+        pub tasks: TaskCounts,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Exceptions {
+        #[serde(rename = "root-exception", default)]
+        pub root_exception: Option<String>,
+        #[serde(rename = "exceptionHistory", default)]
+        pub exception_history: Option<ExceptionHistory>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct ExceptionHistory {
+        #[serde(default)]
+        pub entries: Vec<ExceptionEntry>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct ExceptionEntry {
+        #[serde(rename = "exceptionName", default)]
+        pub exception_name: Option<String>,
+        #[serde(default)]
+        pub stacktrace: Option<String>,
+        #[serde(default)]
+        pub timestamp: i64,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Trigger {
+        #[serde(rename = "request-id")]
+        pub request_id: String,
+    }
+
+    #[derive(Deserialize)]
+    pub struct SavepointStatus {
+        pub status: QueueStatus,
+        #[serde(default)]
+        pub operation: Option<SavepointOperation>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct QueueStatus {
+        pub id: String,
+    }
+
+    #[derive(Deserialize, Default)]
+    pub struct SavepointOperation {
+        #[serde(default)]
+        pub location: Option<String>,
+        #[serde(rename = "failure-cause", default)]
+        pub failure_cause: Option<FailureCause>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct FailureCause {
+        #[serde(default)]
+        pub class: Option<String>,
+        #[serde(rename = "stack-trace", default)]
+        pub stack_trace: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Checkpoints {
+        pub counts: CheckpointCounts,
+        #[serde(default)]
+        pub latest: Option<LatestCheckpoints>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct CheckpointCounts {
+        #[serde(default)]
+        pub completed: u64,
+        #[serde(default)]
+        pub failed: u64,
+        #[serde(default)]
+        pub in_progress: u64,
+    }
+
+    #[derive(Deserialize, Default)]
+    pub struct LatestCheckpoints {
+        #[serde(default)]
+        pub completed: Option<CheckpointRef>,
+        #[serde(default)]
+        pub savepoint: Option<CheckpointRef>,
+        #[serde(default)]
+        pub restored: Option<CheckpointRef>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct CheckpointRef {
+        pub id: u64,
+        #[serde(default)]
+        pub external_path: Option<String>,
+        #[serde(default)]
+        pub is_savepoint: Option<bool>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct CheckpointConfig {
+        #[serde(default)]
+        pub interval: Option<u64>,
+        #[serde(default)]
+        pub min_pause: Option<u64>,
+        #[serde(default)]
+        pub timeout: Option<u64>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Metric {
+        pub id: String,
+        #[serde(default)]
+        pub value: Option<String>,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_counts_read_both_spellings() {
+        let overview: TaskCounts = serde_json::from_str(
+            r#"{"running":1,"canceling":0,"canceled":0,"total":3,"created":0,"scheduled":2,"deploying":0,"reconciling":0,"finished":0,"initializing":0,"failed":0}"#,
+        )
+        .unwrap();
+        assert_eq!(overview.scheduled, 2);
+        assert!(!overview.all_running());
+        assert_eq!(overview.pending(), 2);
+        let vertex: TaskCounts =
+            serde_json::from_str(r#"{"CREATED":0,"RUNNING":2,"SCHEDULED":0,"FAILED":0}"#).unwrap();
+        let vertex = vertex.with_total();
+        assert_eq!(vertex.total, 2);
+        assert!(vertex.all_running());
+    }
+
+    #[test]
+    fn java_errors_are_summarized_to_their_causes() {
+        let text = "org.apache.flink.runtime.rest.handler.RestHandlerException: Could not execute application.\n\tat org.apache.flink.runtime.webmonitor.handlers.JarRunHandler.lambda$handleRequest$1(JarRunHandler.java:114)\n\t... 12 more\nCaused by: org.apache.flink.client.program.ProgramInvocationException: The main method caused an error: weir-test: failing on purpose\n\tat x.y(Z.java:1)\nCaused by: java.lang.IllegalStateException: weir-test: failing on purpose\n\t... 3 more\n";
+        assert_eq!(
+            summarize_java_error(text),
+            "org.apache.flink.runtime.rest.handler.RestHandlerException: Could not execute application.\n\
+             Caused by: org.apache.flink.client.program.ProgramInvocationException: The main method caused an error: weir-test: failing on purpose\n\
+             Caused by: java.lang.IllegalStateException: weir-test: failing on purpose"
+        );
+    }
+
+    #[test]
+    fn status_errors_keep_flinks_error_text() {
+        let e = status_error(
+            "http://x/jars/a/run".into(),
+            400,
+            br#"{"errors":["first","second"]}"#,
+        );
+        assert_eq!(e.status_code(), Some(400));
+        assert!(matches!(&e, RestError::Status { body, .. } if body == "first\nsecond"));
+        let e = status_error("http://x/".into(), 502, b"Bad Gateway");
+        assert!(matches!(&e, RestError::Status { body, .. } if body == "Bad Gateway"));
+    }
+
+    #[test]
+    fn job_states_round_trip_and_know_the_end() {
+        for s in [
+            "INITIALIZING",
+            "CREATED",
+            "RUNNING",
+            "FAILING",
+            "FAILED",
+            "CANCELLING",
+            "CANCELED",
+            "FINISHED",
+            "RESTARTING",
+            "SUSPENDED",
+            "RECONCILING",
+            "SOMETHING_NEW",
+        ] {
+            assert_eq!(JobState::parse(s).as_str(), s);
+        }
+        assert!(JobState::Finished.is_globally_terminal());
+        assert!(!JobState::Restarting.is_globally_terminal());
+        assert!(!JobState::Suspended.is_globally_terminal());
+    }
+
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(
+            segment("127.0.0.1:40813-6e0c5f"),
+            "127.0.0.1%3A40813-6e0c5f"
+        );
+        assert_eq!(segment("Status.JVM.CPU.Load"), "Status.JVM.CPU.Load");
+        assert_eq!(segment("a b/c"), "a%20b%2Fc");
+    }
+
+    /// Serves one canned answer per connection, forever.
+    async fn canned(status: &'static str, body: &'static str) -> FlinkRest {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let mut buf = vec![0u8; 64 * 1024];
+                let _ = s.read(&mut buf).await;
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = s.write_all(answer.as_bytes()).await;
+            }
+        });
+        FlinkRest::new(format!("http://127.0.0.1:{port}"))
+    }
+
+    fn job() -> JobId {
+        JobId("a".repeat(32))
+    }
+
+    #[tokio::test]
+    async fn exceptions_of_flink_1_come_from_root_exception() {
+        let rest = canned(
+            "200 OK",
+            r#"{"root-exception":"java.lang.RuntimeException: boom\n\tat x","timestamp":5,"all-exceptions":[],"truncated":false,"exceptionHistory":{"entries":[],"truncated":false}}"#,
+        )
+        .await;
+        let text = rest.job_exceptions(&job()).await.unwrap().unwrap();
+        assert!(
+            text.starts_with("java.lang.RuntimeException: boom"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn exceptions_of_flink_2_come_from_the_latest_history_entry() {
+        let rest = canned(
+            "200 OK",
+            r#"{"exceptionHistory":{"entries":[{"exceptionName":"java.lang.Exception: old","stacktrace":"old trace","timestamp":1,"concurrentExceptions":[]},{"exceptionName":"java.lang.Exception: new","stacktrace":"new trace","timestamp":9,"concurrentExceptions":[]}],"truncated":false}}"#,
+        )
+        .await;
+        assert_eq!(
+            rest.job_exceptions(&job()).await.unwrap().as_deref(),
+            Some("new trace")
+        );
+        let rest = canned(
+            "200 OK",
+            r#"{"exceptionHistory":{"entries":[],"truncated":false}}"#,
+        )
+        .await;
+        assert_eq!(rest.job_exceptions(&job()).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_failing_main_is_a_status_error_with_flinks_text() {
+        let rest = canned(
+            "400 Bad Request",
+            r#"{"errors":["org.apache.flink.runtime.rest.handler.RestHandlerException: Could not execute application.\n\tat a.b(C.java:1)\nCaused by: java.lang.IllegalStateException: no kafka"]}"#,
+        )
+        .await;
+        let err = rest.run_jar("x.jar", &RunJar::default()).await.unwrap_err();
+        assert_eq!(err.status_code(), Some(400));
+        assert_eq!(
+            err.summary(),
+            "org.apache.flink.runtime.rest.handler.RestHandlerException: Could not execute application.\nCaused by: java.lang.IllegalStateException: no kafka"
+        );
+    }
+
+    #[tokio::test]
+    async fn savepoint_outcomes() {
+        let done = canned(
+            "200 OK",
+            r#"{"status":{"id":"COMPLETED"},"operation":{"location":"file:/sp/savepoint-1"}}"#,
+        )
+        .await;
+        let t = TriggerId("t".into());
+        assert_eq!(
+            done.savepoint_status(&job(), &t).await.unwrap(),
+            SavepointStatus::Completed {
+                location: "file:/sp/savepoint-1".into()
+            }
+        );
+        let failed = canned(
+            "200 OK",
+            r#"{"status":{"id":"COMPLETED"},"operation":{"failure-cause":{"class":"java.util.concurrent.CompletionException","stack-trace":"barrier timed out","serialized-throwable":"xyz"}}}"#,
+        )
+        .await;
+        assert_eq!(
+            failed.savepoint_status(&job(), &t).await.unwrap(),
+            SavepointStatus::Failed {
+                cause: "barrier timed out".into()
+            }
+        );
+        let running = canned("200 OK", r#"{"status":{"id":"IN_PROGRESS"}}"#).await;
+        assert_eq!(
+            running.savepoint_status(&job(), &t).await.unwrap(),
+            SavepointStatus::InProgress
+        );
+    }
+
+    #[tokio::test]
+    async fn garbage_is_a_decode_error_and_a_missing_jar_is_read_jar() {
+        let rest = canned("200 OK", "<html>not flink</html>").await;
+        assert!(matches!(
+            rest.overview().await,
+            Err(RestError::Decode { .. })
+        ));
+        let err = rest
+            .upload_jar(Path::new("/no/such.jar"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, RestError::ReadJar { .. }), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn nothing_listening_is_a_connect_error() {
+        // A port that was free a moment ago.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let rest = FlinkRest::new(format!("http://127.0.0.1:{port}/"));
+        assert_eq!(rest.base_url(), format!("http://127.0.0.1:{port}"));
+        let err = rest.overview().await.unwrap_err();
+        assert!(err.is_unreachable(), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn a_silent_server_is_a_timeout() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let _hold = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((s, _)) = listener.accept().await {
+                open.push(s); // accept, never answer
+            }
+        });
+        let rest = FlinkRest::new(format!("http://127.0.0.1:{port}"))
+            .with_timeouts(Duration::from_millis(300), Duration::from_millis(300));
+        let err = rest.jobs_overview().await.unwrap_err();
+        assert!(matches!(err, RestError::Timeout { .. }), "{err:?}");
+    }
+}

@@ -1,0 +1,413 @@
+//! The embedded default backend: each application gets its own Flink
+//! cluster on this machine (`weir_runtime::LocalCluster`), its job is run and
+//! watched over Flink's REST API (`weir_runtime::FlinkRest`).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use weir_control::model::{Application, CodeContent, LogLevel};
+use weir_control::operation::{JobState, JobStatus};
+use weir_runtime::{ClusterSpec, FlinkRest, JobId, LocalCluster, RunJar, RuntimeError, Runtimes};
+use weir_service::{Catalogue, LOGGER};
+
+use crate::runtime::{JobObservation, Observation, Runtime, RuntimeFailure, Submission};
+
+/// The property group and keys through which the service lets a user name
+/// the job's entry class and program arguments.
+const RUN_OPTIONS_GROUP: &str = "kinesis.analytics.flink.run.options";
+/// Where a job finds its application properties (environment variable and
+/// JVM system property); the service's own place is
+/// `/etc/flink/application_properties.json`.
+pub const PROPERTIES_ENV: &str = "WEIR_APPLICATION_PROPERTIES";
+pub const PROPERTIES_PROPERTY: &str = "weir.application.properties";
+
+/// Sizes of the clusters this backend makes.
+#[derive(Debug, Clone)]
+pub struct LocalConfig {
+    pub clusters_dir: PathBuf,
+    pub task_manager_memory_mb: u32,
+    pub job_manager_memory_mb: u32,
+    pub startup_timeout: Duration,
+}
+
+pub struct LocalRuntime {
+    runtimes: Runtimes,
+    config: LocalConfig,
+    /// Clusters this Weir launched or adopted, by application.
+    clusters: tokio::sync::Mutex<HashMap<String, Arc<LocalCluster>>>,
+    /// Log lines to hand to the catalogue (the runtime has no catalogue in
+    /// `observe`); drained by the supervisor's next step.
+    catalogue: std::sync::OnceLock<Arc<Catalogue>>,
+}
+
+fn failure(e: impl std::fmt::Display) -> RuntimeFailure {
+    RuntimeFailure(e.to_string())
+}
+
+fn job_status(s: &str) -> Option<JobStatus> {
+    JobStatus::parse(s)
+}
+
+impl LocalRuntime {
+    pub fn new(runtimes: Runtimes, config: LocalConfig) -> Self {
+        Self {
+            runtimes,
+            config,
+            clusters: tokio::sync::Mutex::new(HashMap::new()),
+            catalogue: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Lets the backend write to applications' logs (healing, adoption).
+    pub fn attach(&self, catalogue: Arc<Catalogue>) {
+        let _ = self.catalogue.set(catalogue);
+    }
+
+    fn log(&self, app: &str, level: LogLevel, line: String) {
+        if let Some(c) = self.catalogue.get() {
+            c.log(app, level, LOGGER, line);
+        }
+    }
+
+    pub fn runtimes(&self) -> &Runtimes {
+        &self.runtimes
+    }
+
+    fn dir(&self, app: &str) -> PathBuf {
+        self.config.clusters_dir.join(app)
+    }
+
+    /// The application's cluster: the one in hand, else one recorded on disk
+    /// by an earlier Weir (adopted if it is still whole).
+    async fn cluster(&self, app: &str) -> Option<Arc<LocalCluster>> {
+        let mut clusters = self.clusters.lock().await;
+        if let Some(c) = clusters.get(app) {
+            return Some(c.clone());
+        }
+        match LocalCluster::adopt(&self.dir(app)).await {
+            Ok(c) => {
+                let c = Arc::new(c);
+                self.log(
+                    app,
+                    LogLevel::Info,
+                    format!(
+                        "Adopted the running Flink cluster of application {app} ({})",
+                        c.rest_url()
+                    ),
+                );
+                clusters.insert(app.to_string(), c.clone());
+                Some(c)
+            }
+            Err(RuntimeError::NotRecorded(_)) => None,
+            Err(e) => {
+                self.log(
+                    app,
+                    LogLevel::Warn,
+                    format!("The Flink cluster of application {app} could not be adopted: {e}"),
+                );
+                None
+            }
+        }
+    }
+
+    async fn forget(&self, app: &str) -> Option<Arc<LocalCluster>> {
+        let held = self.clusters.lock().await.remove(app);
+        match held {
+            Some(c) => Some(c),
+            None => LocalCluster::adopt(&self.dir(app)).await.ok().map(Arc::new),
+        }
+    }
+
+    /// Task Managers die (OOM, a kill); a managed service replaces them.
+    async fn heal(&self, app: &str, cluster: &LocalCluster) {
+        for p in cluster.processes() {
+            if let weir_runtime::ProcessRole::TaskManager(i) = p.role {
+                if !p.alive {
+                    let how = p.exit.unwrap_or_else(|| "exited".into());
+                    self.log(app, LogLevel::Warn, format!("Task Manager {i} of application {app} is gone ({how}); starting a replacement"));
+                    if let Err(e) = cluster.restart_task_manager(i).await {
+                        self.log(
+                            app,
+                            LogLevel::Error,
+                            format!("Replacing Task Manager {i} failed: {e}"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    async fn observe_job(
+        &self,
+        rest: &FlinkRest,
+        recorded: &JobState,
+    ) -> Result<Option<JobObservation>, weir_runtime::RestError> {
+        let id = match &recorded.job_id {
+            Some(id) => JobId(id.clone()),
+            None => {
+                // Submitted but not yet recorded (Weir died in between): the
+                // cluster is the application's own, so its newest job is ours.
+                let jobs = rest.jobs_overview().await?;
+                match jobs.into_iter().max_by_key(|j| j.start_time) {
+                    Some(j) => j.id,
+                    None => return Ok(None),
+                }
+            }
+        };
+        let details = match rest.job(&id).await {
+            Ok(d) => d,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Some(status) = job_status(details.state.as_str()) else {
+            return Ok(None);
+        };
+        let tasks = details.tasks();
+        let entered = details
+            .timestamps
+            .iter()
+            .filter_map(|(s, t)| job_status(s).map(|s| (s, *t)))
+            .collect();
+        let failure = if matches!(
+            status,
+            JobStatus::Failed | JobStatus::Failing | JobStatus::Restarting
+        ) || recorded.status != Some(status)
+        {
+            rest.job_exceptions(&id).await.ok().flatten()
+        } else {
+            None
+        };
+        Ok(Some(JobObservation {
+            id: id.0.clone(),
+            name: details.name.clone(),
+            status,
+            // Finished subtasks (a bounded source, an idle reader) count as done.
+            all_tasks_running: tasks.total > 0 && tasks.running + tasks.finished == tasks.total,
+            entered,
+            failure,
+        }))
+    }
+
+    fn flink_config(app: &Application, cluster_dir: &std::path::Path) -> Vec<(String, String)> {
+        let c = app.config.flink.checkpoint.effective();
+        let checkpoints = format!("file://{}", cluster_dir.join("checkpoints").display());
+        let savepoints = format!("file://{}", cluster_dir.join("savepoints").display());
+        let mut cfg = vec![
+            // The service's restart strategy: fixed delay, 10 s, unbounded.
+            ("restart-strategy.type", "fixed-delay".to_string()),
+            (
+                "restart-strategy.fixed-delay.attempts",
+                i32::MAX.to_string(),
+            ),
+            ("restart-strategy.fixed-delay.delay", "10 s".to_string()),
+            (
+                "parallelism.default",
+                app.config.flink.parallelism.current_parallelism.to_string(),
+            ),
+            // Both spellings: 1.x reads state.*, 2.x execution.checkpointing.*.
+            ("state.checkpoints.dir", checkpoints.clone()),
+            ("execution.checkpointing.dir", checkpoints),
+            ("state.savepoints.dir", savepoints.clone()),
+            ("execution.checkpointing.savepoint-dir", savepoints),
+        ];
+        if c.enabled {
+            cfg.push((
+                "execution.checkpointing.interval",
+                format!("{} ms", c.interval_ms),
+            ));
+            cfg.push((
+                "execution.checkpointing.min-pause",
+                format!("{} ms", c.min_pause_ms),
+            ));
+        }
+        cfg.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+
+    fn properties_json(app: &Application) -> String {
+        let groups: Vec<serde_json::Value> = app
+            .config
+            .environment_properties
+            .iter()
+            .flatten()
+            .map(|g| {
+                let map: serde_json::Map<String, serde_json::Value> = g
+                    .properties
+                    .iter()
+                    .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                    .collect();
+                serde_json::json!({ "PropertyGroupId": g.id, "PropertyMap": map })
+            })
+            .collect();
+        serde_json::Value::Array(groups).to_string()
+    }
+
+    fn run_option(app: &Application, key: &str) -> Option<String> {
+        app.config
+            .environment_properties
+            .iter()
+            .flatten()
+            .find(|g| g.id == RUN_OPTIONS_GROUP)?
+            .properties
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+}
+
+impl Runtime for LocalRuntime {
+    async fn observe(&self, app: &Application, job: &JobState) -> Observation {
+        let Some(cluster) = self.cluster(&app.name).await else {
+            return Observation::default();
+        };
+        let jm_alive = cluster
+            .processes()
+            .iter()
+            .any(|p| p.role == weir_runtime::ProcessRole::JobManager && p.alive);
+        if !jm_alive {
+            return Observation::default();
+        }
+        self.heal(&app.name, &cluster).await;
+        let rest = cluster.rest();
+        match self.observe_job(&rest, job).await {
+            Ok(job) => Observation {
+                cluster_up: true,
+                job,
+            },
+            Err(e) => {
+                // The Job Manager runs but does not answer (busy, starting):
+                // report the job as last recorded rather than as absent, so
+                // nothing is submitted twice.
+                tracing::debug!(app = %app.name, error = %e, "Flink REST did not answer");
+                Observation {
+                    cluster_up: true,
+                    job: job.job_id.clone().map(|id| JobObservation {
+                        id,
+                        name: job.job_name.clone().unwrap_or_default(),
+                        status: job.status.unwrap_or(JobStatus::Created),
+                        all_tasks_running: false,
+                        entered: Vec::new(),
+                        failure: None,
+                    }),
+                }
+            }
+        }
+    }
+
+    async fn launch(&self, app: &Application) -> Result<String, RuntimeFailure> {
+        if let Some(old) = self.forget(&app.name).await {
+            let _ = old.kill().await;
+        }
+        let home = self.runtimes.ensure(app.runtime).await.map_err(failure)?;
+        let dir = self.dir(&app.name);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| failure(format!("creating {}: {e}", dir.display())))?;
+        let props = dir.join("application_properties.json");
+        std::fs::write(&props, Self::properties_json(app))
+            .map_err(|e| failure(format!("writing {}: {e}", props.display())))?;
+        let p = app.config.flink.parallelism;
+        let per_kpu = p.effective().parallelism_per_kpu.max(1);
+        let task_managers = p.current_parallelism.div_ceil(per_kpu).max(1);
+        let mut spec = ClusterSpec::new(&app.name, &dir, home);
+        spec.task_managers = task_managers;
+        spec.slots_per_task_manager = per_kpu;
+        spec.tm_memory_mb = self.config.task_manager_memory_mb;
+        spec.jm_memory_mb = self.config.job_manager_memory_mb;
+        spec.startup_timeout = self.config.startup_timeout;
+        spec.flink_config = Self::flink_config(app, &dir);
+        let props = props.display().to_string();
+        spec.env = vec![(PROPERTIES_ENV.to_string(), props.clone())];
+        spec.jvm_properties = vec![(PROPERTIES_PROPERTY.to_string(), props)];
+        let version = spec.flink_home.version;
+        let cluster = LocalCluster::launch(spec).await.map_err(failure)?;
+        let line = format!(
+            "Provisioned a Flink {version} cluster for application {}: 1 Job Manager and {task_managers} Task Manager(s) with {per_kpu} slot(s) each, REST at {}",
+            app.name,
+            cluster.rest_url()
+        );
+        self.clusters
+            .lock()
+            .await
+            .insert(app.name.clone(), Arc::new(cluster));
+        Ok(line)
+    }
+
+    async fn submit(
+        &self,
+        app: &Application,
+        catalogue: &Catalogue,
+    ) -> Result<Submission, RuntimeFailure> {
+        let cluster = self
+            .cluster(&app.name)
+            .await
+            .ok_or_else(|| failure("the application's Flink cluster is gone"))?;
+        let stored = match app.config.code.as_ref().map(|c| &c.content) {
+            Some(CodeContent::Zip(s)) | Some(CodeContent::S3 { stored: s, .. }) => s,
+            Some(CodeContent::Text(_)) | None => {
+                return Err(failure(
+                    "the application has no code: give it a JAR with UpdateApplication (ApplicationCodeConfigurationUpdate)",
+                ))
+            }
+        };
+        // Flink's upload wants a file name ending in .jar.
+        let jar = cluster.dir().join(format!("{}.jar", app.name));
+        std::fs::copy(catalogue.store().code().path(stored), &jar)
+            .map_err(|e| failure(format!("copying the code: {e}")))?;
+        let rest = cluster.rest();
+        let jar_id = rest.upload_jar(&jar).await.map_err(|e| {
+            failure(format!(
+                "uploading the code to Flink failed: {}",
+                e.summary()
+            ))
+        })?;
+        let parallelism = app.config.flink.parallelism.current_parallelism;
+        let run = RunJar {
+            entry_class: Self::run_option(app, "entryClass"),
+            program_args: Self::run_option(app, "programArgs")
+                .map(|a| a.split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default(),
+            parallelism: Some(parallelism),
+            savepoint_path: None,
+            allow_non_restored_state: app.config.run.allow_non_restored_state,
+        };
+        let id = rest
+            .run_jar(&jar_id, &run)
+            .await
+            .map_err(|e| failure(e.summary()))?;
+        let name = rest.job(&id).await.map(|d| d.name).unwrap_or_default();
+        Ok(Submission {
+            job_id: id.0,
+            job_name: name,
+            parallelism,
+        })
+    }
+
+    async fn stop_job(&self, app: &str, job_id: &str) -> Result<(), RuntimeFailure> {
+        let cluster = self
+            .cluster(app)
+            .await
+            .ok_or_else(|| failure("the application's Flink cluster is gone"))?;
+        cluster
+            .rest()
+            .cancel(&JobId(job_id.to_string()))
+            .await
+            .map_err(|e| failure(e.summary()))
+    }
+
+    async fn release(&self, app: &str, grace: Duration) {
+        if let Some(c) = self.forget(app).await {
+            if let Err(e) = c.shutdown(grace).await {
+                tracing::warn!(app, error = %e, "releasing the cluster");
+            }
+        }
+    }
+
+    async fn kill(&self, app: &str) {
+        if let Some(c) = self.forget(app).await {
+            if let Err(e) = c.kill().await {
+                tracing::warn!(app, error = %e, "killing the cluster");
+            }
+        }
+    }
+}
