@@ -36,6 +36,8 @@ pub struct Client {
     conn: Option<Conn>,
     /// Connections opened so far (keep-alive working means one per client).
     pub connects: u64,
+    /// `X-Amz-Target` is this prefix followed by the operation.
+    prefix: &'static str,
     target: String,
     request: Vec<u8>,
     body: Vec<u8>,
@@ -54,10 +56,18 @@ impl Client {
             signer,
             conn: None,
             connects: 0,
+            prefix: TARGET_PREFIX,
             target: String::with_capacity(64),
             request: Vec::with_capacity(1024),
             body: Vec::with_capacity(8192),
         }
+    }
+
+    /// Sends `<prefix><Operation>` targets instead of Kinesis Analytics ones
+    /// (e.g. `Logs_20140328.` for the CloudWatch Logs API on the same endpoint).
+    pub fn with_target_prefix(mut self, prefix: &'static str) -> Client {
+        self.prefix = prefix;
+        self
     }
 
     /// Calls `operation` (e.g. `DescribeApplication`) with a JSON body; returns the
@@ -66,7 +76,7 @@ impl Client {
     pub async fn call(&mut self, operation: &str, json: &[u8]) -> Result<(u16, &[u8])> {
         let target = &mut self.target;
         target.clear();
-        target.push_str(TARGET_PREFIX);
+        target.push_str(self.prefix);
         target.push_str(operation);
         if self.conn.is_none() {
             self.conn = Some(self.connect().await?);

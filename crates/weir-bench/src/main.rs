@@ -6,8 +6,14 @@
 //! reads weir's RSS; then prints the figures against the targets. It exits
 //! non-zero when something fails (a server, a refused request, a wrong walk),
 //! not when a target is missed.
+//!
+//! `weir-bench lifecycle` (run by `scripts/bench lifecycle`) is issue 3's
+//! benchmark: application starts and stops on real Flink clusters and weir's
+//! own overhead with applications running; see `lifecycle.rs`.
 
+mod busy;
 mod client;
+mod lifecycle;
 mod load;
 mod procs;
 mod sign;
@@ -17,6 +23,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
+
+use busy::BusyMeter;
 
 use client::Transport;
 use load::{Endpoint, LoadResult, LoadSettings};
@@ -30,8 +38,14 @@ const TARGET_P99_MS: f64 = 5.0;
 const TARGET_RSS_MB: f64 = 150.0;
 
 #[derive(Parser, Debug)]
-#[command(about = "Benchmark weir's control plane (and moto_server for comparison)")]
+#[command(
+    about = "Benchmark weir's control plane (and moto_server for comparison); \
+             `weir-bench lifecycle` times application starts and stops on real Flink",
+    args_conflicts_with_subcommands = true
+)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// The weir binary.
     #[arg(long, default_value = "target/release/weir")]
     weir_bin: PathBuf,
@@ -73,8 +87,33 @@ struct Args {
     client_threads: usize,
 }
 
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// StartApplication/StopApplication/force stop on real Flink clusters, and
+    /// weir's CPU and RSS with applications running (issue 3).
+    Lifecycle(lifecycle::LifecycleArgs),
+}
+
 fn main() {
     let args = Args::parse();
+    if let Some(Command::Lifecycle(lifecycle_args)) = &args.command {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        // lifecycle::main handles Ctrl-C itself: it must stop the clusters.
+        let outcome = runtime.block_on(lifecycle::main(lifecycle_args));
+        drop(runtime);
+        match outcome {
+            Ok(true) => {}
+            Ok(false) => std::process::exit(1),
+            Err(e) => {
+                eprintln!("weir-bench lifecycle: error: {e:#}");
+                std::process::exit(2);
+            }
+        }
+        return;
+    }
     let runtime = if args.client_threads <= 1 {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -127,9 +166,9 @@ async fn run(args: &Args) -> Result<bool> {
         format!("{:?}", args.signer).to_lowercase(),
         args.client_threads.max(1)
     );
-    let idle = BusyMeter::start(None);
+    let idle = BusyMeter::start(0.0);
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let other = idle.other_cores(None);
+    let other = idle.other_cores(0.0);
     println!("  before starting: other processes use {other:.2} cores");
     if other > BUSY_CORES {
         println!(
@@ -166,6 +205,8 @@ async fn run(args: &Args) -> Result<bool> {
             work.path().join("weir.log"),
             ACCESS_KEY_ID,
             SECRET_ACCESS_KEY,
+            &[],
+            &[],
         )?;
         println!("  weir: pid {} on {}", server.pid(), server.addr);
         weir = Some(server);
@@ -204,7 +245,7 @@ async fn run(args: &Args) -> Result<bool> {
         println!("{:.1} s", grow.as_secs_f64());
         let mut client = ep.client();
         let mut walks = Vec::new();
-        let busy = BusyMeter::start(Some(server));
+        let busy = BusyMeter::start(server_cpu(Some(server)));
         for i in 0..args.walks.max(1) {
             let walk = load::list_walk(&mut client, args.list_apps).await?;
             println!(
@@ -215,7 +256,7 @@ async fn run(args: &Args) -> Result<bool> {
             );
             walks.push(walk);
         }
-        let other = busy.other_cores(Some(server));
+        let other = busy.other_cores(server_cpu(Some(server)));
         let rss = server.memory_mb()?;
         list = Some((grow, walks, other, rss));
     }
@@ -407,35 +448,9 @@ fn warn_if_busy(other_cores: f64) {
     }
 }
 
-/// Measures how much CPU processes other than the benchmark and `server` use.
-struct BusyMeter {
-    started: std::time::Instant,
-    machine: f64,
-    own: f64,
-    server: f64,
-}
-
-impl BusyMeter {
-    fn start(server: Option<&Server>) -> BusyMeter {
-        BusyMeter {
-            started: std::time::Instant::now(),
-            machine: procs::machine_busy_seconds(),
-            own: procs::own_cpu_seconds(),
-            server: server.map_or(0.0, |s| s.cpu_seconds().unwrap_or(0.0)),
-        }
-    }
-
-    /// Cores' worth of CPU used by everything else since `start`; 0 for windows
-    /// under a second, where the 10 ms accounting ticks make it noise.
-    fn other_cores(&self, server: Option<&Server>) -> f64 {
-        if self.started.elapsed() < Duration::from_secs(1) {
-            return 0.0;
-        }
-        let machine = procs::machine_busy_seconds() - self.machine;
-        let own = procs::own_cpu_seconds() - self.own;
-        let server = server.map_or(0.0, |s| s.cpu_seconds().unwrap_or(0.0) - self.server);
-        ((machine - own - server) / self.started.elapsed().as_secs_f64()).max(0.0)
-    }
+/// CPU seconds `server` has used so far (0 without one), for the [`BusyMeter`].
+fn server_cpu(server: Option<&Server>) -> f64 {
+    server.map_or(0.0, |s| s.cpu_seconds().unwrap_or(0.0))
 }
 
 fn print_flush(text: &str) {

@@ -4,6 +4,7 @@
 //! [`Server`] kills and reaps the whole group when dropped, so an error, a
 //! panic or Ctrl-C in the benchmark leaves no server behind.
 
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -25,18 +26,23 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `weir server` on port 0 and waits for its `weir listening on` line.
+    /// Starts `weir server` on port 0 (with `extra_args` and `extra_env`) and
+    /// waits for its `weir listening on` line.
     pub fn start_weir(
         bin: &Path,
         data_dir: &Path,
         log: PathBuf,
         access_key_id: &str,
         secret_access_key: &str,
+        extra_args: &[String],
+        extra_env: &[(&str, &OsStr)],
     ) -> Result<Server> {
         let mut command = Command::new(bin);
         command
             .args(["server", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
+            .args(extra_args)
+            .envs(extra_env.iter().copied())
             .env("WEIR_ACCESS_KEY_ID", access_key_id)
             .env("WEIR_SECRET_ACCESS_KEY", secret_access_key)
             .stdout(Stdio::piped())
@@ -163,6 +169,14 @@ impl Server {
     pub fn cpu_seconds(&self) -> Result<f64> {
         proc_stat_cpu(&format!("/proc/{}/stat", self.pid()))
     }
+
+    /// [`Self::cpu_seconds`] plus what its reaped children used (the JVMs
+    /// weir started and has waited for): nothing that ran gets lost when a
+    /// cluster stops.
+    pub fn cpu_seconds_with_children(&self) -> Result<f64> {
+        let fields = proc_stat_fields(&format!("/proc/{}/stat", self.pid()))?;
+        Ok(fields[11..15].iter().sum::<f64>() / clock_ticks())
+    }
 }
 
 impl Drop for Server {
@@ -194,15 +208,114 @@ fn spawn_owned(command: &mut Command, bin: &Path) -> Result<Child> {
 
 /// User + system CPU seconds from a `/proc/.../stat` file.
 pub fn proc_stat_cpu(path: &str) -> Result<f64> {
+    let fields = proc_stat_fields(path)?;
+    // After the command name: state is field 3, utime field 14, stime field 15.
+    Ok((fields[11] + fields[12]) / clock_ticks())
+}
+
+/// The numeric fields of a `/proc/.../stat` file after the command name
+/// (index 0 is field 4 of proc(5); the state letter reads as 0), at least up
+/// to cstime (field 17, index 13).
+fn proc_stat_fields(path: &str) -> Result<Vec<f64>> {
     let stat = std::fs::read_to_string(path)?;
     let after_name = &stat[stat.rfind(')').context("malformed stat")? + 1..];
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // After the command name: state is field 3, utime field 14, stime field 15.
-    let utime: f64 = fields.get(11).context("utime")?.parse()?;
-    let stime: f64 = fields.get(12).context("stime")?.parse()?;
+    let fields: Vec<f64> = after_name
+        .split_whitespace()
+        .skip(1)
+        .map(|v| v.parse().unwrap_or(0.0))
+        .collect();
+    if fields.len() < 14 {
+        bail!("{path}: too few fields");
+    }
+    Ok(fields)
+}
+
+fn clock_ticks() -> f64 {
     // SAFETY: sysconf has no preconditions.
-    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
-    Ok((utime + stime) / ticks)
+    unsafe { libc::sysconf(libc::_SC_CLK_TCK) as f64 }
+}
+
+/// A process seen in /proc.
+#[derive(Debug, Clone)]
+pub struct ProcessInfo {
+    pub pid: u32,
+    /// The executable's name (`comm`), e.g. `java`.
+    pub comm: String,
+    /// User + system CPU seconds so far.
+    pub cpu: f64,
+    /// VmRSS in MB (0 for kernel threads and zombies).
+    pub rss_mb: f64,
+}
+
+/// Every process (but this one) whose command line contains `marker`,
+/// e.g. a directory only the benchmark's processes are given.
+pub fn processes_with(marker: &str) -> Vec<ProcessInfo> {
+    processes_where(|cmdline, _| cmdline.contains(marker))
+}
+
+/// Every `java` process whose command line does not contain `marker`.
+pub fn foreign_jvms(marker: &str) -> Vec<ProcessInfo> {
+    processes_where(|cmdline, comm| comm == "java" && !cmdline.contains(marker))
+}
+
+fn processes_where(want: impl Fn(&str, &str) -> bool) -> Vec<ProcessInfo> {
+    let own = std::process::id();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for entry in dir.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid == own {
+            continue;
+        }
+        let Ok(raw) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&raw).replace('\0', " ");
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        let comm = comm.trim();
+        if cmdline.is_empty() || !want(&cmdline, comm) {
+            continue;
+        }
+        found.push(ProcessInfo {
+            pid,
+            comm: comm.to_string(),
+            cpu: proc_stat_cpu(&format!("/proc/{pid}/stat")).unwrap_or(0.0),
+            rss_mb: rss_mb(pid).unwrap_or(0.0),
+        });
+    }
+    found
+}
+
+/// VmRSS of a process in MB.
+pub fn rss_mb(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: f64 = line["VmRSS:".len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+/// SIGKILLs these processes by id, and the process group of each one that
+/// leads its own group (as Weir's JVMs do), without touching anything else.
+pub fn kill_processes(pids: &[u32]) {
+    for &pid in pids {
+        let pid = pid as libc::pid_t;
+        // SAFETY: plain syscalls on ids just read from /proc.
+        unsafe {
+            if libc::getpgid(pid) == pid {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+            libc::kill(pid, libc::SIGKILL);
+        }
+    }
 }
 
 /// User + system CPU seconds this benchmark process has used so far.

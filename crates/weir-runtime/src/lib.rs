@@ -39,7 +39,7 @@ pub use local::{
     ClassDataSharing, ClusterSpec, KillOnDrop, LocalCluster, ProcessInfo, ProcessRole,
 };
 pub use rest::{FlinkRest, JobId, JobState, RestError, RunJar, TaskCounts};
-pub use runtimes::{FlinkHome, FlinkVersion, RuntimeStatus, Runtimes};
+pub use runtimes::{FlinkHome, FlinkVersion, RuntimeState, RuntimeStatus, Runtimes};
 
 /// Everything that can go wrong below the supervisor, worded for the person
 /// who reads the failed operation: each message says what failed and, where
@@ -103,7 +103,8 @@ pub enum RuntimeError {
 }
 
 impl RuntimeError {
-    pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> RuntimeError {
+    /// Wraps an IO error with what was being done.
+    pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> RuntimeError {
         let context = context.into();
         move |source| RuntimeError::Io { context, source }
     }

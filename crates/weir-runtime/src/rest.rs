@@ -338,6 +338,10 @@ pub struct RunJar {
     /// Restore from this savepoint or retained checkpoint.
     pub savepoint_path: Option<String>,
     pub allow_non_restored_state: bool,
+    /// Job-level Flink configuration (`flinkConfiguration`, Flink ≥ 1.17):
+    /// checkpointing, restart strategy and state directories of this job,
+    /// whatever cluster it runs on.
+    pub flink_config: Vec<(String, String)>,
 }
 
 /// Where a savepoint (or stop-with-savepoint) operation stands.
@@ -530,6 +534,14 @@ impl FlinkRest {
         }
         if let Some(s) = &run.savepoint_path {
             body["savepointPath"] = s.clone().into();
+        }
+        if !run.flink_config.is_empty() {
+            let map: serde_json::Map<String, serde_json::Value> = run
+                .flink_config
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().into()))
+                .collect();
+            body["flinkConfiguration"] = map.into();
         }
         let request = self.client.post(&url).json(&body);
         let r: wire::RunJar = self.send(url, request, self.long_timeout).await?;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use weir_control::model::{Application, CodeContent, LogLevel};
+use weir_control::model::{Application, CodeContent, LogLevel, RuntimeEnvironment};
 use weir_control::operation::{JobState, JobStatus};
 use weir_runtime::{ClusterSpec, FlinkRest, JobId, LocalCluster, RunJar, RuntimeError, Runtimes};
 use weir_service::{Catalogue, LOGGER};
@@ -30,13 +30,25 @@ pub struct LocalConfig {
     pub task_manager_memory_mb: u32,
     pub job_manager_memory_mb: u32,
     pub startup_timeout: Duration,
+    /// Clusters kept started, per runtime in `warm_pool_runtimes`, for
+    /// applications of one KPU with one slot (the service's default shape).
+    pub warm_pool_size: usize,
+    pub warm_pool_runtimes: Vec<RuntimeEnvironment>,
 }
+
+/// The file in a pooled cluster's directory that names the application it
+/// was handed to; a pooled cluster without it is free.
+const ASSIGNED_FILE: &str = "assigned-to";
 
 pub struct LocalRuntime {
     runtimes: Runtimes,
     config: LocalConfig,
     /// Clusters this Weir launched or adopted, by application.
     clusters: tokio::sync::Mutex<HashMap<String, Arc<LocalCluster>>>,
+    /// Started clusters waiting for an application, by runtime.
+    pool: tokio::sync::Mutex<HashMap<RuntimeEnvironment, Vec<Arc<LocalCluster>>>>,
+    /// Wakes the pool filler after a cluster was taken.
+    pool_wake: tokio::sync::Notify,
     /// Log lines to hand to the catalogue (the runtime has no catalogue in
     /// `observe`); drained by the supervisor's next step.
     catalogue: std::sync::OnceLock<Arc<Catalogue>>,
@@ -56,6 +68,8 @@ impl LocalRuntime {
             runtimes,
             config,
             clusters: tokio::sync::Mutex::new(HashMap::new()),
+            pool: tokio::sync::Mutex::new(HashMap::new()),
+            pool_wake: tokio::sync::Notify::new(),
             catalogue: std::sync::OnceLock::new(),
         }
     }
@@ -256,6 +270,211 @@ impl LocalRuntime {
     }
 }
 
+impl LocalRuntime {
+    fn pool_dir(&self) -> PathBuf {
+        self.config.clusters_dir.join(".pool")
+    }
+
+    /// A cluster spec with this backend's sizes and the properties file wired in.
+    fn spec(
+        &self,
+        name: &str,
+        dir: &std::path::Path,
+        home: weir_runtime::FlinkHome,
+        props: &std::path::Path,
+    ) -> ClusterSpec {
+        let mut spec = ClusterSpec::new(name, dir, home);
+        spec.tm_memory_mb = self.config.task_manager_memory_mb;
+        spec.jm_memory_mb = self.config.job_manager_memory_mb;
+        spec.startup_timeout = self.config.startup_timeout;
+        let props = props.display().to_string();
+        spec.env = vec![(PROPERTIES_ENV.to_string(), props.clone())];
+        spec.jvm_properties = vec![(PROPERTIES_PROPERTY.to_string(), props)];
+        spec
+    }
+
+    /// After a cluster from the pool has stopped, its directory (logs,
+    /// checkpoints) becomes the application's ordinary cluster directory,
+    /// replacing the link that pointed at it.
+    fn retire_dir(&self, app: &str) {
+        let link = self.dir(app);
+        let Ok(target) = std::fs::read_link(&link) else {
+            return;
+        };
+        let _ = std::fs::remove_file(&link);
+        if let Err(e) = std::fs::rename(&target, &link) {
+            tracing::warn!(app, error = %e, "keeping the pooled cluster's directory");
+        }
+        let _ = std::fs::remove_file(link.join(ASSIGNED_FILE));
+    }
+
+    /// Hands a started cluster of the right runtime to `app`, if the pool has one.
+    async fn take_from_pool(&self, app: &Application) -> Result<Option<String>, RuntimeFailure> {
+        let cluster = {
+            let mut pool = self.pool.lock().await;
+            match pool.get_mut(&app.runtime).and_then(Vec::pop) {
+                Some(c) => c,
+                None => return Ok(None),
+            }
+        };
+        self.pool_wake.notify_one();
+        if !cluster.is_alive() {
+            let _ = cluster.kill().await;
+            return Ok(None);
+        }
+        let dir = cluster.dir().to_path_buf();
+        let io = |what: &str, e: std::io::Error| failure(format!("{what}: {e}"));
+        std::fs::write(
+            dir.join("application_properties.json"),
+            Self::properties_json(app),
+        )
+        .map_err(|e| io("writing the application properties", e))?;
+        std::fs::write(dir.join(ASSIGNED_FILE), &app.name)
+            .map_err(|e| io("assigning the pooled cluster", e))?;
+        let link = self.dir(&app.name);
+        let _ = std::fs::remove_file(&link);
+        let _ = std::fs::remove_dir_all(&link);
+        std::os::unix::fs::symlink(&dir, &link).map_err(|e| io("linking the pooled cluster", e))?;
+        let line = format!(
+            "Took a warm Flink {} cluster from the pool for application {}: 1 Job Manager and 1 Task Manager with 1 slot, REST at {}",
+            cluster.flink_version(),
+            app.name,
+            cluster.rest_url()
+        );
+        self.clusters.lock().await.insert(app.name.clone(), cluster);
+        Ok(Some(line))
+    }
+
+    /// Keeps the warm pool full until `stop` fires, then kills the free
+    /// clusters (they belong to no application). Free clusters left by an
+    /// earlier Weir are adopted first; assigned ones belong to their
+    /// applications and are left to them.
+    pub async fn run_pool(self: Arc<Self>, mut stop: tokio::sync::watch::Receiver<bool>) {
+        if self.config.warm_pool_size == 0 {
+            return;
+        }
+        self.adopt_pool().await;
+        loop {
+            for runtime in self.config.warm_pool_runtimes.clone() {
+                loop {
+                    let have = self.pool.lock().await.get(&runtime).map_or(0, Vec::len);
+                    if have >= self.config.warm_pool_size || *stop.borrow() {
+                        break;
+                    }
+                    let launched = tokio::select! {
+                        r = self.launch_pooled(runtime) => r,
+                        _ = stop.changed() => break,
+                    };
+                    match launched {
+                        Ok(c) => self
+                            .pool
+                            .lock()
+                            .await
+                            .entry(runtime)
+                            .or_default()
+                            .push(Arc::new(c)),
+                        Err(e) => {
+                            tracing::warn!(runtime = runtime.as_str(), error = %e, "could not fill the warm pool");
+                            break;
+                        }
+                    }
+                }
+            }
+            if *stop.borrow() {
+                break;
+            }
+            tokio::select! {
+                // A taken cluster is replaced after a pause, so that the
+                // refill does not compete with the start that took it.
+                _ = self.pool_wake.notified() => {
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                        _ = stop.changed() => {}
+                    }
+                }
+                _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+                _ = stop.changed() => {}
+            }
+            if *stop.borrow() {
+                break;
+            }
+        }
+        let free: Vec<_> = self
+            .pool
+            .lock()
+            .await
+            .drain()
+            .flat_map(|(_, v)| v)
+            .collect();
+        for c in free {
+            let _ = c.kill().await;
+            let _ = std::fs::remove_dir_all(c.dir());
+        }
+    }
+
+    async fn launch_pooled(
+        &self,
+        runtime: RuntimeEnvironment,
+    ) -> Result<LocalCluster, RuntimeError> {
+        let home = self.runtimes.ensure(runtime).await?;
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros())
+            .unwrap_or(0);
+        let name = format!("pool-{}-{stamp}", home.version);
+        let dir = self.pool_dir().join(&name);
+        std::fs::create_dir_all(&dir)
+            .map_err(RuntimeError::io(format!("creating {}", dir.display())))?;
+        let props = dir.join("application_properties.json");
+        std::fs::write(&props, "[]")
+            .map_err(RuntimeError::io(format!("writing {}", props.display())))?;
+        let spec = self.spec(&name, &dir, home, &props);
+        LocalCluster::launch(spec).await
+    }
+
+    /// Takes back the free clusters an earlier Weir left in the pool, and
+    /// kills assigned ones whose application no longer links to them.
+    async fn adopt_pool(&self) {
+        let Ok(entries) = std::fs::read_dir(self.pool_dir()) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let dir = entry.path();
+            if let Ok(app) = std::fs::read_to_string(dir.join(ASSIGNED_FILE)) {
+                let linked = std::fs::read_link(self.dir(app.trim())).is_ok_and(|t| t == dir);
+                if !linked {
+                    let _ = LocalCluster::kill_recorded(&dir).await;
+                }
+                continue;
+            }
+            let runtime_of = |c: &LocalCluster| {
+                weir_runtime::FlinkVersion::supported()
+                    .find(|(_, v)| *v == c.flink_version())
+                    .map(|(r, _)| r)
+            };
+            match LocalCluster::adopt(&dir).await {
+                Ok(c) => match runtime_of(&c) {
+                    Some(r) if self.config.warm_pool_runtimes.contains(&r) => {
+                        self.pool
+                            .lock()
+                            .await
+                            .entry(r)
+                            .or_default()
+                            .push(Arc::new(c));
+                    }
+                    _ => {
+                        let _ = c.kill().await;
+                        let _ = std::fs::remove_dir_all(&dir);
+                    }
+                },
+                Err(_) => {
+                    let _ = std::fs::remove_dir_all(&dir);
+                }
+            }
+        }
+    }
+}
+
 impl Runtime for LocalRuntime {
     async fn observe(&self, app: &Application, job: &JobState) -> Observation {
         let Some(cluster) = self.cluster(&app.name).await else {
@@ -299,6 +518,15 @@ impl Runtime for LocalRuntime {
         if let Some(old) = self.forget(&app.name).await {
             let _ = old.kill().await;
         }
+        self.retire_dir(&app.name);
+        let p = app.config.flink.parallelism;
+        let per_kpu = p.effective().parallelism_per_kpu.max(1);
+        let task_managers = p.current_parallelism.div_ceil(per_kpu).max(1);
+        if task_managers == 1 && per_kpu == 1 {
+            if let Some(line) = self.take_from_pool(app).await? {
+                return Ok(line);
+            }
+        }
         let home = self.runtimes.ensure(app.runtime).await.map_err(failure)?;
         let dir = self.dir(&app.name);
         std::fs::create_dir_all(&dir)
@@ -306,19 +534,10 @@ impl Runtime for LocalRuntime {
         let props = dir.join("application_properties.json");
         std::fs::write(&props, Self::properties_json(app))
             .map_err(|e| failure(format!("writing {}: {e}", props.display())))?;
-        let p = app.config.flink.parallelism;
-        let per_kpu = p.effective().parallelism_per_kpu.max(1);
-        let task_managers = p.current_parallelism.div_ceil(per_kpu).max(1);
-        let mut spec = ClusterSpec::new(&app.name, &dir, home);
+        let mut spec = self.spec(&app.name, &dir, home, &props);
         spec.task_managers = task_managers;
         spec.slots_per_task_manager = per_kpu;
-        spec.tm_memory_mb = self.config.task_manager_memory_mb;
-        spec.jm_memory_mb = self.config.job_manager_memory_mb;
-        spec.startup_timeout = self.config.startup_timeout;
         spec.flink_config = Self::flink_config(app, &dir);
-        let props = props.display().to_string();
-        spec.env = vec![(PROPERTIES_ENV.to_string(), props.clone())];
-        spec.jvm_properties = vec![(PROPERTIES_PROPERTY.to_string(), props)];
         let version = spec.flink_home.version;
         let cluster = LocalCluster::launch(spec).await.map_err(failure)?;
         let line = format!(
@@ -370,6 +589,9 @@ impl Runtime for LocalRuntime {
             parallelism: Some(parallelism),
             savepoint_path: None,
             allow_non_restored_state: app.config.run.allow_non_restored_state,
+            // Also at job level: a cluster from the warm pool was configured
+            // before the application was known.
+            flink_config: Self::flink_config(app, &self.dir(&app.name)),
         };
         let id = rest
             .run_jar(&jar_id, &run)
@@ -401,13 +623,20 @@ impl Runtime for LocalRuntime {
                 tracing::warn!(app, error = %e, "releasing the cluster");
             }
         }
+        self.retire_dir(app);
     }
 
     async fn kill(&self, app: &str) {
-        if let Some(c) = self.forget(app).await {
-            if let Err(e) = c.kill().await {
-                tracing::warn!(app, error = %e, "killing the cluster");
-            }
+        // No REST call on this path: a force stop must not wait for a hung
+        // Job Manager to answer.
+        let held = self.clusters.lock().await.remove(app);
+        let killed = match held {
+            Some(c) => c.kill().await.map(|_| true),
+            None => LocalCluster::kill_recorded(&self.dir(app)).await,
+        };
+        if let Err(e) = killed {
+            tracing::warn!(app, error = %e, "killing the cluster");
         }
+        self.retire_dir(app);
     }
 }

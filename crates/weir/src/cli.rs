@@ -20,7 +20,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the API server (Kinesis Analytics V2 wire protocol).
-    Server(ServerArgs),
+    Server(Box<ServerArgs>),
     /// Manage Flink runtimes (distributions) on this machine.
     #[command(subcommand)]
     Runtime(RuntimeCommand),
@@ -84,6 +84,20 @@ pub struct ServerArgs {
     #[arg(long, env = "WEIR_JOB_MANAGER_MEMORY_MB", default_value_t = 768)]
     pub job_manager_memory_mb: u64,
 
+    /// Clusters kept started per warm-pool runtime, so that an application of
+    /// one KPU with one slot starts without waiting for JVMs. 0: no pool.
+    #[arg(long, env = "WEIR_WARM_POOL_SIZE", default_value_t = 0)]
+    pub warm_pool_size: usize,
+
+    /// The runtimes the warm pool keeps clusters of (comma-separated).
+    #[arg(
+        long,
+        env = "WEIR_WARM_POOL_RUNTIMES",
+        value_delimiter = ',',
+        default_value = "FLINK-1_20"
+    )]
+    pub warm_pool_runtimes: Vec<String>,
+
     /// A StartApplication whose job has not reached RUNNING by then fails.
     #[arg(long, env = "WEIR_START_TIMEOUT_SECS", default_value_t = 300)]
     pub start_timeout_secs: u64,
@@ -125,7 +139,7 @@ pub struct ServerArgs {
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Server(args) => crate::server::run(args),
+        Command::Server(args) => crate::server::run(*args),
         Command::Runtime(cmd) => crate::runtime::run(cmd),
     }
 }

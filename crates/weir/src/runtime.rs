@@ -29,7 +29,7 @@ pub fn runtimes(
     Ok(runtimes)
 }
 
-fn parse_runtime(name: &str) -> anyhow::Result<RuntimeEnvironment> {
+pub fn parse_runtime(name: &str) -> anyhow::Result<RuntimeEnvironment> {
     RuntimeEnvironment::parse(name).with_context(|| {
         let known: Vec<_> = weir_runtime::FlinkVersion::supported()
             .map(|(r, _)| r.as_str())

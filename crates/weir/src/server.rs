@@ -108,6 +108,12 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
             job_manager_memory_mb: u32::try_from(args.job_manager_memory_mb)
                 .context("--job-manager-memory-mb")?,
             startup_timeout: Duration::from_secs(args.start_timeout_secs),
+            warm_pool_size: args.warm_pool_size,
+            warm_pool_runtimes: args
+                .warm_pool_runtimes
+                .iter()
+                .map(|r| crate::runtime::parse_runtime(r.trim()))
+                .collect::<anyhow::Result<_>>()?,
         },
     ));
     local.attach(catalogue.clone());
@@ -126,11 +132,16 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
     runtime.block_on(async move {
         // Supervisors start before the listener: applications that were
         // running are adopted whether or not anyone calls the API.
-        let supervisor = Supervisor::start(catalogue, local, supervisor_config);
+        let supervisor = Supervisor::start(catalogue, local.clone(), supervisor_config);
+        let (stop_pool, pool_stopped) = tokio::sync::watch::channel(false);
+        let pool = tokio::spawn(local.run_pool(pool_stopped));
         let served = serve(args, state).await;
         // Only the supervisors stop; the applications' clusters keep running
-        // and the next Weir adopts them.
+        // and the next Weir adopts them. The warm pool's free clusters belong
+        // to no application and go.
         supervisor.shutdown();
+        let _ = stop_pool.send(true);
+        let _ = pool.await;
         served
     })
 }

@@ -94,6 +94,12 @@ impl Weir {
         self.dir.path().join("data")
     }
 
+    /// The test's private temporary directory (holds the data directory,
+    /// the server's log, and whatever else the test puts there).
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// Everything the server wrote to stderr so far (all runs).
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.log_path()).unwrap_or_default()
@@ -228,6 +234,18 @@ impl Weir {
         self.spawn();
     }
 
+    /// Kills the server with SIGKILL and does not start it again (the
+    /// applications' Flink JVMs, in their own process groups, live on).
+    pub fn crash(&mut self) {
+        self.kill();
+    }
+
+    /// Starts the server again on the same data directory after [`Weir::crash`].
+    pub fn respawn(&mut self) {
+        assert!(self.child.is_none(), "weir is still running");
+        self.spawn();
+    }
+
     /// Sends SIGTERM to the server and waits for it to exit.
     pub fn terminate(&mut self) -> ExitStatus {
         let mut child = self.child.take().expect("server is running");
@@ -285,6 +303,30 @@ impl Weir {
             )
             .build();
         Client::from_conf(config)
+    }
+
+    /// The official CloudWatch Logs client, pointed at the same endpoint.
+    pub fn logs_client(&self) -> aws_sdk_cloudwatchlogs::Client {
+        let config = aws_sdk_cloudwatchlogs::Config::builder()
+            .behavior_version(aws_sdk_cloudwatchlogs::config::BehaviorVersion::latest())
+            .endpoint_url(&self.endpoint)
+            .region(aws_sdk_cloudwatchlogs::config::Region::new(REGION))
+            .credentials_provider(aws_sdk_cloudwatchlogs::config::Credentials::new(
+                ACCESS_KEY_ID,
+                SECRET_ACCESS_KEY,
+                None,
+                None,
+                "weir-tests",
+            ))
+            .retry_config(aws_sdk_cloudwatchlogs::config::retry::RetryConfig::disabled())
+            .timeout_config(
+                aws_sdk_cloudwatchlogs::config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(30))
+                    .operation_timeout(Duration::from_secs(120))
+                    .build(),
+            )
+            .build();
+        aws_sdk_cloudwatchlogs::Client::from_conf(config)
     }
 
     /// A signed AWS JSON 1.1 request for `operation` (e.g. `"CreateApplication"`).
@@ -425,9 +467,97 @@ impl Weir {
 impl Drop for Weir {
     fn drop(&mut self) {
         self.kill();
+        // Whatever the server started (Flink JVMs lead their own process
+        // groups and outlive it by design) names a path under the test's
+        // directory on its command line: none of it may outlive the test.
+        let left = kill_processes_mentioning(&format!("{}/", self.dir.path().display()));
         if std::thread::panicking() {
             eprintln!("--- weir server stderr ---\n{}", self.log());
         }
+        if !left.is_empty() {
+            eprintln!(
+                "killed {} process(es) the test left behind: {:?}",
+                left.len(),
+                left.iter().map(|p| p.pid).collect::<Vec<_>>()
+            );
+        }
+    }
+}
+
+/// A live (not zombie) process found in `/proc`.
+#[derive(Debug, Clone)]
+pub struct ProcessInfo {
+    pub pid: i32,
+    /// The command line, arguments joined by spaces.
+    pub cmdline: String,
+}
+
+/// Every live process other than this one whose command line contains `needle`.
+pub fn processes_mentioning(needle: &str) -> Vec<ProcessInfo> {
+    let me = std::process::id() as i32;
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let Ok(raw) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&raw).replace('\0', " ");
+        if cmdline.contains(needle) && is_alive(pid) {
+            found.push(ProcessInfo { pid, cmdline });
+        }
+    }
+    found
+}
+
+/// Whether `pid` names a process that runs (a zombie does not).
+pub fn is_alive(pid: i32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // The state follows the command name, which is in parentheses.
+    let state = stat
+        .rfind(')')
+        .and_then(|i| stat[i + 1..].trim_start().chars().next());
+    !matches!(state, None | Some('Z') | Some('X'))
+}
+
+/// SIGKILLs every process whose command line contains `needle` (and the
+/// process group each leads), waits up to 10 s for them to be gone, and
+/// returns what it found.
+pub fn kill_processes_mentioning(needle: &str) -> Vec<ProcessInfo> {
+    let found = processes_mentioning(needle);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut left = found.clone();
+    while !left.is_empty() && Instant::now() < deadline {
+        for p in &left {
+            kill_pid(p.pid);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        left = processes_mentioning(needle);
+    }
+    found
+}
+
+/// SIGKILL to `pid`, and to its process group if it leads one.
+pub fn kill_pid(pid: i32) {
+    // SAFETY: kill(2)/getpgid(2) take no pointers.
+    unsafe {
+        if libc::getpgid(pid) == pid {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+        libc::kill(pid, libc::SIGKILL);
     }
 }
 
