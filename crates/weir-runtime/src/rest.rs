@@ -322,6 +322,7 @@ impl JobDetails {
 pub struct VertexInfo {
     pub id: String,
     pub name: String,
+    /// 0 while Flink has not decided it yet (adaptive batch scheduling).
     pub parallelism: u32,
     pub status: String,
     pub tasks: TaskCounts,
@@ -577,7 +578,7 @@ impl FlinkRest {
                 .map(|v| VertexInfo {
                     id: v.id,
                     name: v.name,
-                    parallelism: v.parallelism,
+                    parallelism: u32::try_from(v.parallelism).unwrap_or(0),
                     status: v.status,
                     tasks: v.tasks.with_total(),
                 })
@@ -946,7 +947,8 @@ mod wire {
     pub struct Vertex {
         pub id: String,
         pub name: String,
-        pub parallelism: u32,
+        /// -1 while the adaptive batch scheduler has not decided it (1.x BATCH jobs).
+        pub parallelism: i64,
         pub status: String,
         #[serde(default)]
         pub tasks: TaskCounts,
@@ -1067,6 +1069,21 @@ mod wire {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batch_job_details_with_undecided_parallelism_parse() {
+        // Flink 1.20's adaptive batch scheduler reports -1 for stages it has
+        // not scheduled yet, and only the timestamps of statuses entered are > 0.
+        let j: wire::Job = serde_json::from_str(
+            r#"{"jid":"j","name":"batch","state":"RUNNING","start-time":5,"end-time":-1,
+                "timestamps":{"CREATED":3,"RUNNING":5,"FAILED":0},
+                "vertices":[{"id":"v","name":"src","parallelism":-1,"status":"CREATED",
+                  "tasks":{"CREATED":1,"RUNNING":0,"FINISHED":0}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(j.vertices[0].parallelism, -1);
+        assert_eq!(j.timestamps.get("RUNNING"), Some(&5));
+    }
 
     #[test]
     fn task_counts_read_both_spellings() {

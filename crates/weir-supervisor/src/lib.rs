@@ -200,7 +200,7 @@ impl<R: Runtime> Supervisor<R> {
         entry: Entry,
         seen: &Observation,
     ) -> Result<Entry, weir_service::ServiceError> {
-        let Some(job) = &seen.job else {
+        let Some(job) = seen.job.as_ref().filter(|j| j.fresh) else {
             return Ok(entry);
         };
         let changes = new_transitions(

@@ -201,6 +201,7 @@ impl LocalRuntime {
             all_tasks_running: tasks.total > 0 && tasks.running + tasks.finished == tasks.total,
             entered,
             failure,
+            fresh: true,
         }))
     }
 
@@ -508,6 +509,7 @@ impl Runtime for LocalRuntime {
                         all_tasks_running: false,
                         entered: Vec::new(),
                         failure: None,
+                        fresh: false,
                     }),
                 }
             }

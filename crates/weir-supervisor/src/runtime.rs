@@ -35,6 +35,9 @@ pub struct JobObservation {
     pub entered: Vec<(JobStatus, i64)>,
     /// The root exception, when the job has failed or is restarting.
     pub failure: Option<String>,
+    /// False when Flink did not answer and this only repeats what was last
+    /// recorded: good enough to decide on, never recorded as news.
+    pub fresh: bool,
 }
 
 /// A job the runtime has started.

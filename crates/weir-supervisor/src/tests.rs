@@ -114,6 +114,7 @@ impl Runtime for Fake {
             all_tasks_running: false,
             entered: vec![],
             failure: None,
+            fresh: true,
         };
         let st = &mut *st;
         enter(&mut job, JobStatus::Created, &mut st.clock);

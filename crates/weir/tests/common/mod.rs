@@ -54,6 +54,8 @@ pub struct Weir {
     endpoint: String,
     dir: tempfile::TempDir,
     configure: Configure,
+    /// See [`Weir::watch_over_descendants`].
+    watchdog: Option<Child>,
 }
 
 impl Weir {
@@ -75,6 +77,7 @@ impl Weir {
             endpoint: String::new(),
             dir,
             configure: Box::new(configure),
+            watchdog: None,
         };
         weir.spawn();
         weir
@@ -232,6 +235,43 @@ impl Weir {
     pub fn restart(&mut self) {
         self.kill();
         self.spawn();
+    }
+
+    /// Makes sure nothing the server started outlives this test process,
+    /// even when the process dies without dropping the `Weir` (a test
+    /// runner's timeout kills it): a small shell, in its own process group
+    /// and deaf to SIGTERM/SIGINT/SIGHUP, waits for this process to end and
+    /// then SIGKILLs every process whose command line names the test's
+    /// directory (the JVMs of Flink clusters, which lead their own process
+    /// groups and outlive their parent by design). Dropping the `Weir` does
+    /// the same itself and ends the watchdog.
+    pub fn watch_over_descendants(&mut self) {
+        if self.watchdog.is_some() {
+            return;
+        }
+        const SCRIPT: &str = r#"trap '' TERM INT HUP
+while kill -0 "$WEIR_TEST_PID" 2>/dev/null; do
+  case "$(cat "/proc/$WEIR_TEST_PID/stat" 2>/dev/null)" in *") Z "*) break ;; esac
+  sleep 1
+done
+for p in /proc/[0-9]*; do
+  if grep -qF -- "$WEIR_TEST_ROOT" "$p/cmdline" 2>/dev/null; then
+    kill -KILL "${p#/proc/}" 2>/dev/null
+  fi
+done
+"#;
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(SCRIPT)
+            // In the environment, not on the command line: the watchdog
+            // must not match its own search.
+            .env("WEIR_TEST_PID", std::process::id().to_string())
+            .env("WEIR_TEST_ROOT", format!("{}/", self.dir.path().display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0);
+        self.watchdog = Some(cmd.spawn().expect("spawn the watchdog shell"));
     }
 
     /// Kills the server with SIGKILL and does not start it again (the
@@ -471,6 +511,10 @@ impl Drop for Weir {
         // groups and outlive it by design) names a path under the test's
         // directory on its command line: none of it may outlive the test.
         let left = kill_processes_mentioning(&format!("{}/", self.dir.path().display()));
+        if let Some(mut watchdog) = self.watchdog.take() {
+            let _ = watchdog.kill();
+            let _ = watchdog.wait();
+        }
         if std::thread::panicking() {
             eprintln!("--- weir server stderr ---\n{}", self.log());
         }

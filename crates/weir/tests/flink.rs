@@ -1,0 +1,1637 @@
+//! End-to-end tests with real Apache Flink (issue 3): the real `weir`
+//! binary, the official `aws-sdk-kinesisanalyticsv2` and
+//! `aws-sdk-cloudwatchlogs` clients, and the example jobs of `examples/`
+//! running on a Flink cluster of Job Manager and Task Manager JVMs.
+//!
+//! Prerequisites (made by `scripts/setup-test-env.sh`, which `scripts/test`
+//! runs): the Flink runtimes installed in `$WEIR_RUNTIMES_DIR` (default
+//! `~/.cache/weir/runtimes`) and the example jars in
+//! `$WEIR_EXAMPLES_DIR/<flink-version>/` (default `<repo>/target/examples`).
+//! A missing prerequisite fails the test with a message saying so; nothing is
+//! skipped and nothing is downloaded.
+//!
+//! Each JVM takes 0.5–1 GiB, so the tests run one at a time: the nextest
+//! test group `flink` (`.config/nextest.toml`) gives this binary one thread,
+//! and [`SERIAL`] does the same under `cargo test`. Timeouts are generous:
+//! the tests assert behaviour, never speed. A test leaves no process behind,
+//! even when it fails: dropping its [`Weir`] kills the server and every
+//! process whose command line names the test's directory.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use aws_sdk_kinesisanalyticsv2::error::ProvideErrorMetadata;
+use aws_sdk_kinesisanalyticsv2::primitives::Blob;
+use aws_sdk_kinesisanalyticsv2::types::{
+    ApplicationCodeConfiguration, ApplicationConfiguration, ApplicationOperationInfoDetails,
+    ApplicationStatus, CheckpointConfiguration, CodeContent, CodeContentType, ConfigurationType,
+    EnvironmentProperties, FlinkApplicationConfiguration, OperationStatus,
+    ParallelismConfiguration, PropertyGroup, RuntimeEnvironment, S3ContentLocation,
+};
+use aws_sdk_kinesisanalyticsv2::Client;
+use common::*;
+use serde_json::Value;
+use tokio::sync::{Mutex, MutexGuard};
+
+/// Held for the whole of every test: under `cargo test` the tests of this
+/// binary share a process and must still run one at a time.
+static SERIAL: Mutex<()> = Mutex::const_new(());
+
+/// Until the application reaches RUNNING (the server's own start timeout is
+/// a little shorter, so a slow start shows up as a FAILED operation).
+const START_TIMEOUT: Duration = Duration::from_secs(200);
+const SERVER_START_TIMEOUT_SECS: u64 = 180;
+/// Until a stop, force stop or delete has settled.
+const STOP_TIMEOUT: Duration = Duration::from_secs(120);
+/// Until something expected shows in the log or in the output directory.
+const EVENT_TIMEOUT: Duration = Duration::from_secs(180);
+/// Cluster sizes: the least Weir accepts (it refuses a Task Manager below
+/// ~1000 MiB and a Job Manager below 704 MiB).
+const TASK_MANAGER_MB: &str = "1024";
+const JOB_MANAGER_MB: &str = "768";
+/// Every example job's sources emit at this rate unless a test says otherwise.
+const RATE: &str = "100";
+
+/// A runtime the tests run on.
+#[derive(Debug, Clone, Copy)]
+struct Rt {
+    name: &'static str,
+    version: &'static str,
+}
+
+const FLINK_1_20: Rt = Rt {
+    name: "FLINK-1_20",
+    version: "1.20.5",
+};
+const FLINK_2_2: Rt = Rt {
+    name: "FLINK-2_2",
+    version: "2.2.1",
+};
+
+impl Rt {
+    fn env(self) -> RuntimeEnvironment {
+        RuntimeEnvironment::from(self.name)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Prerequisites
+// ---------------------------------------------------------------------------
+
+const SETUP_HINT: &str = "run scripts/setup-test-env.sh (scripts/test does) to install the Flink \
+     runtimes and build the example jobs";
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn runtimes_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("WEIR_RUNTIMES_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .expect("HOME or XDG_CACHE_HOME must be set to find the shared Flink runtimes");
+    cache.join("weir/runtimes")
+}
+
+fn examples_dir() -> PathBuf {
+    match std::env::var_os("WEIR_EXAMPLES_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => repo_root().join("target/examples"),
+    }
+}
+
+/// The example jar `name` built for `rt`, or a failure saying how to make it.
+fn example_jar(rt: Rt, name: &str) -> PathBuf {
+    let jar = examples_dir().join(rt.version).join(format!("{name}.jar"));
+    assert!(
+        jar.is_file(),
+        "example job {} is missing: {SETUP_HINT}",
+        jar.display()
+    );
+    jar
+}
+
+/// Fails unless `weir runtime list` says `rt` is installed in `dir`: the
+/// server would otherwise download it from PyPI in the middle of a test.
+fn require_runtime(dir: &Path, rt: Rt) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_weir"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("WEIR_") {
+            cmd.env_remove(key);
+        }
+    }
+    let scratch = tempfile::tempdir().expect("temporary directory");
+    let out = cmd
+        .args(["runtime", "list", "--runtimes-dir"])
+        .arg(dir)
+        .arg("--data-dir")
+        .arg(scratch.path())
+        .output()
+        .expect("run `weir runtime list`");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let installed = text.lines().any(|line| {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        cols.len() >= 3 && cols[0] == rt.name && cols[1] == rt.version && cols[2] == "installed"
+    });
+    assert!(
+        out.status.success() && installed,
+        "Flink runtime {} ({}) is not installed in {}: {SETUP_HINT}\n`weir runtime list` said:\n{text}{}",
+        rt.name,
+        rt.version,
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The harness: a server with the shared runtimes, its clients, and the lock
+// ---------------------------------------------------------------------------
+
+struct Flink {
+    weir: Weir,
+    client: Client,
+    logs: aws_sdk_cloudwatchlogs::Client,
+    /// Declared last: released after the server and its JVMs are gone.
+    _serial: MutexGuard<'static, ()>,
+}
+
+impl Flink {
+    /// Takes the lock, checks the prerequisites for `runtimes` and starts a
+    /// server on a fresh data directory with the shared runtimes directory.
+    async fn start(runtimes: &[Rt]) -> Flink {
+        let serial = SERIAL.lock().await;
+        let dir = runtimes_dir();
+        for rt in runtimes {
+            require_runtime(&dir, *rt);
+        }
+        let mut weir = Weir::start_with(move |cmd| {
+            cmd.env("WEIR_RUNTIMES_DIR", &dir)
+                .args(["--task-manager-memory-mb", TASK_MANAGER_MB])
+                .args(["--job-manager-memory-mb", JOB_MANAGER_MB])
+                .args([
+                    "--start-timeout-secs",
+                    &SERVER_START_TIMEOUT_SECS.to_string(),
+                ]);
+        });
+        weir.watch_over_descendants();
+        let client = weir.client();
+        let logs = weir.logs_client();
+        Flink {
+            weir,
+            client,
+            logs,
+            _serial: serial,
+        }
+    }
+
+    /// New clients after the server came back on another port.
+    fn reconnect(&mut self) {
+        self.client = self.weir.client();
+        self.logs = self.weir.logs_client();
+    }
+
+    fn out_dir(&self, app: &str) -> PathBuf {
+        self.weir.root().join("out").join(app)
+    }
+
+    fn cluster_dir(&self, app: &str) -> PathBuf {
+        self.weir.data_dir().join("clusters").join(app)
+    }
+
+    // --- the Kinesis Analytics V2 API -------------------------------------
+
+    async fn create(&self, app: &App) {
+        let jar = match &app.code {
+            Some(bytes) => bytes.clone(),
+            None => std::fs::read(example_jar(app.jar_rt, app.jar))
+                .unwrap_or_else(|e| panic!("reading the {} jar: {e}", app.jar)),
+        };
+        let content = if app.via_s3 {
+            let key = format!("jobs/{}.jar", app.name);
+            let object = self.weir.data_dir().join("buckets/code").join(&key);
+            std::fs::create_dir_all(object.parent().unwrap()).unwrap();
+            std::fs::write(&object, &jar).unwrap();
+            CodeContent::builder()
+                .s3_content_location(
+                    S3ContentLocation::builder()
+                        .bucket_arn("arn:aws:s3:::code")
+                        .file_key(key)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        } else {
+            CodeContent::builder()
+                .zip_file_content(Blob::new(jar))
+                .build()
+        };
+        let mut groups = Vec::new();
+        for (id, pairs) in &app.properties {
+            let mut group = PropertyGroup::builder().property_group_id(*id);
+            for (k, v) in pairs {
+                group = group.property_map(*k, v);
+            }
+            groups.push(group.build().unwrap());
+        }
+        let flink = FlinkApplicationConfiguration::builder()
+            .checkpoint_configuration(
+                CheckpointConfiguration::builder()
+                    .configuration_type(ConfigurationType::Custom)
+                    .checkpointing_enabled(true)
+                    .checkpoint_interval(2000)
+                    .min_pause_between_checkpoints(500)
+                    .build()
+                    .unwrap(),
+            )
+            .parallelism_configuration(
+                ParallelismConfiguration::builder()
+                    .configuration_type(ConfigurationType::Custom)
+                    .parallelism(app.parallelism)
+                    .parallelism_per_kpu(1)
+                    .auto_scaling_enabled(false)
+                    .build()
+                    .unwrap(),
+            )
+            .build();
+        let config = ApplicationConfiguration::builder()
+            .application_code_configuration(
+                ApplicationCodeConfiguration::builder()
+                    .code_content_type(CodeContentType::Zipfile)
+                    .code_content(content)
+                    .build()
+                    .unwrap(),
+            )
+            .environment_properties(
+                EnvironmentProperties::builder()
+                    .set_property_groups(Some(groups))
+                    .build()
+                    .unwrap(),
+            )
+            .flink_application_configuration(flink)
+            .build();
+        let detail = self
+            .client
+            .create_application()
+            .application_name(app.name)
+            .runtime_environment(app.rt.env())
+            .service_execution_role(ROLE)
+            .application_configuration(config)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("CreateApplication {}: {e:?}", app.name))
+            .application_detail
+            .expect("ApplicationDetail");
+        assert_eq!(detail.application_status(), &ApplicationStatus::Ready);
+    }
+
+    /// StartApplication → the operation id.
+    async fn start_app(&self, app: &str) -> String {
+        let out = self
+            .client
+            .start_application()
+            .application_name(app)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("StartApplication {app}: {e:?}"));
+        out.operation_id()
+            .expect("StartApplication returns an OperationId")
+            .to_string()
+    }
+
+    /// StopApplication (with `Force` if asked) → the operation id.
+    async fn stop_app(&self, app: &str, force: bool) -> String {
+        let out = self
+            .client
+            .stop_application()
+            .application_name(app)
+            .force(force)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("StopApplication {app} force={force}: {e:?}"));
+        out.operation_id()
+            .expect("StopApplication returns an OperationId")
+            .to_string()
+    }
+
+    async fn status(&self, app: &str) -> ApplicationStatus {
+        self.client
+            .describe_application()
+            .application_name(app)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("DescribeApplication {app}: {e:?}"))
+            .application_detail
+            .expect("ApplicationDetail")
+            .application_status
+    }
+
+    async fn operation(&self, app: &str, id: &str) -> ApplicationOperationInfoDetails {
+        self.client
+            .describe_application_operation()
+            .application_name(app)
+            .operation_id(id)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("DescribeApplicationOperation {app} {id}: {e:?}"))
+            .application_operation_info_details
+            .expect("ApplicationOperationInfoDetails")
+    }
+
+    async fn assert_operation(&self, app: &str, id: &str, want: OperationStatus) {
+        let op = self.operation(app, id).await;
+        if op.operation_status() != &want {
+            panic!(
+                "operation {id} of {app} is {:?}, expected {want:?}: {op:#?}\n{}",
+                op.operation_status(),
+                self.diagnosis(app).await
+            );
+        }
+    }
+
+    /// Polls DescribeApplication until `app` is `want`; fails at once on a
+    /// status in `bail_on`, or after `timeout`.
+    async fn wait_status(
+        &self,
+        app: &str,
+        want: ApplicationStatus,
+        bail_on: &[ApplicationStatus],
+        timeout: Duration,
+    ) -> Vec<ApplicationStatus> {
+        let deadline = Instant::now() + timeout;
+        let mut seen: Vec<ApplicationStatus> = Vec::new();
+        loop {
+            let status = self.status(app).await;
+            if seen.last() != Some(&status) {
+                seen.push(status.clone());
+            }
+            if status == want {
+                return seen;
+            }
+            if bail_on.contains(&status) || Instant::now() > deadline {
+                panic!(
+                    "waiting for {app} to be {want:?}: statuses seen {seen:?}\n{}",
+                    self.diagnosis(app).await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    // --- the CloudWatch Logs API ------------------------------------------
+
+    /// Every message of the application's log, oldest first (GetLogEvents
+    /// from the head, following `nextForwardToken` until it repeats), each
+    /// event's JSON record reduced to its `message`.
+    async fn log(&self, app: &str) -> Vec<String> {
+        self.log_raw(app)
+            .await
+            .iter()
+            .map(|raw| message_of(Some(raw)))
+            .collect()
+    }
+
+    /// Every event of the application's log as its JSON record.
+    async fn log_records(&self, app: &str) -> Vec<Value> {
+        self.log_raw(app)
+            .await
+            .iter()
+            .map(|raw| {
+                serde_json::from_str(raw)
+                    .unwrap_or_else(|e| panic!("a log event is not a JSON record ({e}): {raw}"))
+            })
+            .collect()
+    }
+
+    /// Every event's message as GetLogEvents returns it, oldest first.
+    async fn log_raw(&self, app: &str) -> Vec<String> {
+        let group = format!("/aws/kinesis-analytics/{app}");
+        let mut messages = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let result = self
+                .logs
+                .get_log_events()
+                .log_group_name(&group)
+                .log_stream_name("kinesis-analytics-log-stream")
+                .start_from_head(true)
+                .set_next_token(token.clone())
+                .send()
+                .await;
+            let page = match result {
+                Ok(page) => page,
+                Err(e) if e.code() == Some("ResourceNotFoundException") => return messages,
+                Err(e) => panic!("GetLogEvents {group}: {e:?}"),
+            };
+            messages.extend(
+                page.events()
+                    .iter()
+                    .map(|e| e.message().unwrap_or_default().to_string()),
+            );
+            let next = page.next_forward_token().map(str::to_string);
+            if next.is_none() || next == token {
+                return messages;
+            }
+            token = next;
+        }
+    }
+
+    /// FilterLogEvents over the application's group with `pattern`, every page.
+    async fn filter_log(&self, app: &str, pattern: &str) -> Vec<String> {
+        let group = format!("/aws/kinesis-analytics/{app}");
+        let mut messages = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .logs
+                .filter_log_events()
+                .log_group_name(&group)
+                .filter_pattern(pattern)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("FilterLogEvents {group} {pattern:?}: {e:?}"));
+            messages.extend(page.events().iter().map(|e| message_of(e.message())));
+            token = page.next_token().map(str::to_string);
+            if token.is_none() {
+                return messages;
+            }
+        }
+    }
+
+    /// Polls the log until `done` holds; returns the log.
+    async fn wait_log(
+        &self,
+        app: &str,
+        what: &str,
+        done: impl Fn(&[String]) -> bool,
+        timeout: Duration,
+    ) -> Vec<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let log = self.log(app).await;
+            if done(&log) {
+                return log;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "the log of {app} never showed {what}\n{}",
+                    self.diagnosis(app).await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    // --- processes ----------------------------------------------------------
+
+    /// `clusters/<app>/cluster.json`, if there is one.
+    fn cluster_record(&self, app: &str) -> Option<Value> {
+        let path = self.cluster_dir(app).join("cluster.json");
+        let bytes = std::fs::read(path).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    fn job_manager_pid(&self, app: &str) -> i32 {
+        let record = self
+            .cluster_record(app)
+            .unwrap_or_else(|| panic!("no cluster.json for {app}"));
+        record["job_manager"]["pid"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("cluster.json has no job_manager.pid: {record}"))
+            as i32
+    }
+
+    fn task_manager_pids(&self, app: &str) -> Vec<i32> {
+        let record = self
+            .cluster_record(app)
+            .unwrap_or_else(|| panic!("no cluster.json for {app}"));
+        record["task_managers"]
+            .as_array()
+            .unwrap_or_else(|| panic!("cluster.json has no task_managers: {record}"))
+            .iter()
+            .map(|tm| tm["pid"].as_i64().expect("task manager pid") as i32)
+            .collect()
+    }
+
+    /// The live processes of `app`'s cluster.
+    fn jvms(&self, app: &str) -> Vec<ProcessInfo> {
+        processes_mentioning(&format!("{}/", self.cluster_dir(app).display()))
+    }
+
+    /// No process of `app`'s cluster runs (checked right away: the status
+    /// that ends a stop is only written once the cluster is released).
+    async fn assert_no_jvms(&self, app: &str) {
+        let left = self.jvms(app);
+        if left.is_empty() {
+            return;
+        }
+        // Do they go away later? That tells a slow release from a leak.
+        let mut later = left.clone();
+        for _ in 0..40 {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            later = self.jvms(app);
+            if later.is_empty() {
+                break;
+            }
+        }
+        panic!(
+            "{} process(es) of {app} still run once it is {:?} (after 10 s more: {}): {:?}\n{}",
+            left.len(),
+            self.status_or_gone(app).await,
+            later.len(),
+            left.iter()
+                .map(|p| format!("{} {:.160}", p.pid, p.cmdline))
+                .collect::<Vec<_>>(),
+            self.diagnosis(app).await
+        );
+    }
+
+    async fn status_or_gone(&self, app: &str) -> String {
+        match self
+            .client
+            .describe_application()
+            .application_name(app)
+            .send()
+            .await
+        {
+            Ok(out) => format!("{:?}", out.application_detail.map(|d| d.application_status)),
+            Err(e) => format!("{:?}", e.code()),
+        }
+    }
+
+    /// What a failing test prints: status, operations, the log, and the
+    /// end of the Job Manager's log.
+    async fn diagnosis(&self, app: &str) -> String {
+        let mut out = format!("--- {app}: status {}\n", self.status_or_gone(app).await);
+        if let Ok(ops) = self
+            .client
+            .list_application_operations()
+            .application_name(app)
+            .send()
+            .await
+        {
+            for op in ops.application_operation_info_list() {
+                out.push_str(&format!(
+                    "operation {:?} {:?} {:?}\n",
+                    op.operation(),
+                    op.operation_id(),
+                    op.operation_status()
+                ));
+            }
+        }
+        out.push_str("--- application log\n");
+        for line in self.log(app).await {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        let jm_log = self.cluster_dir(app).join("log/jobmanager.log");
+        if let Ok(text) = std::fs::read_to_string(&jm_log) {
+            let lines: Vec<&str> = text.lines().collect();
+            out.push_str(&format!("--- last lines of {}\n", jm_log.display()));
+            for line in &lines[lines.len().saturating_sub(40)..] {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+/// What an application is made of.
+struct App {
+    name: &'static str,
+    rt: Rt,
+    /// Whose build of the jar to use (differs from `rt` only on purpose).
+    jar_rt: Rt,
+    jar: &'static str,
+    /// Code to use instead of the jar.
+    code: Option<Vec<u8>>,
+    via_s3: bool,
+    parallelism: i32,
+    properties: Vec<(&'static str, Vec<(&'static str, String)>)>,
+}
+
+impl App {
+    fn new(name: &'static str, rt: Rt, jar: &'static str) -> App {
+        App {
+            name,
+            rt,
+            jar_rt: rt,
+            jar,
+            code: None,
+            via_s3: false,
+            parallelism: 1,
+            properties: Vec::new(),
+        }
+    }
+
+    fn group(mut self, id: &'static str, pairs: &[(&'static str, &str)]) -> App {
+        self.properties
+            .push((id, pairs.iter().map(|(k, v)| (*k, v.to_string())).collect()));
+        self
+    }
+}
+
+/// The `message` of an event's JSON record (the whole text if it is not one).
+fn message_of(raw: Option<&str>) -> String {
+    let raw = raw.unwrap_or_default();
+    match serde_json::from_str::<Value>(raw) {
+        Ok(record) => match record.get("message").and_then(Value::as_str) {
+            Some(m) => m.to_string(),
+            None => raw.to_string(),
+        },
+        Err(_) => raw.to_string(),
+    }
+}
+
+/// `Job <name> (<32 hex>) switched from state <from> to <to>.` → the job id.
+fn job_transition(line: &str, job: &str, from: &str, to: &str) -> Option<String> {
+    let rest = line.strip_prefix(&format!("Job {job} ("))?;
+    let (id, rest) = rest.split_once(')')?;
+    let ok = id.len() == 32
+        && id.chars().all(|c| c.is_ascii_hexdigit())
+        && rest == format!(" switched from state {from} to {to}.");
+    ok.then(|| id.to_string())
+}
+
+fn has_transition(log: &[String], job: &str, from: &str, to: &str) -> bool {
+    log.iter()
+        .any(|l| job_transition(l, job, from, to).is_some())
+}
+
+/// Flink never enters INITIALIZING from another status, and it names the
+/// job it runs: lines that say otherwise were made up by Weir.
+fn assert_plausible_job_lines(log: &[String], job: &str) {
+    let bogus: Vec<&String> = log
+        .iter()
+        .filter(|l| {
+            (l.starts_with("Job ") && l.ends_with(" to INITIALIZING."))
+                || (l.starts_with("Submitted job ")
+                    && !l.starts_with(&format!("Submitted job {job} (")))
+        })
+        .collect();
+    assert!(
+        bogus.is_empty(),
+        "job lines that do not match what Flink did: {bogus:#?}\n{log:#?}"
+    );
+}
+
+fn position(log: &[String], pred: impl Fn(&str) -> bool) -> Option<usize> {
+    log.iter().position(|l| pred(l))
+}
+
+/// The committed part files of a file sink (dot files are in progress).
+fn part_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_file()
+                && !p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_none_or(|n| n.starts_with('.'))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn part_lines(dir: &Path) -> Vec<String> {
+    part_files(dir)
+        .iter()
+        .flat_map(|f| {
+            std::fs::read_to_string(f)
+                .unwrap_or_default()
+                .lines()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn s(text: &str) -> ApplicationStatus {
+    ApplicationStatus::from(text)
+}
+
+// ---------------------------------------------------------------------------
+// 1. Streaming job: the whole lifecycle
+// ---------------------------------------------------------------------------
+
+async fn streaming_lifecycle(rt: Rt, via_s3: bool) {
+    let f = Flink::start(&[rt]).await;
+    let app = "streaming";
+    let out = f.out_dir(app);
+    let tag = format!("tag-{}", rt.version);
+    // Properties: the sink's path and tag; the run options: the entry
+    // class and program arguments (3 keys instead of 10).
+    let mut spec = App::new(app, rt, "streaming-count")
+        .group(
+            "SinkConfig",
+            &[("output.path", &out.display().to_string()), ("tag", &tag)],
+        )
+        .group("SourceConfig", &[("records.per.second", RATE)])
+        .group(
+            "kinesis.analytics.flink.run.options",
+            &[
+                ("entryClass", "weir.examples.StreamingCount"),
+                ("programArgs", "--keys 3"),
+            ],
+        );
+    spec.via_s3 = via_s3;
+    f.create(&spec).await;
+
+    let start = f.start_app(app).await;
+    assert_eq!(f.status(app).await, s("STARTING"));
+    f.assert_operation(app, &start, OperationStatus::InProgress)
+        .await;
+    f.wait_status(app, s("RUNNING"), &[s("READY")], START_TIMEOUT)
+        .await;
+    f.assert_operation(app, &start, OperationStatus::Successful)
+        .await;
+
+    // The job is RUNNING, as Flink phrases it, read with the Logs client.
+    let log = f
+        .wait_log(
+            app,
+            "the job switching from CREATED to RUNNING",
+            |log| has_transition(log, "streaming-count", "CREATED", "RUNNING"),
+            EVENT_TIMEOUT,
+        )
+        .await;
+    assert!(
+        log.iter()
+            .any(|l| l == "Application streaming status changed from STARTING to RUNNING"),
+        "{log:#?}"
+    );
+    let filtered = f
+        .filter_log(app, "\"switched from state CREATED to RUNNING\"")
+        .await;
+    assert!(
+        filtered.len() == 1
+            && job_transition(&filtered[0], "streaming-count", "CREATED", "RUNNING").is_some(),
+        "FilterLogEvents: {filtered:#?}"
+    );
+    // Each event is the service's JSON record.
+    let records = f.log_records(app).await;
+    let record = records
+        .iter()
+        .find(|r| {
+            r["message"].as_str().is_some_and(|m| {
+                job_transition(m, "streaming-count", "CREATED", "RUNNING").is_some()
+            })
+        })
+        .expect("the job's CREATED to RUNNING record");
+    assert_eq!(
+        record["applicationARN"],
+        format!("arn:aws:kinesisanalytics:{REGION}:{ACCOUNT_ID}:application/{app}"),
+        "{record}"
+    );
+    assert_eq!(record["applicationVersionId"], "1", "{record}");
+    assert_eq!(record["messageType"], "INFO", "{record}");
+    assert!(
+        record["logger"].is_string() && record["threadName"].is_string(),
+        "{record}"
+    );
+    // The group and stream are listed.
+    let group = format!("/aws/kinesis-analytics/{app}");
+    let groups = f
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(&group)
+        .send()
+        .await
+        .expect("DescribeLogGroups");
+    let names: Vec<&str> = groups
+        .log_groups()
+        .iter()
+        .filter_map(|g| g.log_group_name())
+        .collect();
+    assert_eq!(names, [group.as_str()], "{groups:?}");
+    let streams = f
+        .logs
+        .describe_log_streams()
+        .log_group_name(&group)
+        .send()
+        .await
+        .expect("DescribeLogStreams");
+    let names: Vec<&str> = streams
+        .log_streams()
+        .iter()
+        .filter_map(|s| s.log_stream_name())
+        .collect();
+    assert_eq!(names, ["kinesis-analytics-log-stream"], "{streams:?}");
+
+    // Part files appear where the environment properties say, with the tag
+    // the properties set (the properties reached the job), and only the
+    // keys 0-2 the program arguments ask for (so did they).
+    let deadline = Instant::now() + EVENT_TIMEOUT;
+    let lines = loop {
+        let lines = part_lines(&out);
+        if !lines.is_empty() {
+            break lines;
+        }
+        if Instant::now() > deadline {
+            panic!(
+                "no part file in {} (the job's output.path)\n{}",
+                out.display(),
+                f.diagnosis(app).await
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    for line in &lines {
+        let cols: Vec<&str> = line.split(',').collect();
+        assert!(
+            cols.len() == 4 && cols[..3].iter().all(|c| c.parse::<u64>().is_ok()),
+            "not `key,count,n,tag`: {line:?}"
+        );
+        assert_eq!(cols[3], tag, "{line:?}");
+        assert!(
+            ["0", "1", "2"].contains(&cols[0]),
+            "key beyond --keys 3: {line:?}"
+        );
+    }
+
+    // Stop: STOPPING → READY, the job cancelled, no JVM left.
+    let stop = f.stop_app(app, false).await;
+    let seen = f.wait_status(app, s("READY"), &[], STOP_TIMEOUT).await;
+    assert_eq!(seen.first(), Some(&s("STOPPING")), "{seen:?}");
+    f.assert_operation(app, &stop, OperationStatus::Successful)
+        .await;
+    f.assert_no_jvms(app).await;
+    let log = f.log(app).await;
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("Job streaming-count (") && l.ends_with(" to CANCELED.")),
+        "the job's cancellation is not in the log: {log:#?}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l == "Application streaming status changed from STOPPING to READY"),
+        "{log:#?}"
+    );
+    assert_plausible_job_lines(&log, "streaming-count");
+    let ops = f
+        .client
+        .list_application_operations()
+        .application_name(app)
+        .send()
+        .await
+        .expect("ListApplicationOperations");
+    let mut listed: Vec<(String, String, String)> = ops
+        .application_operation_info_list()
+        .iter()
+        .map(|o| {
+            (
+                o.operation().unwrap_or_default().to_string(),
+                o.operation_id().unwrap_or_default().to_string(),
+                o.operation_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    listed.sort();
+    assert_eq!(
+        listed,
+        [
+            (
+                "StartApplication".to_string(),
+                start,
+                "SUCCESSFUL".to_string()
+            ),
+            (
+                "StopApplication".to_string(),
+                stop,
+                "SUCCESSFUL".to_string()
+            ),
+        ],
+        "{ops:?}"
+    );
+}
+
+#[tokio::test]
+async fn streaming_job_lifecycle_flink_1_20() {
+    streaming_lifecycle(FLINK_1_20, true).await;
+}
+
+#[tokio::test]
+async fn streaming_job_lifecycle_flink_2_2() {
+    streaming_lifecycle(FLINK_2_2, false).await;
+}
+
+// ---------------------------------------------------------------------------
+// 2. Batch job: back to READY by itself
+// ---------------------------------------------------------------------------
+
+async fn batch_job_finishes(rt: Rt) {
+    let f = Flink::start(&[rt]).await;
+    let app = "batch";
+    let out = f.out_dir(app);
+    // 2000 records at 200/s: ~10 s of RUNNING.
+    let spec = App::new(app, rt, "batch-count")
+        .group("SinkConfig", &[("output.path", &out.display().to_string())])
+        .group(
+            "BatchConfig",
+            &[
+                ("records", "2000"),
+                ("keys", "10"),
+                ("records.per.second", "200"),
+            ],
+        );
+    f.create(&spec).await;
+    let start = f.start_app(app).await;
+    let seen = f
+        .wait_status(app, s("READY"), &[], START_TIMEOUT + EVENT_TIMEOUT)
+        .await;
+    assert_eq!(
+        seen,
+        vec![s("STARTING"), s("RUNNING"), s("READY")],
+        "a batch application is RUNNING while its job runs (~10 s), then READY by itself\n{}",
+        f.diagnosis(app).await
+    );
+    f.assert_operation(app, &start, OperationStatus::Successful)
+        .await;
+    f.assert_no_jvms(app).await;
+    let log = f.log(app).await;
+    assert!(
+        has_transition(&log, "batch-count", "RUNNING", "FINISHED"),
+        "{log:#?}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l == "Application batch status changed from RUNNING to READY"),
+        "{log:#?}"
+    );
+    assert_plausible_job_lines(&log, "batch-count");
+    let finished = f
+        .filter_log(app, "\"switched from state RUNNING to FINISHED\"")
+        .await;
+    assert_eq!(finished.len(), 1, "{finished:#?}");
+
+    // The result: every key counted 200 times.
+    let mut counts = BTreeMap::new();
+    for line in part_lines(&out) {
+        let (k, c) = line
+            .split_once(',')
+            .unwrap_or_else(|| panic!("not `key,count`: {line:?}"));
+        counts.insert(k.to_string(), c.parse::<u64>().expect("a count"));
+    }
+    let want: BTreeMap<String, u64> = (0..10).map(|k| (k.to_string(), 200)).collect();
+    assert_eq!(counts, want, "the batch job's result in {}", out.display());
+}
+
+#[tokio::test]
+async fn batch_job_returns_to_ready_by_itself_flink_1_20() {
+    batch_job_finishes(FLINK_1_20).await;
+}
+
+#[tokio::test]
+async fn batch_job_returns_to_ready_by_itself_flink_2_2() {
+    batch_job_finishes(FLINK_2_2).await;
+}
+
+// ---------------------------------------------------------------------------
+// 3. main() throws: FAILED operation, READY, nothing left
+// ---------------------------------------------------------------------------
+
+async fn failing_main(rt: Rt) {
+    let f = Flink::start(&[rt]).await;
+    let app = "fails-in-main";
+    let spec = App::new(app, rt, "fail-on-demand").group("FailConfig", &[("fail.mode", "main")]);
+    f.create(&spec).await;
+    let start = f.start_app(app).await;
+    f.wait_status(app, s("READY"), &[s("RUNNING")], START_TIMEOUT)
+        .await;
+    let op = f.operation(app, &start).await;
+    assert_eq!(op.operation_status(), &OperationStatus::Failed, "{op:#?}");
+    let error = op
+        .operation_failure_details()
+        .and_then(|d| d.error_info())
+        .and_then(|e| e.error_string())
+        .unwrap_or_else(|| panic!("a FAILED operation carries ErrorInfo.ErrorString: {op:#?}"));
+    assert!(
+        error.contains("fail-on-demand: failing in main() as configured"),
+        "ErrorString does not carry the exception: {error}"
+    );
+    f.assert_no_jvms(app).await;
+    let log = f.log(app).await;
+    assert!(
+        log.iter()
+            .any(|l| l == "Application fails-in-main status changed from STARTING to READY"),
+        "{log:#?}"
+    );
+}
+
+#[tokio::test]
+async fn failing_main_fails_the_start_flink_1_20() {
+    failing_main(FLINK_1_20).await;
+}
+
+#[tokio::test]
+async fn failing_main_fails_the_start_flink_2_2() {
+    failing_main(FLINK_2_2).await;
+}
+
+// ---------------------------------------------------------------------------
+// 4. Force stop while STARTING
+// ---------------------------------------------------------------------------
+
+async fn force_stop_while_starting(rt: Rt) {
+    let f = Flink::start(&[rt]).await;
+    let app = "forced";
+    let spec =
+        App::new(app, rt, "fail-on-demand").group("SourceConfig", &[("records.per.second", RATE)]);
+    f.create(&spec).await;
+
+    // a. Right after StartApplication, before any JVM is up.
+    // b. Once the cluster's JVMs run (cluster.json is written when they are
+    //    spawned, before they are ready).
+    for wait_for_jvms in [false, true] {
+        let start = f.start_app(app).await;
+        if wait_for_jvms {
+            let deadline = Instant::now() + START_TIMEOUT;
+            while f.cluster_record(app).is_none() || f.jvms(app).is_empty() {
+                assert!(
+                    Instant::now() < deadline,
+                    "the cluster's JVMs never appeared\n{}",
+                    f.diagnosis(app).await
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        assert_eq!(
+            f.status(app).await,
+            s("STARTING"),
+            "too late to force-stop during STARTING (wait_for_jvms={wait_for_jvms})"
+        );
+        let stop = f.stop_app(app, true).await;
+        let seen = f
+            .wait_status(app, s("READY"), &[s("RUNNING")], STOP_TIMEOUT)
+            .await;
+        assert!(
+            seen.first() == Some(&s("FORCE_STOPPING")) || seen == vec![s("READY")],
+            "{seen:?}"
+        );
+        f.assert_operation(app, &start, OperationStatus::Cancelled)
+            .await;
+        f.assert_operation(app, &stop, OperationStatus::Successful)
+            .await;
+        f.assert_no_jvms(app).await;
+        // Nothing comes back later.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert_eq!(f.status(app).await, s("READY"));
+        f.assert_no_jvms(app).await;
+    }
+}
+
+#[tokio::test]
+async fn force_stop_while_starting_flink_1_20() {
+    force_stop_while_starting(FLINK_1_20).await;
+}
+
+#[tokio::test]
+async fn force_stop_while_starting_flink_2_2() {
+    force_stop_while_starting(FLINK_2_2).await;
+}
+
+// ---------------------------------------------------------------------------
+// 5. A Task Manager dies: the job restarts, the application stays RUNNING
+// ---------------------------------------------------------------------------
+
+async fn task_manager_killed(rt: Rt) {
+    let f = Flink::start(&[rt]).await;
+    let app = "two-tms";
+    let mut spec =
+        App::new(app, rt, "streaming-count").group("SourceConfig", &[("records.per.second", RATE)]);
+    spec.parallelism = 2;
+    f.create(&spec).await;
+    f.start_app(app).await;
+    f.wait_status(app, s("RUNNING"), &[s("READY")], START_TIMEOUT)
+        .await;
+    f.wait_log(
+        app,
+        "the job RUNNING",
+        |log| has_transition(log, "streaming-count", "CREATED", "RUNNING"),
+        EVENT_TIMEOUT,
+    )
+    .await;
+    let tms = f.task_manager_pids(app);
+    assert_eq!(
+        tms.len(),
+        2,
+        "parallelism 2 at 1 per KPU is 2 Task Managers"
+    );
+    assert_eq!(f.jvms(app).len(), 3, "1 Job Manager + 2 Task Managers");
+    let victim = tms[0];
+    kill_pid(victim);
+
+    // RESTARTING, then RUNNING again; DescribeApplication says RUNNING all along.
+    let deadline = Instant::now() + EVENT_TIMEOUT;
+    let log = loop {
+        let status = f.status(app).await;
+        if status != s("RUNNING") {
+            panic!(
+                "{app} left RUNNING ({status:?}) after a Task Manager died\n{}",
+                f.diagnosis(app).await
+            );
+        }
+        let log = f.log(app).await;
+        let restarting = position(&log, |l| {
+            job_transition(l, "streaming-count", "RUNNING", "RESTARTING").is_some()
+        });
+        let recovered = restarting.and_then(|i| {
+            position(&log[i..], |l| {
+                job_transition(l, "streaming-count", "RESTARTING", "RUNNING").is_some()
+            })
+        });
+        if recovered.is_some() {
+            break log;
+        }
+        if Instant::now() > deadline {
+            panic!(
+                "the job did not go RESTARTING and then RUNNING after Task Manager {victim} was killed\n{}",
+                f.diagnosis(app).await
+            );
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    };
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("Task Manager 0 of application two-tms is gone")),
+        "Weir does not say it replaced the Task Manager: {log:#?}"
+    );
+    // The replacement runs, recorded in cluster.json.
+    let tms_now = f.task_manager_pids(app);
+    assert_eq!(tms_now.len(), 2, "{tms_now:?}");
+    assert!(
+        !tms_now.contains(&victim),
+        "{tms_now:?} still names {victim}"
+    );
+    assert!(tms_now.iter().all(|p| is_alive(*p)), "{tms_now:?}");
+    assert_eq!(
+        f.jvms(app).len(),
+        3,
+        "1 Job Manager + 2 Task Managers again"
+    );
+    // Still RUNNING a while later.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(f.status(app).await, s("RUNNING"));
+    assert_plausible_job_lines(&log, "streaming-count");
+
+    // Force stop from RUNNING.
+    let stop = f.stop_app(app, true).await;
+    f.wait_status(app, s("READY"), &[], STOP_TIMEOUT).await;
+    f.assert_operation(app, &stop, OperationStatus::Successful)
+        .await;
+    f.assert_no_jvms(app).await;
+}
+
+#[tokio::test]
+async fn killed_task_manager_is_replaced_and_the_job_recovers_flink_1_20() {
+    task_manager_killed(FLINK_1_20).await;
+}
+
+#[tokio::test]
+async fn killed_task_manager_is_replaced_and_the_job_recovers_flink_2_2() {
+    task_manager_killed(FLINK_2_2).await;
+}
+
+// ---------------------------------------------------------------------------
+// 6. The job fails at run time: RESTARTING with the exception, app RUNNING
+// ---------------------------------------------------------------------------
+
+async fn runtime_failure(rt: Rt) {
+    let f = Flink::start(&[rt]).await;
+    let app = "fails-at-runtime";
+    // 500 records at 100/s: each attempt runs ~5 s, then restarts after 10 s.
+    let spec = App::new(app, rt, "fail-on-demand")
+        .group(
+            "FailConfig",
+            &[("fail.mode", "runtime"), ("fail.after.records", "500")],
+        )
+        .group("SourceConfig", &[("records.per.second", RATE)]);
+    f.create(&spec).await;
+    let start = f.start_app(app).await;
+    f.wait_status(app, s("RUNNING"), &[s("READY")], START_TIMEOUT)
+        .await;
+    f.assert_operation(app, &start, OperationStatus::Successful)
+        .await;
+
+    let exception = "fail-on-demand: failing after 500 records as configured";
+    let deadline = Instant::now() + EVENT_TIMEOUT;
+    let log = loop {
+        let status = f.status(app).await;
+        if status != s("RUNNING") {
+            panic!(
+                "{app} left RUNNING ({status:?}) while its job restarts\n{}",
+                f.diagnosis(app).await
+            );
+        }
+        let log = f.log(app).await;
+        // Failed, restarted, running again.
+        let restarting = position(&log, |l| {
+            job_transition(l, "fail-on-demand", "RUNNING", "RESTARTING").is_some()
+        });
+        let back = restarting.and_then(|i| {
+            position(&log[i..], |l| {
+                job_transition(l, "fail-on-demand", "RESTARTING", "RUNNING").is_some()
+            })
+        });
+        if back.is_some() && log.iter().any(|l| l.contains(exception)) {
+            break log;
+        }
+        if Instant::now() > deadline {
+            panic!(
+                "the job's failure and restart are not in the log\n{}",
+                f.diagnosis(app).await
+            );
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    };
+    // The exception follows the RESTARTING line.
+    let restarting = position(&log, |l| {
+        job_transition(l, "fail-on-demand", "RUNNING", "RESTARTING").is_some()
+    })
+    .unwrap();
+    assert!(
+        log[restarting..].iter().any(|l| l.contains(exception)),
+        "{log:#?}"
+    );
+    assert_plausible_job_lines(&log, "fail-on-demand");
+    let filtered = f
+        .filter_log(app, "\"switched from state RUNNING to RESTARTING\"")
+        .await;
+    assert!(!filtered.is_empty(), "FilterLogEvents found nothing");
+
+    f.stop_app(app, false).await;
+    f.wait_status(app, s("READY"), &[], STOP_TIMEOUT).await;
+    f.assert_no_jvms(app).await;
+}
+
+#[tokio::test]
+async fn runtime_failure_restarts_the_job_and_the_application_stays_running_flink_1_20() {
+    runtime_failure(FLINK_1_20).await;
+}
+
+#[tokio::test]
+async fn runtime_failure_restarts_the_job_and_the_application_stays_running_flink_2_2() {
+    runtime_failure(FLINK_2_2).await;
+}
+
+// ---------------------------------------------------------------------------
+// 7. Weir restarts: running clusters are adopted; lost ones started again
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn weir_restart_adopts_running_clusters_and_lost_clusters_are_started_again() {
+    let rt = FLINK_1_20;
+    let mut f = Flink::start(&[rt]).await;
+    let app = "survivor";
+    let spec =
+        App::new(app, rt, "streaming-count").group("SourceConfig", &[("records.per.second", RATE)]);
+    f.create(&spec).await;
+
+    // a. kill -9 Weir alone: the cluster is adopted, not restarted.
+    f.start_app(app).await;
+    f.wait_status(app, s("RUNNING"), &[s("READY")], START_TIMEOUT)
+        .await;
+    let jm = f.job_manager_pid(app);
+    let tms = f.task_manager_pids(app);
+    let pids_before: Vec<i32> = {
+        let mut p: Vec<i32> = f.jvms(app).iter().map(|p| p.pid).collect();
+        p.sort();
+        p
+    };
+    f.weir.restart();
+    f.reconnect();
+    assert_eq!(f.status(app).await, s("RUNNING"));
+    f.wait_log(
+        app,
+        "the adoption of the cluster",
+        |log| {
+            log.iter()
+                .any(|l| l.starts_with("Adopted the running Flink cluster of application survivor"))
+        },
+        EVENT_TIMEOUT,
+    )
+    .await;
+    // A few looks later: still the same JVMs, one cluster, one job.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(f.status(app).await, s("RUNNING"));
+    assert_eq!(f.job_manager_pid(app), jm, "the Job Manager changed");
+    assert_eq!(f.task_manager_pids(app), tms, "the Task Managers changed");
+    let mut pids_after: Vec<i32> = f.jvms(app).iter().map(|p| p.pid).collect();
+    pids_after.sort();
+    assert_eq!(pids_after, pids_before, "the cluster's processes changed");
+    let log = f.log(app).await;
+    let count = |prefix: &str| log.iter().filter(|l| l.starts_with(prefix)).count();
+    assert_eq!(count("Provisioned a Flink"), 1, "{log:#?}");
+    assert_eq!(count("Submitted job"), 1, "{log:#?}");
+    assert!(
+        !log.iter()
+            .any(|l| l.contains("is gone; starting the application again")),
+        "{log:#?}"
+    );
+    // A clean shutdown (SIGTERM) leaves the cluster running, too.
+    let exit = f.weir.terminate();
+    assert!(exit.success(), "weir exited with {exit} on SIGTERM");
+    let mut alive: Vec<i32> = f.jvms(app).iter().map(|p| p.pid).collect();
+    alive.sort();
+    assert_eq!(alive, pids_before, "SIGTERM to Weir stopped the cluster");
+    f.weir.respawn();
+    f.reconnect();
+    f.wait_log(
+        app,
+        "the second adoption of the cluster",
+        |log| {
+            log.iter()
+                .filter(|l| {
+                    l.starts_with("Adopted the running Flink cluster of application survivor")
+                })
+                .count()
+                == 2
+        },
+        EVENT_TIMEOUT,
+    )
+    .await;
+    assert_eq!(f.status(app).await, s("RUNNING"));
+    assert_eq!(f.job_manager_pid(app), jm, "the Job Manager changed");
+    // The adopted cluster stops like any other.
+    let stop = f.stop_app(app, false).await;
+    f.wait_status(app, s("READY"), &[], STOP_TIMEOUT).await;
+    f.assert_operation(app, &stop, OperationStatus::Successful)
+        .await;
+    f.assert_no_jvms(app).await;
+
+    // b. kill -9 Weir and the cluster: Weir starts the application again.
+    f.start_app(app).await;
+    f.wait_status(app, s("RUNNING"), &[s("READY")], START_TIMEOUT)
+        .await;
+    let old: Vec<i32> = f.jvms(app).iter().map(|p| p.pid).collect();
+    assert_eq!(old.len(), 2, "{old:?}");
+    f.weir.crash();
+    for pid in &old {
+        kill_pid(*pid);
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !f.jvms(app).is_empty() {
+        assert!(Instant::now() < deadline, "the JVMs survived SIGKILL");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    f.weir.respawn();
+    f.reconnect();
+    let log = wait_relaunched(&f, app, 1).await;
+    let new_jm = f.job_manager_pid(app);
+    assert!(!old.contains(&new_jm) && is_alive(new_jm), "{log:#?}");
+    assert_eq!(f.jvms(app).len(), 2);
+
+    // c. The Job Manager dies under a running Weir: the same.
+    let old = f.jvms(app).iter().map(|p| p.pid).collect::<Vec<_>>();
+    kill_pid(f.job_manager_pid(app));
+    let log = wait_relaunched(&f, app, 2).await;
+    let new_jm = f.job_manager_pid(app);
+    assert!(!old.contains(&new_jm) && is_alive(new_jm), "{log:#?}");
+    let now: Vec<i32> = f.jvms(app).iter().map(|p| p.pid).collect();
+    assert_eq!(now.len(), 2, "{now:?}");
+    assert!(
+        now.iter().all(|p| !old.contains(p)),
+        "a process of the lost cluster still runs: {old:?} {now:?}"
+    );
+
+    f.stop_app(app, false).await;
+    f.wait_status(app, s("READY"), &[], STOP_TIMEOUT).await;
+    f.assert_no_jvms(app).await;
+}
+
+/// Waits until the log says `n` times that `app`'s cluster was gone and the
+/// job ran again after the last of those; DescribeApplication must say
+/// RUNNING throughout.
+async fn wait_relaunched(f: &Flink, app: &str, n: usize) -> Vec<String> {
+    const GONE: &str = "is gone; starting the application again";
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        let status = f.status(app).await;
+        if status != s("RUNNING") {
+            panic!(
+                "{app} is {status:?} while its lost cluster is replaced\n{}",
+                f.diagnosis(app).await
+            );
+        }
+        let log = f.log(app).await;
+        let gone: Vec<usize> = (0..log.len()).filter(|i| log[*i].contains(GONE)).collect();
+        if gone.len() > n {
+            panic!(
+                "the cluster was started again {} times, expected {n}\n{}",
+                gone.len(),
+                f.diagnosis(app).await
+            );
+        }
+        if gone.len() == n {
+            assert_eq!(
+                log[gone[n - 1]],
+                format!("The Flink cluster of application {app} {GONE}")
+            );
+            if has_transition(&log[gone[n - 1]..], "streaming-count", "CREATED", "RUNNING") {
+                return log;
+            }
+        }
+        if Instant::now() > deadline {
+            panic!(
+                "the job did not run again after its cluster was lost (time {n})\n{}",
+                f.diagnosis(app).await
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// An operation in flight when Weir dies is finished or FAILED, never left
+/// IN_PROGRESS.
+#[tokio::test]
+async fn weir_killed_while_starting_finishes_the_operation() {
+    let rt = FLINK_2_2;
+    let mut f = Flink::start(&[rt]).await;
+    let app = "interrupted";
+    let spec =
+        App::new(app, rt, "streaming-count").group("SourceConfig", &[("records.per.second", RATE)]);
+    f.create(&spec).await;
+    let start = f.start_app(app).await;
+    // Kill Weir once the JVMs are spawned but before the job runs.
+    let deadline = Instant::now() + START_TIMEOUT;
+    while f.cluster_record(app).is_none() || f.jvms(app).is_empty() {
+        assert!(Instant::now() < deadline, "{}", f.diagnosis(app).await);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(f.status(app).await, s("STARTING"));
+    f.weir.restart();
+    f.reconnect();
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        let status = f.status(app).await;
+        if status == s("RUNNING") || status == s("READY") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{app} is still {status:?}\n{}",
+            f.diagnosis(app).await
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let op = f.operation(app, &start).await;
+    match f.status(app).await {
+        st if st == s("RUNNING") => {
+            assert_eq!(
+                op.operation_status(),
+                &OperationStatus::Successful,
+                "{op:#?}"
+            );
+            assert_eq!(f.jvms(app).len(), 2);
+        }
+        st => {
+            assert_eq!(st, s("READY"));
+            assert_eq!(op.operation_status(), &OperationStatus::Failed, "{op:#?}");
+            f.assert_no_jvms(app).await;
+        }
+    }
+    f.stop_app(app, true).await;
+    f.wait_status(app, s("READY"), &[], STOP_TIMEOUT).await;
+    f.assert_no_jvms(app).await;
+}
+
+// ---------------------------------------------------------------------------
+// 8. DeleteApplication of a RUNNING application
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn deleting_a_running_application_halts_it() {
+    let rt = FLINK_2_2;
+    let f = Flink::start(&[rt]).await;
+    let app = "doomed";
+    let spec =
+        App::new(app, rt, "streaming-count").group("SourceConfig", &[("records.per.second", RATE)]);
+    f.create(&spec).await;
+    f.start_app(app).await;
+    f.wait_status(app, s("RUNNING"), &[s("READY")], START_TIMEOUT)
+        .await;
+    assert_eq!(f.jvms(app).len(), 2);
+    let created = f
+        .client
+        .describe_application()
+        .application_name(app)
+        .send()
+        .await
+        .unwrap()
+        .application_detail
+        .unwrap()
+        .create_timestamp
+        .expect("CreateTimestamp");
+    f.client
+        .delete_application()
+        .application_name(app)
+        .create_timestamp(created)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DeleteApplication: {e:?}"));
+    let deadline = Instant::now() + STOP_TIMEOUT;
+    loop {
+        match f
+            .client
+            .describe_application()
+            .application_name(app)
+            .send()
+            .await
+        {
+            Err(e) if e.code() == Some("ResourceNotFoundException") => break,
+            Err(e) => panic!("DescribeApplication: {e:?}"),
+            Ok(out) => {
+                let status = out.application_detail.unwrap().application_status;
+                assert_eq!(status, s("DELETING"));
+                assert!(
+                    Instant::now() < deadline,
+                    "{app} is still DELETING\n--- server stderr ---\n{}",
+                    f.weir.log()
+                );
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    f.assert_no_jvms(app).await;
+    let listed = f.client.list_applications().send().await.unwrap();
+    assert!(listed.application_summaries().is_empty(), "{listed:?}");
+}
+
+// ---------------------------------------------------------------------------
+// 9. What cannot run: an unsupported runtime, code that is not a Flink job
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn unsupported_runtime_and_invalid_jar_fail_the_start() {
+    let f = Flink::start(&[FLINK_1_20]).await;
+
+    // FLINK-1_15 does not run on Java 17: a clear FAILED operation, READY.
+    let app = "too-old";
+    let mut spec = App::new(app, FLINK_1_20, "streaming-count");
+    spec.rt = Rt {
+        name: "FLINK-1_15",
+        version: "1.15",
+    };
+    f.create(&spec).await;
+    let start = f.start_app(app).await;
+    f.wait_status(app, s("READY"), &[s("RUNNING")], START_TIMEOUT)
+        .await;
+    let op = f.operation(app, &start).await;
+    assert_eq!(op.operation_status(), &OperationStatus::Failed, "{op:#?}");
+    let error = op
+        .operation_failure_details()
+        .and_then(|d| d.error_info())
+        .and_then(|e| e.error_string())
+        .unwrap_or_default();
+    assert!(
+        error.contains("FLINK-1_15") && error.contains("not supported"),
+        "ErrorString: {error:?}"
+    );
+    f.assert_no_jvms(app).await;
+
+    // A jar that is no Flink job (an empty archive): FAILED with Flink's
+    // text, cluster torn down, READY.
+    let app = "not-a-job";
+    let mut spec = App::new(app, FLINK_1_20, "streaming-count");
+    spec.code = Some({
+        let mut empty_zip = b"PK\x05\x06".to_vec();
+        empty_zip.extend([0u8; 18]);
+        empty_zip
+    });
+    f.create(&spec).await;
+    let start = f.start_app(app).await;
+    f.wait_status(app, s("READY"), &[s("RUNNING")], START_TIMEOUT)
+        .await;
+    let op = f.operation(app, &start).await;
+    assert_eq!(op.operation_status(), &OperationStatus::Failed, "{op:#?}");
+    let error = op
+        .operation_failure_details()
+        .and_then(|d| d.error_info())
+        .and_then(|e| e.error_string())
+        .unwrap_or_default();
+    // Flink answers `/jars/:id/run` with "Internal server error." and, in
+    // the next entry of its `errors`, "ProgramInvocationException: No
+    // manifest found in jar file …": the operation must carry the latter.
+    assert!(
+        error.contains("No manifest found in jar file"),
+        "ErrorString does not say what is wrong with the jar: {error:?}"
+    );
+    f.assert_no_jvms(app).await;
+}
