@@ -1635,3 +1635,138 @@ async fn unsupported_runtime_and_invalid_jar_fail_the_start() {
     );
     f.assert_no_jvms(app).await;
 }
+
+// ---------------------------------------------------------------------------
+// The warm pool
+// ---------------------------------------------------------------------------
+
+/// The free pooled clusters on disk.
+fn pooled_clusters(f: &Flink) -> Vec<PathBuf> {
+    let pool = f.weir.data_dir().join("clusters").join(".pool");
+    let Ok(entries) = std::fs::read_dir(&pool) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("cluster.json").is_file() && !p.join("assigned-to").exists())
+        .collect()
+}
+
+/// Waits until `n` pooled clusters have become ready (the server says so on
+/// stderr; `cluster.json` alone is written before the JVMs are up) and
+/// returns the free ones.
+async fn wait_pooled(f: &Flink, n: usize) -> Vec<PathBuf> {
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        let ready = f
+            .weir
+            .log()
+            .matches("Flink cluster ready cluster=pool-")
+            .count();
+        let pooled = pooled_clusters(f);
+        if ready >= n && !pooled.is_empty() {
+            return pooled;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "warm cluster {n} never ready:\n{}",
+            f.weir.log()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_warm_pool_cluster_is_taken_refilled_and_released() {
+    let serial = SERIAL.lock().await;
+    let rt = FLINK_1_20;
+    let dir = runtimes_dir();
+    require_runtime(&dir, rt);
+    let mut weir = Weir::start_with(move |cmd| {
+        cmd.env("WEIR_RUNTIMES_DIR", &dir)
+            .args(["--task-manager-memory-mb", TASK_MANAGER_MB])
+            .args(["--job-manager-memory-mb", JOB_MANAGER_MB])
+            .args([
+                "--start-timeout-secs",
+                &SERVER_START_TIMEOUT_SECS.to_string(),
+            ])
+            .args([
+                "--warm-pool-size",
+                "1",
+                "--warm-pool-runtimes",
+                "FLINK-1_20",
+            ]);
+    });
+    weir.watch_over_descendants();
+    let f = Flink {
+        client: weir.client(),
+        logs: weir.logs_client(),
+        weir,
+        _serial: serial,
+    };
+    let first = wait_pooled(&f, 1).await;
+
+    // A one-KPU application takes the started cluster: its properties and
+    // its checkpoint settings (job-level, since the cluster predates it)
+    // reach the job.
+    let app = "pooled";
+    let out = f.out_dir(app);
+    let spec = App::new(app, rt, "streaming-count")
+        .group("SinkConfig", &[("output.path", &out.display().to_string())])
+        .group("SourceConfig", &[("records.per.second", RATE)]);
+    f.create(&spec).await;
+    let start = f.start_app(app).await;
+    f.wait_status(app, s("RUNNING"), &[s("READY")], START_TIMEOUT)
+        .await;
+    f.assert_operation(app, &start, OperationStatus::Successful)
+        .await;
+    let log = f.log(app).await;
+    assert!(
+        log.iter().any(|l| l.starts_with("Took a warm Flink 1.20")),
+        "{log:#?}"
+    );
+    let link = f.cluster_dir(app);
+    assert_eq!(std::fs::read_link(&link).ok(), Some(first[0].clone()));
+    let deadline = Instant::now() + EVENT_TIMEOUT;
+    while part_files(&out).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "no output under {}",
+            out.display()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    // The pool fills again behind it.
+    let refill = wait_pooled(&f, 2).await;
+    assert_ne!(refill, first);
+
+    // Stopped, the application's cluster is gone and its directory (logs,
+    // checkpoints) is the application's own again.
+    let stop = f.stop_app(app, false).await;
+    f.wait_status(app, s("READY"), &[], STOP_TIMEOUT).await;
+    f.assert_operation(app, &stop, OperationStatus::Successful)
+        .await;
+    assert!(
+        link.is_dir() && std::fs::read_link(&link).is_err(),
+        "{}",
+        link.display()
+    );
+    assert!(link.join("log").join("jobmanager.log").is_file());
+    assert!(processes_mentioning(&format!("{}/", first[0].display())).is_empty());
+
+    // The free pooled cluster belongs to no application: a clean shutdown
+    // of Weir takes it down.
+    let mut weir = f.weir;
+    assert!(weir.terminate().success());
+    let pool = format!(
+        "{}/",
+        weir.data_dir().join("clusters").join(".pool").display()
+    );
+    let deadline = Instant::now() + STOP_TIMEOUT;
+    while !processes_mentioning(&pool).is_empty() {
+        assert!(Instant::now() < deadline, "pooled JVMs outlived Weir");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
