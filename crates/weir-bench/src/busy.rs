@@ -37,13 +37,4 @@ impl BusyMeter {
         let own = procs::own_cpu_seconds() - self.own;
         ((machine - own - (ours - self.ours)) / self.started.elapsed().as_secs_f64()).max(0.0)
     }
-
-    /// CPU seconds this benchmark process used since `start`.
-    pub fn own_seconds(&self) -> f64 {
-        procs::own_cpu_seconds() - self.own
-    }
-
-    pub fn elapsed(&self) -> Duration {
-        self.started.elapsed()
-    }
 }

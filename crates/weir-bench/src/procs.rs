@@ -111,6 +111,23 @@ impl Server {
         self.child.id()
     }
 
+    /// Asks the server to shut down (SIGTERM) and waits up to `grace` for it
+    /// to exit; whether it did. Dropping the server kills it in any case.
+    pub async fn terminate(&mut self, grace: Duration) -> bool {
+        // SAFETY: plain syscall on our own child's pid.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
+
     fn check_alive(&mut self) -> Result<()> {
         if let Some(status) = self.child.try_wait()? {
             bail!(
@@ -213,18 +230,17 @@ pub fn proc_stat_cpu(path: &str) -> Result<f64> {
     Ok((fields[11] + fields[12]) / clock_ticks())
 }
 
-/// The numeric fields of a `/proc/.../stat` file after the command name
-/// (index 0 is field 4 of proc(5); the state letter reads as 0), at least up
-/// to cstime (field 17, index 13).
+/// The fields of a `/proc/.../stat` file after the command name, as numbers
+/// (index 0 is field 3 of proc(5), the state letter, which reads as 0), at
+/// least up to cstime (field 17, index 14).
 fn proc_stat_fields(path: &str) -> Result<Vec<f64>> {
     let stat = std::fs::read_to_string(path)?;
     let after_name = &stat[stat.rfind(')').context("malformed stat")? + 1..];
     let fields: Vec<f64> = after_name
         .split_whitespace()
-        .skip(1)
         .map(|v| v.parse().unwrap_or(0.0))
         .collect();
-    if fields.len() < 14 {
+    if fields.len() < 15 {
         bail!("{path}: too few fields");
     }
     Ok(fields)
@@ -235,6 +251,16 @@ fn clock_ticks() -> f64 {
     unsafe { libc::sysconf(libc::_SC_CLK_TCK) as f64 }
 }
 
+/// A process's CPU seconds (user + system) and start time (clock ticks after
+/// boot, which tells a reused pid apart); also for a zombie, whose command
+/// line is already empty but whose times are not yet its parent's.
+pub fn cpu_and_start(pid: u32) -> Option<(f64, u64)> {
+    let fields = proc_stat_fields(&format!("/proc/{pid}/stat")).ok()?;
+    // starttime is field 22 of proc(5).
+    let start = *fields.get(19)? as u64;
+    Some(((fields[11] + fields[12]) / clock_ticks(), start))
+}
+
 /// A process seen in /proc.
 #[derive(Debug, Clone)]
 pub struct ProcessInfo {
@@ -243,6 +269,8 @@ pub struct ProcessInfo {
     pub comm: String,
     /// User + system CPU seconds so far.
     pub cpu: f64,
+    /// Start time in clock ticks after boot.
+    pub start_ticks: u64,
     /// VmRSS in MB (0 for kernel threads and zombies).
     pub rss_mb: f64,
 }
@@ -265,7 +293,11 @@ fn processes_where(want: impl Fn(&str, &str) -> bool) -> Vec<ProcessInfo> {
     };
     let mut found = Vec::new();
     for entry in dir.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
             continue;
         };
         if pid == own {
@@ -280,10 +312,12 @@ fn processes_where(want: impl Fn(&str, &str) -> bool) -> Vec<ProcessInfo> {
         if cmdline.is_empty() || !want(&cmdline, comm) {
             continue;
         }
+        let (cpu, start_ticks) = cpu_and_start(pid).unwrap_or((0.0, 0));
         found.push(ProcessInfo {
             pid,
             comm: comm.to_string(),
-            cpu: proc_stat_cpu(&format!("/proc/{pid}/stat")).unwrap_or(0.0),
+            cpu,
+            start_ticks,
             rss_mb: rss_mb(pid).unwrap_or(0.0),
         });
     }
@@ -344,4 +378,42 @@ pub fn machine_busy_seconds() -> f64 {
         .sum();
     // SAFETY: sysconf has no preconditions.
     busy / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_seconds_count_user_time() {
+        let before = own_cpu_seconds();
+        let spin = Instant::now();
+        let mut x = 0u64;
+        while spin.elapsed() < Duration::from_millis(300) {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+        }
+        let used = own_cpu_seconds() - before;
+        assert!((0.15..0.6).contains(&used), "{used} s for a 0.3 s spin");
+    }
+
+    #[test]
+    fn finds_and_kills_processes_by_a_marker_on_their_command_line() {
+        let marker = format!("weir-bench-marker-{}", std::process::id());
+        let mut child = Command::new("sh")
+            .args(["-c", "sleep 30", &marker])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let found = processes_with(&marker);
+        assert_eq!(
+            found.iter().map(|p| p.pid).collect::<Vec<_>>(),
+            [child.id()],
+            "{found:?}"
+        );
+        assert!(found[0].rss_mb > 0.0);
+        kill_processes(&[child.id()]);
+        let status = child.wait().unwrap();
+        assert!(!status.success());
+        assert!(processes_with(&marker).is_empty());
+    }
 }
