@@ -751,7 +751,10 @@ type Pattern = (&'static str, &'static [&'static str]);
 /// After the request's own "... operation <id> requested" line, in order.
 const START_LOG_MILESTONES: &[Pattern] = &[
     ("weir: cluster provisioned", &["Provisioned a Flink"]),
-    ("weir: warm cluster taken from the pool", &["Took a warm Flink"]),
+    (
+        "weir: warm cluster taken from the pool",
+        &["Took a warm Flink"],
+    ),
     ("weir: job submitted", &["Submitted job"]),
     ("weir: job RUNNING", &["switched from state", "to RUNNING."]),
     ("weir: application RUNNING", &["from STARTING to RUNNING"]),
@@ -1250,7 +1253,11 @@ async fn run(args: &LifecycleArgs, setup: &Setup, fleet: &mut Fleet) -> Result<b
                     stop_timeout
                 };
                 let t = fleet.timed(&app, op, timeout).await?;
-                let how = if t.took_pooled_cluster() { " (warm)" } else { "" };
+                let how = if t.took_pooled_cluster() {
+                    " (warm)"
+                } else {
+                    ""
+                };
                 print_flush(&format!("{} {:.2} s{how}; ", op.name(), t.secs));
                 cycle.push((op, t));
             }
@@ -1464,7 +1471,11 @@ async fn steady_phase(
         let t = fleet
             .timed(&app, Op::Start, Duration::from_secs(args.start_timeout))
             .await?;
-        let how = if t.took_pooled_cluster() { " (warm)" } else { "" };
+        let how = if t.took_pooled_cluster() {
+            " (warm)"
+        } else {
+            ""
+        };
         println!("RUNNING after {:.2} s{how}", t.secs);
         starts.push((i - 1, t.secs, t.took_pooled_cluster()));
     }

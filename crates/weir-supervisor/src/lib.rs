@@ -49,7 +49,7 @@ pub struct SupervisorConfig {
 impl Default for SupervisorConfig {
     fn default() -> Self {
         Self {
-            busy_interval: Duration::from_millis(250),
+            busy_interval: Duration::from_millis(100),
             idle_interval: Duration::from_secs(2),
             start_timeout: Duration::from_secs(300),
             stop_timeout: Duration::from_secs(60),

@@ -285,6 +285,10 @@ impl LocalRuntime {
         props: &std::path::Path,
     ) -> ClusterSpec {
         let mut spec = ClusterSpec::new(name, dir, home);
+        // Flink's REST API serves job details from a cache refreshed every
+        // 3 s by default; the supervisor would see RUNNING or CANCELED up to
+        // 3 s late. A bare number: a Long in 1.x, milliseconds in 2.x.
+        spec.flink_config = vec![("web.refresh-interval".to_string(), "100".to_string())];
         spec.tm_memory_mb = self.config.task_manager_memory_mb;
         spec.jm_memory_mb = self.config.job_manager_memory_mb;
         spec.startup_timeout = self.config.startup_timeout;
@@ -539,7 +543,7 @@ impl Runtime for LocalRuntime {
         let mut spec = self.spec(&app.name, &dir, home, &props);
         spec.task_managers = task_managers;
         spec.slots_per_task_manager = per_kpu;
-        spec.flink_config = Self::flink_config(app, &dir);
+        spec.flink_config.extend(Self::flink_config(app, &dir));
         let version = spec.flink_home.version;
         let cluster = LocalCluster::launch(spec).await.map_err(failure)?;
         let line = format!(
