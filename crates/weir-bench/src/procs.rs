@@ -399,8 +399,14 @@ mod tests {
     #[test]
     fn finds_and_kills_processes_by_a_marker_on_their_command_line() {
         let marker = format!("weir-bench-marker-{}", std::process::id());
+        // A loop of short sleeps, so that killing the shell leaves no
+        // long-lived child behind; no inherited output, so nothing of the
+        // test outlives it.
         let mut child = Command::new("sh")
-            .args(["-c", "sleep 30", &marker])
+            .args(["-c", "while :; do sleep 0.1; done", &marker])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(100));
