@@ -625,14 +625,12 @@ impl FlinkRest {
         target_dir: Option<&str>,
         drain: bool,
     ) -> Result<TriggerId, RestError> {
-        let url = self.url(&format!("/jobs/{}/stop", segment(&id.0)));
         let mut body = serde_json::json!({ "drain": drain });
         if let Some(dir) = target_dir {
             body["targetDirectory"] = dir.into();
         }
-        let request = self.client.post(&url).json(&body);
-        let r: wire::Trigger = self.send(url, request, self.timeout).await?;
-        Ok(TriggerId(r.request_id))
+        self.trigger(format!("/jobs/{}/stop", segment(&id.0)), body)
+            .await
     }
 
     /// Takes a savepoint, optionally cancelling the job afterwards.
@@ -642,11 +640,18 @@ impl FlinkRest {
         target_dir: Option<&str>,
         cancel_job: bool,
     ) -> Result<TriggerId, RestError> {
-        let url = self.url(&format!("/jobs/{}/savepoints", segment(&id.0)));
+        // Flink spells this body's members with dashes, unlike /stop's.
         let mut body = serde_json::json!({ "cancel-job": cancel_job });
         if let Some(dir) = target_dir {
             body["target-directory"] = dir.into();
         }
+        self.trigger(format!("/jobs/{}/savepoints", segment(&id.0)), body)
+            .await
+    }
+
+    /// Starts an asynchronous savepoint operation at `path`.
+    async fn trigger(&self, path: String, body: serde_json::Value) -> Result<TriggerId, RestError> {
+        let url = self.url(&path);
         let request = self.client.post(&url).json(&body);
         let r: wire::Trigger = self.send(url, request, self.timeout).await?;
         Ok(TriggerId(r.request_id))
