@@ -119,7 +119,8 @@ pub struct Catalogue {
     notifier: std::sync::OnceLock<Notifier>,
 }
 
-pub(crate) fn now_millis() -> EpochMillis {
+/// The service's clock: operation and log times are in it.
+pub fn now_millis() -> EpochMillis {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as EpochMillis)
@@ -527,13 +528,7 @@ impl Catalogue {
         let mut next = (*entry.app).clone();
         next.maintenance = weir_control::model::MaintenanceWindow::starting_at(start);
         next.last_update_timestamp = now_millis();
-        self.store.save_application(&next)?;
-        let app = Arc::new(next);
-        self.publish(Entry {
-            app: app.clone(),
-            ..entry
-        });
-        Ok(app)
+        self.commit_version(entry, next)
     }
 
     pub fn list_tags(&self, arn: &str) -> Result<Arc<Vec<Tag>>, ServiceError> {

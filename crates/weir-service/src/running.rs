@@ -42,6 +42,17 @@ pub struct Advance {
 }
 
 impl Advance {
+    /// An edit of `entry` as it is now, with nothing written yet.
+    fn from_entry(entry: &Entry, now: i64) -> Self {
+        Self {
+            app: (*entry.app).clone(),
+            job: (*entry.job).clone(),
+            operations: Vec::new(),
+            logs: Vec::new(),
+            now,
+        }
+    }
+
     /// Appends a line to the application's log.
     pub fn log(&mut self, level: LogLevel, logger: &str, message: impl Into<String>) {
         self.logs.push(LogEvent {
@@ -121,13 +132,7 @@ impl Catalogue {
         if entry.app.status != expected {
             return Ok(None);
         }
-        let mut adv = Advance {
-            app: (*entry.app).clone(),
-            job: (*entry.job).clone(),
-            operations: Vec::new(),
-            logs: Vec::new(),
-            now: now_millis(),
-        };
+        let mut adv = Advance::from_entry(&entry, now_millis());
         edit(&mut adv);
         Ok(Some(self.commit_advance(entry, adv)?))
     }
@@ -208,13 +213,7 @@ impl Catalogue {
             error: None,
             rollback_operation_id: None,
         };
-        let mut adv = Advance {
-            app: (*entry.app).clone(),
-            job: (*entry.job).clone(),
-            operations: Vec::new(),
-            logs: Vec::new(),
-            now,
-        };
+        let mut adv = Advance::from_entry(&entry, now);
         // An operation a force stop interrupts is cancelled, not left dangling.
         if let Some(prev) = adv.job.operation_id.take() {
             if let Some(prev) = self.store.operation(name, &prev)? {

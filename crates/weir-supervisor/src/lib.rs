@@ -186,7 +186,7 @@ impl<R: Runtime> Supervisor<R> {
             .catalogue
             .describe_operation(&entry.app.name, op_id)
             .ok()?;
-        let age = Duration::from_millis((weir_now() - op.start_time).max(0) as u64);
+        let age = Duration::from_millis((weir_service::now_millis() - op.start_time).max(0) as u64);
         match entry.app.status {
             ApplicationStatus::Starting if age > self.config.start_timeout => Some(Step::FailStart),
             ApplicationStatus::Stopping if age > self.config.stop_timeout => Some(Step::Kill),
@@ -456,13 +456,6 @@ impl<R: Runtime> Supervisor<R> {
             }
         }
     }
-}
-
-fn weir_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 #[cfg(test)]
