@@ -124,6 +124,8 @@ impl From<ServiceError> for ApiError {
             ServiceError::LimitExceeded(_) => ErrorKind::LimitExceeded,
             ServiceError::TooManyTags(_) => ErrorKind::TooManyTags,
             ServiceError::Unsupported(_) => ErrorKind::UnsupportedOperation,
+            ServiceError::InvalidConfiguration(_) => ErrorKind::InvalidApplicationConfiguration,
+            ServiceError::InvalidRequest(_) => ErrorKind::InvalidRequest,
             ServiceError::Internal(_) => ErrorKind::InternalFailure,
         };
         if kind == ErrorKind::InternalFailure {

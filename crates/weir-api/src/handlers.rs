@@ -4,8 +4,8 @@
 //! Reads of the in-memory index run inline: they only clone an `Arc` out of
 //! it. Mutations commit an fsync'd SQLite transaction, so they run on the
 //! blocking pool and never stall the threads serving reads; so do reads of
-//! what only the store keeps (operation records, the log), which wait for the
-//! store's one connection while a writer holds it.
+//! what only the store keeps (operation records, snapshots, the log), which
+//! wait for the store's one connection while a writer holds it.
 
 use std::sync::Arc;
 
@@ -93,11 +93,14 @@ pub async fn dispatch(state: &ApiState, op: Operation, body: Bytes) -> Result<Re
                 input.complete_code_location(&current)?;
             }
             let expect = expectation(input.current_version_id, input.conditional_token.clone());
-            let app = blocking(catalogue, move |c| {
+            let (app, op) = blocking(catalogue, move |c| {
                 Ok(c.update_application(&input.name, &expect, input.update)?)
             })
             .await?;
-            ok(&UpdateApplicationResponse::new(&app, None))
+            ok(&UpdateApplicationResponse::new(
+                &app,
+                op.as_ref().map(|o| o.id.as_str()),
+            ))
         }
         Operation::DeleteApplication => {
             let req = DeleteApplicationRequest::parse(&body)?;
@@ -243,6 +246,54 @@ pub async fn dispatch(state: &ApiState, op: Operation, body: Bytes) -> Result<Re
                 &page.items,
                 page.next,
             ))
+        }
+        Operation::RollbackApplication => {
+            let req = RollbackApplicationRequest::parse(&body)?;
+            let (entry, op) = blocking(catalogue, move |c| {
+                Ok(c.rollback_application(&req.application_name, req.current_version_id)?)
+            })
+            .await?;
+            ok(&RollbackApplicationResponse::new(&entry.app, &op.id))
+        }
+        Operation::CreateApplicationSnapshot => {
+            let req = CreateApplicationSnapshotRequest::parse(&body)?;
+            blocking(catalogue, move |c| {
+                Ok(c.create_snapshot(&req.application_name, &req.snapshot_name)?)
+            })
+            .await?;
+            ok(&CreateApplicationSnapshotResponse::default())
+        }
+        Operation::ListApplicationSnapshots => {
+            let req = ListApplicationSnapshotsRequest::parse(&body)?;
+            let limit = req.limit.map_or(DEFAULT_PAGE, |l| l as usize);
+            let page = blocking(catalogue, move |c| {
+                Ok(c.list_snapshots(&req.application_name, req.start, limit)?)
+            })
+            .await?;
+            ok(&ListApplicationSnapshotsResponse::new(
+                &page.items,
+                page.next,
+            ))
+        }
+        Operation::DescribeApplicationSnapshot => {
+            let req = DescribeApplicationSnapshotRequest::parse(&body)?;
+            let snapshot = blocking(catalogue, move |c| {
+                Ok(c.describe_snapshot(&req.application_name, &req.snapshot_name)?)
+            })
+            .await?;
+            ok(&DescribeApplicationSnapshotResponse::new(&snapshot))
+        }
+        Operation::DeleteApplicationSnapshot => {
+            let req = DeleteApplicationSnapshotRequest::parse(&body)?;
+            blocking(catalogue, move |c| {
+                Ok(c.delete_snapshot(
+                    &req.application_name,
+                    &req.snapshot_name,
+                    req.snapshot_creation_timestamp_ms,
+                )?)
+            })
+            .await?;
+            ok(&DeleteApplicationSnapshotResponse::default())
         }
         other => Err(other.unsupported()),
     }

@@ -1,11 +1,13 @@
 //! `weir-api`: the wire layer.
 //!
-//! Two APIs share the endpoint: Kinesis Analytics V2 (`operation`, `handlers`)
-//! and the read side of CloudWatch Logs for application logs (`logs`).
+//! Three APIs share the endpoint: Kinesis Analytics V2 (`operation`,
+//! `handlers`), the read side of CloudWatch Logs for application logs
+//! (`logs`), and Weir's own operator API (`admin`: maintenance on demand).
 //!
 //! **Architecture invariant:** this is the only crate that knows AWS JSON shapes,
 //! AWS error names and SigV4.
 
+pub mod admin;
 pub mod error;
 mod handlers;
 pub mod logs;

@@ -117,7 +117,12 @@ impl Operation {
             | StartApplication
             | StopApplication
             | DescribeApplicationOperation
-            | ListApplicationOperations => Support::Implemented,
+            | ListApplicationOperations
+            | CreateApplicationSnapshot
+            | ListApplicationSnapshots
+            | DescribeApplicationSnapshot
+            | DeleteApplicationSnapshot
+            | RollbackApplication => Support::Implemented,
             AddApplicationInput
             | AddApplicationInputProcessingConfiguration
             | AddApplicationOutput
@@ -180,8 +185,34 @@ mod tests {
     }
 
     #[test]
+    fn snapshots_and_rollback_are_implemented_the_account_level_snapshots_not_yet() {
+        use Operation::*;
+        for op in [
+            CreateApplicationSnapshot,
+            ListApplicationSnapshots,
+            DescribeApplicationSnapshot,
+            DeleteApplicationSnapshot,
+            RollbackApplication,
+        ] {
+            assert_eq!(op.support(), Support::Implemented, "{op:?}");
+        }
+        for op in [
+            CreateSnapshot,
+            DeleteSnapshot,
+            DescribeSnapshot,
+            DescribeSnapshotOperation,
+            ExportSnapshot,
+            ImportSnapshot,
+            ListSnapshotOperations,
+            ListSnapshots,
+        ] {
+            assert_eq!(op.support(), Support::NotYet, "{op:?}");
+        }
+    }
+
+    #[test]
     fn unsupported_messages_say_why() {
-        assert!(Operation::CreateApplicationSnapshot
+        assert!(Operation::ListSnapshots
             .unsupported()
             .message
             .contains("not implemented yet"));

@@ -1,6 +1,9 @@
 //! HTTP: one `POST /` endpoint that authenticates, parses `X-Amz-Target` and
-//! dispatches — to the Kinesis Analytics V2 operations, or to the CloudWatch
-//! Logs ones when the target has the Logs prefix; `GET /healthz` for readiness.
+//! dispatches by its prefix — `Logs_20140328` to the CloudWatch Logs
+//! operations, `WeirAdmin_20261126` to Weir's operator API (`admin`),
+//! anything else to the Kinesis Analytics V2 operations
+//! (`KinesisAnalytics_20180523`), which refuse a target they do not know;
+//! `GET /healthz` for readiness.
 
 use std::sync::Arc;
 
@@ -12,6 +15,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use weir_service::Catalogue;
 
+use crate::admin::{self, AdminOperation};
 use crate::error::{ApiError, ErrorKind};
 use crate::logs::{self, LogsOperation};
 use crate::operation::Operation;
@@ -99,6 +103,10 @@ async fn serve(
     if target.starts_with(logs::TARGET_PREFIX) {
         let op = LogsOperation::from_target(target)?;
         return crate::logs::dispatch(state, op, body).await;
+    }
+    if target.starts_with(admin::TARGET_PREFIX) {
+        let op = AdminOperation::from_target(target)?;
+        return admin::dispatch(state, op, body).await;
     }
     let op = Operation::from_target(target)?;
     crate::handlers::dispatch(state, op, body).await

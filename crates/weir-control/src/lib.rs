@@ -8,6 +8,7 @@ pub mod lifecycle;
 pub mod model;
 pub mod operation;
 pub mod reconcile;
+pub mod snapshot;
 pub mod spec;
 
 /// Where applications live: the region and account that appear in their ARNs.

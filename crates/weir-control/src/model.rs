@@ -482,6 +482,21 @@ pub struct MaintenanceWindow {
 impl MaintenanceWindow {
     pub const LENGTH_HOURS: u32 = 8;
 
+    /// Whether `now` (ms since the epoch, UTC) falls inside the window,
+    /// which may run past midnight.
+    pub fn contains(&self, now: EpochMillis) -> bool {
+        let minute_of_day = |hhmm: &str| -> Option<i64> {
+            let (h, m) = hhmm.split_once(':')?;
+            Some(h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?)
+        };
+        let Some(start) = minute_of_day(&self.start) else {
+            return false;
+        };
+        let now_minute = now.div_euclid(60_000).rem_euclid(24 * 60);
+        let since_start = (now_minute - start).rem_euclid(24 * 60);
+        since_start < i64::from(Self::LENGTH_HOURS) * 60
+    }
+
     /// The window starting at `start` ("HH:MM", already validated).
     pub fn starting_at(start: &str) -> Self {
         let (h, m) = start.split_once(':').unwrap_or(("0", "0"));
@@ -503,6 +518,36 @@ pub struct Tag {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn maintenance_window_membership() {
+        let at = |h: i64, m: i64| (19_000 * 86_400 + h * 3600 + m * 60) * 1000;
+        let w = MaintenanceWindow::starting_at("06:00");
+        assert_eq!(w.end, "14:00");
+        for (h, m, inside) in [
+            (5, 59, false),
+            (6, 0, true),
+            (10, 0, true),
+            (13, 59, true),
+            (14, 0, false),
+            (23, 0, false),
+        ] {
+            assert_eq!(w.contains(at(h, m)), inside, "{h}:{m}");
+        }
+        // A window across midnight.
+        let w = MaintenanceWindow::starting_at("20:30");
+        for (h, m, inside) in [
+            (20, 29, false),
+            (20, 30, true),
+            (23, 59, true),
+            (0, 0, true),
+            (4, 29, true),
+            (4, 30, false),
+            (12, 0, false),
+        ] {
+            assert_eq!(w.contains(at(h, m)), inside, "{h}:{m}");
+        }
+    }
 
     #[test]
     fn runtime_names_round_trip() {

@@ -165,6 +165,18 @@ pub struct JobState {
     /// change that came and went between two looks is still recorded once.
     #[serde(default)]
     pub last_change_ms: i64,
+    /// The operation that submitted the job: during an update, rollback,
+    /// maintenance or autoscaling, a job submitted by another operation is
+    /// the old one, to be drained.
+    #[serde(default)]
+    pub submitted_by: Option<String>,
+    /// The application version the job runs.
+    #[serde(default)]
+    pub version_id: Option<u64>,
+    /// The snapshot the next submission restores from, overriding the run
+    /// configuration (a rollback pins the snapshot it restores).
+    #[serde(default)]
+    pub restore_from: Option<String>,
 }
 
 /// The status changes to record, oldest first, given what was recorded
@@ -217,6 +229,21 @@ pub struct LogEvent {
     pub message: String,
 }
 
+/// A Java exception chain (first line and `Caused by:` lines) with its root
+/// cause put first: an operation's ErrorString is cut at 512 characters, and
+/// the root cause ("Cannot map checkpoint/savepoint state…") is what a
+/// person needs, not the REST handler's "Could not execute application."
+pub fn root_cause_first(text: &str) -> String {
+    let root = text
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("Caused by: "));
+    match root {
+        Some(root) if !text.starts_with(root) => format!("{root}\n{text}"),
+        _ => text.to_string(),
+    }
+}
+
 /// Flink's own phrasing of a job status change, which users grep for.
 pub fn job_transition_message(name: &str, job_id: &str, from: JobStatus, to: JobStatus) -> String {
     format!("Job {name} ({job_id}) switched from state {from} to {to}.")
@@ -225,6 +252,16 @@ pub fn job_transition_message(name: &str, job_id: &str, from: JobStatus, to: Job
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_root_cause_comes_first() {
+        let chain = "RestHandlerException: Could not execute application.\nCaused by: ProgramInvocationException: x\nCaused by: java.lang.IllegalStateException: Cannot map state";
+        assert_eq!(
+            root_cause_first(chain),
+            format!("java.lang.IllegalStateException: Cannot map state\n{chain}")
+        );
+        assert_eq!(root_cause_first("just one line"), "just one line");
+    }
 
     #[test]
     fn job_statuses_round_trip_and_terminals() {

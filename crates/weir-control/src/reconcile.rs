@@ -6,13 +6,22 @@
 
 use crate::model::ApplicationStatus::{self, *};
 use crate::operation::JobStatus;
+use crate::snapshot::SnapshotStatus;
 
 /// What the supervisor saw.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Observed {
     /// A cluster for the application exists and answers.
     pub cluster_up: bool,
+    /// The cluster has the shape the current version needs (runtime,
+    /// sizes); a restart onto another shape releases it first.
+    pub cluster_fits: bool,
     pub job: Option<ObservedJob>,
+    /// The snapshot taken for the operation in progress, if one was asked for.
+    pub op_snapshot: Option<SnapshotStatus>,
+    /// The application takes a snapshot when its job is stopped
+    /// (`SnapshotsEnabled`).
+    pub snapshots_enabled: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +30,9 @@ pub struct ObservedJob {
     /// Flink reports a job RUNNING while its tasks still wait for slots;
     /// "running" for Weir means every task is RUNNING (or already FINISHED).
     pub all_tasks_running: bool,
+    /// Submitted by the operation in progress. During a restart (update,
+    /// rollback, maintenance, autoscaling) any other job is the old one.
+    pub current: bool,
 }
 
 /// The next step towards what the status asks for.
@@ -28,20 +40,26 @@ pub struct ObservedJob {
 pub enum Step {
     /// Nothing to do now; look again later.
     Wait,
-    /// Provision a cluster (STARTING, or RUNNING whose cluster is gone).
+    /// Provision a cluster (STARTING, a restart, or RUNNING whose cluster is gone).
     Launch,
     /// Run the job on the cluster.
     Submit,
-    /// The job and all its tasks run: STARTING → RUNNING, operation successful.
+    /// The job and all its tasks run: → RUNNING, operation successful.
     Started,
-    /// The job failed while starting: release the cluster, READY, operation FAILED.
+    /// The job failed while (re)starting: operation FAILED; READY, or a
+    /// system rollback after a failed update.
     FailStart,
     /// The bounded job finished: release the cluster, READY.
     Finished,
-    /// STOPPING and the job still runs: stop it.
+    /// Take the operation's snapshot, stopping the job with it
+    /// (stop-with-savepoint).
+    Snapshot,
+    /// Stop the job without a snapshot (cancel).
     StopJob,
     /// STOPPING and the job is gone: release the cluster, READY, operation successful.
     Release,
+    /// A restart needs a cluster of another shape: release this one.
+    Recycle,
     /// FORCE_STOPPING: kill every process, READY.
     Kill,
     /// DELETING: kill every process and forget the application.
@@ -50,8 +68,14 @@ pub enum Step {
     ReleaseOrphan,
 }
 
+/// Statuses in which the running job is replaced by a new one.
+pub fn is_restart(status: ApplicationStatus) -> bool {
+    matches!(status, Updating | RollingBack | Maintenance | Autoscaling)
+}
+
 pub fn decide(status: ApplicationStatus, seen: Observed) -> Step {
     let job = seen.job;
+    let snapshot_pending = seen.op_snapshot == Some(SnapshotStatus::Creating);
     match status {
         Ready | RolledBack => {
             if seen.cluster_up {
@@ -63,10 +87,7 @@ pub fn decide(status: ApplicationStatus, seen: Observed) -> Step {
         Starting | Running if !seen.cluster_up => Step::Launch,
         Starting => match job {
             None => Step::Submit,
-            Some(j) if j.status == JobStatus::Finished => Step::Finished,
-            Some(j) if j.status.is_terminal() => Step::FailStart,
-            Some(j) if j.status == JobStatus::Running && j.all_tasks_running => Step::Started,
-            Some(_) => Step::Wait,
+            Some(j) => new_job(j),
         },
         Running => match job {
             None => Step::Submit,
@@ -76,13 +97,44 @@ pub fn decide(status: ApplicationStatus, seen: Observed) -> Step {
             Some(_) => Step::Wait,
         },
         Stopping => match job {
-            Some(j) if seen.cluster_up && !j.status.is_terminal() => Step::StopJob,
+            Some(j) if seen.cluster_up && !j.status.is_terminal() => drain(j, seen),
+            // READY only once the snapshot is catalogued (or has failed).
+            _ if snapshot_pending => Step::Wait,
             _ => Step::Release,
+        },
+        s if is_restart(s) => match job {
+            Some(j) if !j.current && seen.cluster_up && !j.status.is_terminal() => drain(j, seen),
+            _ if snapshot_pending => Step::Wait,
+            Some(j) if j.current && seen.cluster_up => new_job(j),
+            _ if !seen.cluster_up => Step::Launch,
+            _ if !seen.cluster_fits => Step::Recycle,
+            _ => Step::Submit,
         },
         ForceStopping => Step::Kill,
         Deleting => Step::Remove,
-        // Updates, rollbacks, autoscaling and maintenance arrive with later work.
-        Updating | Autoscaling | RollingBack | Maintenance => Step::Wait,
+        _ => Step::Wait,
+    }
+}
+
+/// The job of a start or restart, on its way to RUNNING.
+fn new_job(j: ObservedJob) -> Step {
+    match j.status {
+        JobStatus::Finished => Step::Finished,
+        s if s.is_terminal() => Step::FailStart,
+        JobStatus::Running if j.all_tasks_running => Step::Started,
+        _ => Step::Wait,
+    }
+}
+
+/// A job to stop: with a snapshot when the application keeps them and the
+/// job can take one (a savepoint needs every task running), else cancelled.
+fn drain(j: ObservedJob, seen: Observed) -> Step {
+    match seen.op_snapshot {
+        Some(SnapshotStatus::Creating) => Step::Wait,
+        None if seen.snapshots_enabled && j.status == JobStatus::Running && j.all_tasks_running => {
+            Step::Snapshot
+        }
+        _ => Step::StopJob,
     }
 }
 
@@ -94,6 +146,14 @@ mod tests {
         Some(ObservedJob {
             status,
             all_tasks_running: all,
+            current: true,
+        })
+    }
+
+    fn old(status: JobStatus, all: bool) -> Option<ObservedJob> {
+        job(status, all).map(|j| ObservedJob {
+            current: false,
+            ..j
         })
     }
 
@@ -135,9 +195,267 @@ mod tests {
         for (status, cluster_up, job, step) in table {
             let seen = Observed {
                 cluster_up: *cluster_up,
+                cluster_fits: true,
                 job: *job,
+                ..Observed::default()
             };
             assert_eq!(decide(*status, seen), *step, "{status} {seen:?}");
         }
+    }
+
+    /// Stops and restarts with snapshots on: (status, cluster up, cluster
+    /// fits, job, the operation's snapshot, step).
+    #[test]
+    #[allow(clippy::type_complexity)]
+    fn snapshot_and_restart_table() {
+        use JobStatus as J;
+        use SnapshotStatus as S;
+        let table: &[(
+            ApplicationStatus,
+            bool,
+            bool,
+            Option<ObservedJob>,
+            Option<SnapshotStatus>,
+            Step,
+        )] = &[
+            // Stop: snapshot first, READY only once it is settled.
+            (
+                Stopping,
+                true,
+                true,
+                job(J::Running, true),
+                None,
+                Step::Snapshot,
+            ),
+            (
+                Stopping,
+                true,
+                true,
+                job(J::Running, false),
+                None,
+                Step::StopJob,
+            ),
+            (
+                Stopping,
+                true,
+                true,
+                job(J::Restarting, false),
+                None,
+                Step::StopJob,
+            ),
+            (
+                Stopping,
+                true,
+                true,
+                job(J::Running, true),
+                Some(S::Creating),
+                Step::Wait,
+            ),
+            (
+                Stopping,
+                true,
+                true,
+                job(J::Finished, false),
+                Some(S::Creating),
+                Step::Wait,
+            ),
+            (
+                Stopping,
+                true,
+                true,
+                job(J::Finished, false),
+                Some(S::Ready),
+                Step::Release,
+            ),
+            (
+                Stopping,
+                true,
+                true,
+                job(J::Running, true),
+                Some(S::Failed),
+                Step::StopJob,
+            ),
+            (
+                Stopping,
+                true,
+                true,
+                job(J::Canceled, false),
+                Some(S::Failed),
+                Step::Release,
+            ),
+            // Update (every restart status alike): drain the old job...
+            (
+                Updating,
+                true,
+                true,
+                old(J::Running, true),
+                None,
+                Step::Snapshot,
+            ),
+            (
+                Updating,
+                true,
+                true,
+                old(J::Restarting, false),
+                None,
+                Step::StopJob,
+            ),
+            (
+                Updating,
+                true,
+                true,
+                old(J::Running, true),
+                Some(S::Creating),
+                Step::Wait,
+            ),
+            (
+                Updating,
+                true,
+                true,
+                old(J::Finished, false),
+                Some(S::Creating),
+                Step::Wait,
+            ),
+            (
+                Updating,
+                true,
+                true,
+                old(J::Running, true),
+                Some(S::Failed),
+                Step::StopJob,
+            ),
+            // ... then reuse the cluster if it fits, else replace it ...
+            (
+                Updating,
+                true,
+                true,
+                old(J::Finished, false),
+                Some(S::Ready),
+                Step::Submit,
+            ),
+            (Updating, true, true, None, Some(S::Ready), Step::Submit),
+            (
+                Updating,
+                true,
+                false,
+                old(J::Finished, false),
+                Some(S::Ready),
+                Step::Recycle,
+            ),
+            (Updating, false, false, None, Some(S::Ready), Step::Launch),
+            (
+                Updating,
+                false,
+                false,
+                old(J::Running, true),
+                None,
+                Step::Launch,
+            ),
+            // ... and watch the new job come up.
+            (
+                Updating,
+                true,
+                true,
+                job(J::Created, false),
+                Some(S::Ready),
+                Step::Wait,
+            ),
+            (
+                Updating,
+                true,
+                true,
+                job(J::Running, true),
+                Some(S::Ready),
+                Step::Started,
+            ),
+            (
+                Updating,
+                true,
+                true,
+                job(J::Failed, false),
+                Some(S::Ready),
+                Step::FailStart,
+            ),
+            (
+                Updating,
+                true,
+                true,
+                job(J::Finished, false),
+                None,
+                Step::Finished,
+            ),
+            (
+                Updating,
+                false,
+                true,
+                job(J::Running, true),
+                None,
+                Step::Launch,
+            ),
+            (
+                RollingBack,
+                true,
+                true,
+                old(J::Restarting, false),
+                None,
+                Step::StopJob,
+            ),
+            (
+                RollingBack,
+                true,
+                true,
+                job(J::Running, true),
+                None,
+                Step::Started,
+            ),
+            (
+                Maintenance,
+                true,
+                true,
+                old(J::Running, true),
+                None,
+                Step::Snapshot,
+            ),
+            (
+                Maintenance,
+                true,
+                false,
+                old(J::Finished, false),
+                Some(S::Ready),
+                Step::Recycle,
+            ),
+            (
+                Autoscaling,
+                true,
+                true,
+                old(J::Running, true),
+                None,
+                Step::Snapshot,
+            ),
+        ];
+        for (status, cluster_up, cluster_fits, job, snap, step) in table {
+            let seen = Observed {
+                cluster_up: *cluster_up,
+                cluster_fits: *cluster_fits,
+                job: *job,
+                op_snapshot: *snap,
+                snapshots_enabled: true,
+            };
+            assert_eq!(decide(*status, seen), *step, "{status} {seen:?}");
+        }
+        // Without snapshots, a stop or restart cancels the job.
+        let seen = |job| Observed {
+            cluster_up: true,
+            cluster_fits: true,
+            job,
+            op_snapshot: None,
+            snapshots_enabled: false,
+        };
+        assert_eq!(decide(Stopping, seen(job(J::Running, true))), Step::StopJob);
+        assert_eq!(decide(Updating, seen(old(J::Running, true))), Step::StopJob);
+        assert_eq!(
+            decide(Updating, seen(old(J::Canceled, false))),
+            Step::Submit
+        );
     }
 }

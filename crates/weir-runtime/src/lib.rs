@@ -38,7 +38,10 @@ use std::path::PathBuf;
 pub use local::{
     ClassDataSharing, ClusterSpec, KillOnDrop, LocalCluster, ProcessInfo, ProcessRole,
 };
-pub use rest::{FlinkRest, JobId, JobState, RestError, RunJar, TaskCounts};
+pub use rest::{
+    summarize_java_error, FlinkRest, JobId, JobState, RestError, RunJar, SavepointStatus,
+    TaskCounts, TriggerId,
+};
 pub use runtimes::{FlinkHome, FlinkVersion, RuntimeState, RuntimeStatus, Runtimes};
 
 /// Everything that can go wrong below the supervisor, worded for the person

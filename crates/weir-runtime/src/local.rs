@@ -389,6 +389,15 @@ impl LocalCluster {
         FlinkRest::new(&self.rest_url)
     }
 
+    /// Slots each Task Manager offers.
+    pub fn slots_per_task_manager(&self) -> u32 {
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .record
+            .slots_per_task_manager
+    }
+
     pub fn started_at(&self) -> SystemTime {
         self.started_at
     }

@@ -17,7 +17,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use weir_control::lifecycle::{self, Action};
 use weir_control::model::{Application, ApplicationStatus, CodeContent, EpochMillis, Tag};
-use weir_control::operation::JobState;
+use weir_control::operation::{JobState, OperationKind, OperationRecord};
 use weir_control::spec::{self, ApplicationUpdate, CodeSource, Invalid, NewApplication, Stamp};
 use weir_control::Realm;
 use weir_store::{BucketError, Store, StoreError};
@@ -41,6 +41,13 @@ pub enum ServiceError {
     TooManyTags(String),
     #[error("{0}")]
     Unsupported(String),
+    /// The application's configuration or state does not allow the request
+    /// (snapshots disabled, the job is down, a snapshot is unreadable).
+    #[error("{0}")]
+    InvalidConfiguration(String),
+    /// A well-formed request that cannot be acted on as things stand.
+    #[error("{0}")]
+    InvalidRequest(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -210,14 +217,16 @@ impl Catalogue {
                 (entry.app.name.clone(), entry)
             })
             .collect();
-        Ok(Self {
+        let catalogue = Self {
             store,
             realm,
             default_maintenance_start,
             index: RwLock::new(index),
             writer: Mutex::new(()),
             notifier: std::sync::OnceLock::new(),
-        })
+        };
+        catalogue.finish_snapshot_deletions()?;
+        Ok(catalogue)
     }
 
     pub fn realm(&self) -> &Realm {
@@ -371,18 +380,15 @@ impl Catalogue {
         name: &str,
         expect: &Expectation,
         update: ApplicationUpdate<CodeSource>,
-    ) -> Result<Arc<Application>, ServiceError> {
+    ) -> Result<(Arc<Application>, Option<OperationRecord>), ServiceError> {
         let _w = self.write_lock();
         let entry = self.entry(name)?;
         let current = &entry.app;
         check_expectation(current, expect)?;
         let t = lifecycle::transition(current.status, Action::Update)?;
         if t.transient.is_some() {
-            // Updating a running application restarts its job; that arrives with the runtime.
-            return Err(ServiceError::InUse(format!(
-                "Application {name} is {}; updating a running application is not available yet: stop it first",
-                current.status
-            )));
+            drop(_w);
+            return self.update_running(name, expect, update);
         }
         // Check the update's rules before storing any code it carries.
         spec::update(
@@ -394,7 +400,45 @@ impl Catalogue {
         )?;
         let update = update.try_map_code(|c| self.resolve_code(c))?;
         let next = spec::update(current, update, &new_stamp())?;
-        self.commit_version(entry, next)
+        Ok((self.commit_version(entry, next)?, None))
+    }
+
+    /// An update of a RUNNING application: the new version is saved at once
+    /// (UPDATING, with the operation); the supervisor snapshots the old job
+    /// and brings the new version up restored from it.
+    fn update_running(
+        &self,
+        name: &str,
+        expect: &Expectation,
+        update: ApplicationUpdate<CodeSource>,
+    ) -> Result<(Arc<Application>, Option<OperationRecord>), ServiceError> {
+        let (entry, op) = self.begin(
+            name,
+            Action::Update,
+            OperationKind::UpdateApplication,
+            |entry, adv| {
+                let current = &entry.app;
+                check_expectation(current, expect)?;
+                spec::update(
+                    current,
+                    update
+                        .clone()
+                        .try_map_code(|_| Ok::<_, Invalid>(placeholder_code()))?,
+                    &new_stamp(),
+                )?;
+                let update = update.try_map_code(|c| self.resolve_code(c))?;
+                let mut next = spec::update(current, update, &new_stamp())?;
+                next.status = adv.app.status;
+                next.last_update_timestamp = adv.now;
+                if let Some(op) = adv.operations.last_mut() {
+                    op.version_from = Some(current.version_id);
+                    op.version_to = Some(next.version_id);
+                }
+                adv.app = next;
+                Ok(())
+            },
+        )?;
+        Ok((entry.app, Some(op)))
     }
 
     fn commit_version(
@@ -593,7 +637,9 @@ fn placeholder_code() -> CodeContent {
 }
 
 mod running;
+mod snapshots;
 pub use running::{Advance, OperationFilter, StartRequest, LOGGER};
+pub use snapshots::location_path;
 
 #[cfg(test)]
 mod tests;

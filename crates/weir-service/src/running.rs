@@ -16,6 +16,7 @@ use weir_control::model::{Application, ApplicationStatus, LogLevel, RestoreConfi
 use weir_control::operation::{
     JobState, LogEvent, OperationKind, OperationRecord, OperationStatus,
 };
+use weir_control::snapshot::SnapshotRecord;
 use weir_store::{Change, LogQuery};
 
 use crate::{not_found, now_millis, Catalogue, Entry, Page, ServiceError};
@@ -38,17 +39,23 @@ pub struct Advance {
     /// Operations to write (new or ended).
     pub operations: Vec<OperationRecord>,
     pub logs: Vec<LogEvent>,
+    /// Snapshot records to write (new or changed).
+    pub snapshots: Vec<SnapshotRecord>,
+    /// A past version's new status (the version a rollback left: ROLLED_BACK).
+    pub version_status: Option<(u64, ApplicationStatus)>,
     pub now: i64,
 }
 
 impl Advance {
     /// An edit of `entry` as it is now, with nothing written yet.
-    fn from_entry(entry: &Entry, now: i64) -> Self {
+    pub(crate) fn from_entry(entry: &Entry, now: i64) -> Self {
         Self {
             app: (*entry.app).clone(),
             job: (*entry.job).clone(),
             operations: Vec::new(),
             logs: Vec::new(),
+            snapshots: Vec::new(),
+            version_status: None,
             now,
         }
     }
@@ -137,7 +144,7 @@ impl Catalogue {
         Ok(Some(self.commit_advance(entry, adv)?))
     }
 
-    fn commit_advance(&self, entry: Entry, adv: Advance) -> Result<Entry, ServiceError> {
+    pub(crate) fn commit_advance(&self, entry: Entry, adv: Advance) -> Result<Entry, ServiceError> {
         let app_changed = *entry.app != adv.app;
         let job_changed = *entry.job != adv.job;
         self.store.commit(Change {
@@ -145,6 +152,10 @@ impl Catalogue {
             job: job_changed.then_some((adv.app.name.as_str(), &adv.job)),
             operations: &adv.operations,
             logs: &adv.logs,
+            snapshots: &adv.snapshots,
+            version_status: adv
+                .version_status
+                .map(|(v, s)| (adv.app.name.as_str(), v, s)),
         })?;
         let next = Entry {
             app: if app_changed {
@@ -189,18 +200,47 @@ impl Catalogue {
     }
 
     /// Begins an operation: the transition's transient status and an
-    /// IN_PROGRESS record, durably, then wakes the supervisor.
-    fn begin(
+    /// IN_PROGRESS record, durably, then wakes the supervisor. `edit` may
+    /// refuse (nothing is written then) and may amend the new record, the
+    /// last of `adv.operations`.
+    pub(crate) fn begin(
         &self,
         name: &str,
         action: Action,
         kind: OperationKind,
-        edit: impl FnOnce(&mut Advance),
-    ) -> Result<OperationRecord, ServiceError> {
+        edit: impl FnOnce(&Entry, &mut Advance) -> Result<(), ServiceError>,
+    ) -> Result<(Entry, OperationRecord), ServiceError> {
         let _w = self.write_lock();
         let entry = self.entry(name)?;
         let t = lifecycle::transition(entry.app.status, action)?;
         let now = now_millis();
+        let mut adv = Advance::from_entry(&entry, now);
+        let op = self.open_operation(&mut adv, kind, t.transient)?;
+        edit(&entry, &mut adv)?;
+        let op = adv
+            .operations
+            .iter()
+            .rev()
+            .find(|o| o.id == op.id)
+            .cloned()
+            .unwrap_or(op);
+        let entry = self.commit_advance(entry, adv)?;
+        drop(_w);
+        self.notify(name);
+        Ok((entry, op))
+    }
+
+    /// Within an edit: cancels the operation in progress (a force stop
+    /// interrupts it), opens a new IN_PROGRESS one and moves to `transient`.
+    pub(crate) fn open_operation(
+        &self,
+        adv: &mut Advance,
+        kind: OperationKind,
+        transient: Option<ApplicationStatus>,
+    ) -> Result<OperationRecord, ServiceError> {
+        let name = adv.app.name.clone();
+        let name = name.as_str();
+        let now = adv.now;
         let op = OperationRecord {
             id: operation_id(),
             application: name.to_string(),
@@ -213,7 +253,6 @@ impl Catalogue {
             error: None,
             rollback_operation_id: None,
         };
-        let mut adv = Advance::from_entry(&entry, now);
         // An operation a force stop interrupts is cancelled, not left dangling.
         if let Some(prev) = adv.job.operation_id.take() {
             if let Some(prev) = self.store.operation(name, &prev)? {
@@ -238,36 +277,39 @@ impl Catalogue {
             LOGGER,
             format!("{} operation {} requested", kind.as_str(), op.id),
         );
-        if let Some(transient) = t.transient {
+        if let Some(transient) = transient {
             adv.set_status(transient);
         }
         adv.job.operation_id = Some(op.id.clone());
+        adv.job.restore_from = None;
         adv.operations.push(op.clone());
-        edit(&mut adv);
-        self.commit_advance(entry, adv)?;
-        drop(_w);
-        self.notify(name);
         Ok(op)
     }
 
+    /// StartApplication. The snapshot the run configuration restores from
+    /// is checked now (it exists, is READY, its files are there), so a start
+    /// that cannot restore is refused and changes nothing.
     pub fn start_application(
         &self,
         name: &str,
         req: StartRequest,
     ) -> Result<OperationRecord, ServiceError> {
-        self.begin(
+        let (_, op) = self.begin(
             name,
             Action::Start,
             OperationKind::StartApplication,
-            |adv| {
+            |_, adv| {
                 if let Some(r) = req.restore {
                     adv.app.config.run.restore = r;
                 }
                 if let Some(a) = req.allow_non_restored_state {
                     adv.app.config.run.allow_non_restored_state = a;
                 }
+                self.check_restorable(&adv.app.name, &adv.app.config.run, None)
+                    .map(drop)
             },
-        )
+        )?;
+        Ok(op)
     }
 
     pub fn stop_application(
@@ -275,16 +317,12 @@ impl Catalogue {
         name: &str,
         force: bool,
     ) -> Result<OperationRecord, ServiceError> {
-        if force {
-            self.begin(
-                name,
-                Action::ForceStop,
-                OperationKind::ForceStopApplication,
-                |_| {},
-            )
+        let (action, kind) = if force {
+            (Action::ForceStop, OperationKind::ForceStopApplication)
         } else {
-            self.begin(name, Action::Stop, OperationKind::StopApplication, |_| {})
-        }
+            (Action::Stop, OperationKind::StopApplication)
+        };
+        Ok(self.begin(name, action, kind, |_, _| Ok(()))?.1)
     }
 
     /// Ends the operation recorded in the job state, inside an advance.

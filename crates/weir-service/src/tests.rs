@@ -100,7 +100,7 @@ fn updates_need_a_fresh_expectation_and_keep_every_version() {
         c.update_application("a", &Expectation::default(), upd()),
         Err(ServiceError::InvalidArgument { .. })
     ));
-    let v2 = c.update_application("a", &at(1), upd()).unwrap();
+    let (v2, _) = c.update_application("a", &at(1), upd()).unwrap();
     assert_eq!(v2.version_id, 2);
     assert!(matches!(
         c.update_application("a", &at(1), upd()),
@@ -121,6 +121,7 @@ fn updates_need_a_fresh_expectation_and_keep_every_version() {
     assert_eq!(
         c.update_application("a", &fresh_token, upd())
             .unwrap()
+            .0
             .version_id,
         3
     );

@@ -183,6 +183,7 @@ impl Store {
         let tx = conn.transaction()?;
         tx.execute("DELETE FROM tags WHERE name = ?1", [name])?;
         tx.execute("DELETE FROM operations WHERE name = ?1", [name])?;
+        tx.execute("DELETE FROM snapshots WHERE name = ?1", [name])?;
         tx.execute("DELETE FROM job_states WHERE name = ?1", [name])?;
         tx.execute("DELETE FROM application_versions WHERE name = ?1", [name])?;
         tx.execute("DELETE FROM applications WHERE name = ?1", [name])?;

@@ -1,8 +1,9 @@
 //! Records of running applications: operations, job states and log events.
 
 use rusqlite::{params, OptionalExtension};
-use weir_control::model::{Application, LogLevel};
+use weir_control::model::{Application, ApplicationStatus, LogLevel};
 use weir_control::operation::{JobState, LogEvent, OperationRecord, OperationStatus};
+use weir_control::snapshot::{SnapshotRecord, SnapshotStatus};
 
 use crate::{Result, Store, StoreError};
 
@@ -17,6 +18,10 @@ pub struct Change<'a> {
     pub job: Option<(&'a str, &'a JobState)>,
     pub operations: &'a [OperationRecord],
     pub logs: &'a [LogEvent],
+    /// Snapshot records to write (new or changed).
+    pub snapshots: &'a [SnapshotRecord],
+    /// A past version's new status (ROLLED_BACK): (application, version, status).
+    pub version_status: Option<(&'a str, u64, ApplicationStatus)>,
 }
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -78,6 +83,33 @@ impl Store {
                  ON CONFLICT (id) DO UPDATE SET status = excluded.status, document = excluded.document",
                 params![op.id, op.application, op.start_time, op.status.as_str(), doc],
             )?;
+        }
+        for snap in change.snapshots {
+            let doc = serde_json::to_string(snap).map_err(|e| corrupt(&snap.name, e))?;
+            tx.execute(
+                "INSERT INTO snapshots (name, snapshot, created, status, document) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (name, snapshot) DO UPDATE SET status = excluded.status, document = excluded.document",
+                params![snap.application, snap.name, snap.created, snap.status.as_str(), doc],
+            )?;
+        }
+        if let Some((name, version, status)) = change.version_status {
+            let doc: Option<String> = tx
+                .query_row(
+                    "SELECT document FROM application_versions WHERE name = ?1 AND version_id = ?2",
+                    params![name, version as i64],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(doc) = doc {
+                let mut app: Application =
+                    serde_json::from_str(&doc).map_err(|e| corrupt(name, e))?;
+                app.status = status;
+                let doc = serde_json::to_string(&app).map_err(|e| corrupt(name, e))?;
+                tx.execute(
+                    "UPDATE application_versions SET status = ?3, document = ?4 WHERE name = ?1 AND version_id = ?2",
+                    params![name, version as i64, status.as_str(), doc],
+                )?;
+            }
         }
         if !change.logs.is_empty() {
             let mut stmt = tx.prepare(
@@ -148,15 +180,71 @@ impl Store {
         sql: &str,
         args: impl rusqlite::Params,
     ) -> Result<Vec<OperationRecord>> {
+        self.query_documents(sql, args, "operation")
+    }
+
+    /// Rows of one JSON `document` column, decoded.
+    fn query_documents<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: impl rusqlite::Params,
+        what: &str,
+    ) -> Result<Vec<T>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(sql)?;
         let rows = stmt.query_map(args, |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
         for row in rows {
             let doc = row?;
-            out.push(serde_json::from_str(&doc).map_err(|e| corrupt("operation", e))?);
+            out.push(serde_json::from_str(&doc).map_err(|e| corrupt(what, e))?);
         }
         Ok(out)
+    }
+
+    /// An application's snapshots, newest first.
+    pub fn snapshots(&self, name: &str) -> Result<Vec<SnapshotRecord>> {
+        self.query_snapshots(
+            "SELECT document FROM snapshots WHERE name = ?1 ORDER BY created DESC, snapshot DESC",
+            params![name],
+        )
+    }
+
+    /// Every application's snapshots in one status (start-up sweeps).
+    pub fn snapshots_in_status(&self, status: SnapshotStatus) -> Result<Vec<SnapshotRecord>> {
+        self.query_snapshots(
+            "SELECT document FROM snapshots WHERE status = ?1 ORDER BY name, created",
+            params![status.as_str()],
+        )
+    }
+
+    pub fn snapshot(&self, name: &str, snapshot: &str) -> Result<Option<SnapshotRecord>> {
+        let conn = self.conn();
+        let doc: Option<String> = conn
+            .query_row(
+                "SELECT document FROM snapshots WHERE name = ?1 AND snapshot = ?2",
+                params![name, snapshot],
+                |r| r.get(0),
+            )
+            .optional()?;
+        doc.map(|d| serde_json::from_str(&d).map_err(|e| corrupt(snapshot, e)))
+            .transpose()
+    }
+
+    /// Forgets a snapshot record (its files are already gone).
+    pub fn delete_snapshot(&self, name: &str, snapshot: &str) -> Result<()> {
+        self.conn().execute(
+            "DELETE FROM snapshots WHERE name = ?1 AND snapshot = ?2",
+            params![name, snapshot],
+        )?;
+        Ok(())
+    }
+
+    fn query_snapshots(
+        &self,
+        sql: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<SnapshotRecord>> {
+        self.query_documents(sql, args, "snapshot")
     }
 
     /// Names that have log events (log groups exist while they have events).

@@ -58,6 +58,17 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX log_events_by_application ON log_events (name, seq);
     CREATE INDEX log_events_by_time ON log_events (name, timestamp);",
+    // 3: snapshots, Weir's own catalogue of savepoints. A record is written
+    // (CREATING) before Flink is asked for the savepoint, so none is lost.
+    "CREATE TABLE snapshots (
+        name TEXT NOT NULL REFERENCES applications(name) ON DELETE CASCADE,
+        snapshot TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        document TEXT NOT NULL,
+        PRIMARY KEY (name, snapshot)
+    ) STRICT;
+    CREATE INDEX snapshots_by_status ON snapshots (status);",
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -153,6 +153,7 @@ fn a_change_commits_status_job_operation_and_logs_together() {
         status: Some(JobStatus::Created),
         operation_id: Some("op1".into()),
         last_change_ms: 0,
+        ..JobState::default()
     };
     let event = |t: i64, m: &str| LogEvent {
         seq: 0,
@@ -171,6 +172,7 @@ fn a_change_commits_status_job_operation_and_logs_together() {
             job: Some(("x", &job)),
             operations: std::slice::from_ref(&op),
             logs: &logs,
+            ..Change::default()
         })
         .unwrap();
     drop(store);
@@ -183,6 +185,44 @@ fn a_change_commits_status_job_operation_and_logs_together() {
     assert_eq!(store.operations_in_progress().unwrap(), vec![op.clone()]);
     assert_eq!(store.operation("x", "op1").unwrap(), Some(op.clone()));
     assert_eq!(store.operation("y", "op1").unwrap(), None);
+    // Snapshots: written with a change, read back, a past version re-marked.
+    let snap = weir_control::snapshot::SnapshotRecord {
+        application: "x".into(),
+        name: "s1".into(),
+        status: weir_control::snapshot::SnapshotStatus::Creating,
+        kind: weir_control::snapshot::SnapshotKind::User,
+        version_id: 1,
+        runtime: a.runtime,
+        created: 5,
+        operation_id: None,
+        stop_job: false,
+        job_id: Some("j".into()),
+        trigger_id: None,
+        location: None,
+        failure: None,
+    };
+    store
+        .commit(Change {
+            snapshots: std::slice::from_ref(&snap),
+            version_status: Some(("x", a.version_id, ApplicationStatus::RolledBack)),
+            ..Change::default()
+        })
+        .unwrap();
+    assert_eq!(store.snapshots("x").unwrap(), vec![snap.clone()]);
+    assert_eq!(store.snapshot("x", "s1").unwrap(), Some(snap.clone()));
+    assert_eq!(
+        store
+            .snapshots_in_status(weir_control::snapshot::SnapshotStatus::Creating)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        store.versions("x", None, 10).unwrap()[0].1,
+        ApplicationStatus::RolledBack
+    );
+    store.delete_snapshot("x", "s1").unwrap();
+    assert!(store.snapshots("x").unwrap().is_empty());
     let all = store
         .log_events(
             "x",

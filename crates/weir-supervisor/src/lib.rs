@@ -14,7 +14,9 @@
 //! nothing of how clusters are made; it talks to a [`Runtime`].
 
 mod local;
+mod maintenance;
 mod runtime;
+mod snapshots;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -25,11 +27,13 @@ use weir_control::model::{ApplicationStatus, LogLevel};
 use weir_control::operation::{
     job_transition_message, new_transitions, JobState, JobStatus, OperationStatus,
 };
-use weir_control::reconcile::{decide, Observed, ObservedJob, Step};
+use weir_control::reconcile::{decide, is_restart, Observed, ObservedJob, Step};
 use weir_service::{Advance, Catalogue, Entry, LOGGER};
 
 pub use local::{LocalConfig, LocalRuntime, PROPERTIES_ENV, PROPERTIES_PROPERTY};
-pub use runtime::{JobObservation, Observation, Runtime, RuntimeFailure, Submission};
+pub use runtime::{
+    JobObservation, Observation, Restore, Runtime, RuntimeFailure, SavepointProgress, Submission,
+};
 
 /// How supervisors pace themselves.
 #[derive(Debug, Clone)]
@@ -44,6 +48,8 @@ pub struct SupervisorConfig {
     pub stop_timeout: Duration,
     /// How long a released cluster may take to shut down before it is killed.
     pub release_grace: Duration,
+    /// A savepoint that has not completed by then is FAILED.
+    pub snapshot_timeout: Duration,
 }
 
 impl Default for SupervisorConfig {
@@ -54,6 +60,7 @@ impl Default for SupervisorConfig {
             start_timeout: Duration::from_secs(300),
             stop_timeout: Duration::from_secs(60),
             release_grace: Duration::from_secs(5),
+            snapshot_timeout: Duration::from_secs(600),
         }
     }
 }
@@ -165,18 +172,51 @@ impl<R: Runtime> Supervisor<R> {
         let status = entry.app.status;
         let seen = self.runtime.observe(&entry.app, &entry.job).await;
         let entry = self.record_job(entry, &seen)?;
+        let snapshots = self.drive_snapshots(&entry, &seen).await?;
+        let op = entry
+            .job
+            .operation_id
+            .as_deref()
+            .and_then(|id| self.catalogue.describe_operation(name, id).ok());
+        let op_snapshot = op.as_ref().and_then(|op| {
+            snapshots
+                .iter()
+                .find(|s| s.operation_id.as_deref() == Some(op.id.as_str()))
+                .map(|s| s.status)
+        });
+        // Maintenance replaces the JVMs: a cluster older than the operation
+        // does not fit, whatever its shape.
+        let fresh_cluster = status != ApplicationStatus::Maintenance
+            || op
+                .as_ref()
+                .is_some_and(|op| seen.cluster_started_ms >= op.start_time);
         let observed = Observed {
             cluster_up: seen.cluster_up,
+            cluster_fits: seen.cluster_fits && fresh_cluster,
             job: seen.job.as_ref().map(|j| ObservedJob {
                 status: j.status,
                 all_tasks_running: j.all_tasks_running,
+                current: entry.job.submitted_by.is_some()
+                    && entry.job.submitted_by == entry.job.operation_id,
             }),
+            op_snapshot,
+            // A rollback restores the last snapshot there is; it takes none.
+            snapshots_enabled: entry.app.config.snapshots.enabled
+                && status != ApplicationStatus::RollingBack,
         };
         let step = self
             .deadline(&entry)
             .unwrap_or_else(|| decide(status, observed));
         tracing::debug!(app = %name, %status, ?step, "reconcile");
-        self.take(entry, step, &seen).await
+        let pending = snapshots
+            .iter()
+            .any(|s| s.status == weir_control::snapshot::SnapshotStatus::Creating);
+        let next = self.take(entry, step, &seen).await?;
+        // A savepoint in flight is watched closely, whatever the status.
+        Ok(match next {
+            Next::After(d) if pending => Next::After(d.min(self.config.busy_interval)),
+            n => n,
+        })
     }
 
     /// A timed-out operation decides the step by itself.
@@ -188,7 +228,11 @@ impl<R: Runtime> Supervisor<R> {
             .ok()?;
         let age = Duration::from_millis((weir_service::now_millis() - op.start_time).max(0) as u64);
         match entry.app.status {
-            ApplicationStatus::Starting if age > self.config.start_timeout => Some(Step::FailStart),
+            s if (s == ApplicationStatus::Starting || is_restart(s))
+                && age > self.config.start_timeout =>
+            {
+                Some(Step::FailStart)
+            }
             ApplicationStatus::Stopping if age > self.config.stop_timeout => Some(Step::Kill),
             _ => None,
         }
@@ -286,38 +330,81 @@ impl<R: Runtime> Supervisor<R> {
                     Err(e) => self.failed(&entry, e).await,
                 }
             }
-            Step::Submit => match tokio::select! {
-                r = self.runtime.submit(app, &self.catalogue) => r,
-                _ = self.preempted(name, status) => return Ok(Next::After(Duration::ZERO)),
-            } {
-                Ok(sub) => {
-                    self.catalogue.advance(name, status, |adv| {
-                        adv.job = JobState {
-                            job_id: Some(sub.job_id.clone()),
-                            job_name: Some(sub.job_name.clone()),
-                            status: None,
-                            operation_id: adv.job.operation_id.take(),
-                            last_change_ms: 0,
-                        };
-                        adv.log(
-                            LogLevel::Info,
-                            LOGGER,
-                            format!(
-                                "Submitted job {} ({}) with parallelism {}",
-                                sub.job_name, sub.job_id, sub.parallelism
-                            ),
-                        );
-                    })?;
-                    Ok(busy)
+            Step::Submit => {
+                let restore = match self.catalogue.restore_point(
+                    name,
+                    &app.config.run,
+                    entry.job.restore_from.as_deref(),
+                ) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        return self
+                            .failed(&entry, RuntimeFailure(format!("cannot restore: {e}")))
+                            .await
+                    }
+                };
+                let runtime_restore = restore.as_ref().and_then(|s| {
+                    s.location.as_ref().map(|path| Restore {
+                        path: path.clone(),
+                        allow_non_restored_state: app.config.run.allow_non_restored_state,
+                    })
+                });
+                match tokio::select! {
+                    r = self.runtime.submit(app, &self.catalogue, runtime_restore.as_ref()) => r,
+                    _ = self.preempted(name, status) => return Ok(Next::After(Duration::ZERO)),
+                } {
+                    Ok(sub) => {
+                        self.catalogue.advance(name, status, |adv| {
+                            let operation_id = adv.job.operation_id.take();
+                            adv.job = JobState {
+                                job_id: Some(sub.job_id.clone()),
+                                job_name: Some(sub.job_name.clone()),
+                                status: None,
+                                submitted_by: operation_id.clone(),
+                                operation_id,
+                                last_change_ms: 0,
+                                version_id: Some(adv.app.version_id),
+                                restore_from: adv.job.restore_from.take(),
+                            };
+                            let from = match &restore {
+                                Some(s) => format!(", restored from snapshot {}", s.name),
+                                None => String::new(),
+                            };
+                            adv.log(
+                                LogLevel::Info,
+                                LOGGER,
+                                format!(
+                                    "Submitted job {} ({}) of version {} with parallelism {}{from}",
+                                    sub.job_name, sub.job_id, adv.app.version_id, sub.parallelism
+                                ),
+                            );
+                        })?;
+                        Ok(busy)
+                    }
+                    Err(e) => self.failed(&entry, e).await,
                 }
-                Err(e) => self.failed(&entry, e).await,
-            },
+            }
             Step::Started => {
                 self.catalogue.advance(name, status, |adv| {
                     self.end(adv, OperationStatus::Successful, None);
                     adv.set_status(ApplicationStatus::Running);
+                    adv.job.restore_from = None;
                 })?;
                 Ok(Next::After(self.config.idle_interval))
+            }
+            Step::Snapshot => {
+                self.take_stop_snapshot(&entry, seen).await?;
+                Ok(busy)
+            }
+            Step::Recycle => {
+                self.catalogue.log(
+                    name,
+                    LogLevel::Info,
+                    LOGGER,
+                    format!("Releasing the Flink cluster of application {name}: version {} needs a new one", app.version_id),
+                );
+                self.runtime.release(name, self.config.release_grace).await;
+                Ok(Next::After(Duration::ZERO))
             }
             Step::FailStart => {
                 let reason = match seen.job.as_ref().and_then(|j| j.failure.clone()) {
@@ -426,17 +513,28 @@ impl<R: Runtime> Supervisor<R> {
         }
     }
 
+    /// A start or restart failed: the operation FAILED with `reason`. A
+    /// failed update with system rollback enabled rolls back; anything
+    /// else releases the cluster and ends READY.
     async fn fail_start(
         &self,
         entry: &Entry,
         reason: String,
     ) -> Result<Next, weir_service::ServiceError> {
+        let reason = weir_control::operation::root_cause_first(&reason);
+        if entry.app.status == ApplicationStatus::Updating
+            && self
+                .catalogue
+                .fail_update(&entry.app.name, reason.clone())?
+        {
+            return Ok(Next::After(Duration::ZERO));
+        }
         self.runtime.kill(&entry.app.name).await;
         self.settle(entry, OperationStatus::Failed, Some(reason))?;
         Ok(Next::After(self.config.idle_interval))
     }
 
-    /// A runtime step failed: a start fails for good; a running
+    /// A runtime step failed: a start or restart fails for good; a running
     /// application's recovery is retried after a pause.
     async fn failed(
         &self,
@@ -444,7 +542,9 @@ impl<R: Runtime> Supervisor<R> {
         e: RuntimeFailure,
     ) -> Result<Next, weir_service::ServiceError> {
         match entry.app.status {
-            ApplicationStatus::Starting => self.fail_start(entry, e.to_string()).await,
+            s if s == ApplicationStatus::Starting || is_restart(s) => {
+                self.fail_start(entry, e.to_string()).await
+            }
             _ => {
                 self.catalogue.log(
                     &entry.app.name,

@@ -12,7 +12,9 @@ use weir_control::operation::{JobState, JobStatus};
 use weir_runtime::{ClusterSpec, FlinkRest, JobId, LocalCluster, RunJar, RuntimeError, Runtimes};
 use weir_service::{Catalogue, LOGGER};
 
-use crate::runtime::{JobObservation, Observation, Runtime, RuntimeFailure, Submission};
+use crate::runtime::{
+    JobObservation, Observation, Restore, Runtime, RuntimeFailure, SavepointProgress, Submission,
+};
 
 /// The property group and keys through which the service lets a user name
 /// the job's entry class and program arguments.
@@ -238,6 +240,24 @@ impl LocalRuntime {
             ));
         }
         cfg.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+
+    /// (Task Managers, slots each) of the cluster `app` needs.
+    fn shape(app: &Application) -> (u32, u32) {
+        let p = app.config.flink.parallelism;
+        let per_kpu = p.effective().parallelism_per_kpu.max(1);
+        (p.current_parallelism.div_ceil(per_kpu).max(1), per_kpu)
+    }
+
+    /// Whether `cluster` can run `app`'s current version: the same Flink
+    /// minor release and the same Task Managers and slots.
+    fn fits(app: &Application, cluster: &LocalCluster) -> bool {
+        let (tms, slots) = Self::shape(app);
+        let same_series = weir_runtime::FlinkVersion::for_runtime(app.runtime)
+            .is_ok_and(|v| v.same_series(cluster.flink_version()));
+        same_series
+            && cluster.task_manager_pids().len() as u32 == tms
+            && cluster.slots_per_task_manager() == slots
     }
 
     fn properties_json(app: &Application) -> String {
@@ -494,9 +514,16 @@ impl Runtime for LocalRuntime {
         }
         self.heal(&app.name, &cluster).await;
         let rest = cluster.rest();
+        let cluster_fits = Self::fits(app, &cluster);
+        let cluster_started_ms = cluster
+            .started_at()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
         match self.observe_job(&rest, job).await {
             Ok(job) => Observation {
                 cluster_up: true,
+                cluster_fits,
+                cluster_started_ms,
                 job,
             },
             Err(e) => {
@@ -506,6 +533,8 @@ impl Runtime for LocalRuntime {
                 tracing::debug!(app = %app.name, error = %e, "Flink REST did not answer");
                 Observation {
                     cluster_up: true,
+                    cluster_fits,
+                    cluster_started_ms,
                     job: job.job_id.clone().map(|id| JobObservation {
                         id,
                         name: job.job_name.clone().unwrap_or_default(),
@@ -525,9 +554,7 @@ impl Runtime for LocalRuntime {
             let _ = old.kill().await;
         }
         self.retire_dir(&app.name);
-        let p = app.config.flink.parallelism;
-        let per_kpu = p.effective().parallelism_per_kpu.max(1);
-        let task_managers = p.current_parallelism.div_ceil(per_kpu).max(1);
+        let (task_managers, per_kpu) = Self::shape(app);
         if task_managers == 1 && per_kpu == 1 {
             if let Some(line) = self.take_from_pool(app).await? {
                 return Ok(line);
@@ -562,11 +589,17 @@ impl Runtime for LocalRuntime {
         &self,
         app: &Application,
         catalogue: &Catalogue,
+        restore: Option<&Restore>,
     ) -> Result<Submission, RuntimeFailure> {
         let cluster = self
             .cluster(&app.name)
             .await
             .ok_or_else(|| failure("the application's Flink cluster is gone"))?;
+        // The job's main() reads them on the Job Manager when it is run; a
+        // cluster reused by an update gets the new version's here.
+        let props = cluster.dir().join("application_properties.json");
+        std::fs::write(&props, Self::properties_json(app))
+            .map_err(|e| failure(format!("writing {}: {e}", props.display())))?;
         let stored = match app.config.code.as_ref().map(|c| &c.content) {
             Some(CodeContent::Zip(s)) | Some(CodeContent::S3 { stored: s, .. }) => s,
             Some(CodeContent::Text(_)) | None => {
@@ -593,8 +626,8 @@ impl Runtime for LocalRuntime {
                 .map(|a| a.split_whitespace().map(str::to_string).collect())
                 .unwrap_or_default(),
             parallelism: Some(parallelism),
-            savepoint_path: None,
-            allow_non_restored_state: app.config.run.allow_non_restored_state,
+            savepoint_path: restore.map(|r| r.path.clone()),
+            allow_non_restored_state: restore.is_some_and(|r| r.allow_non_restored_state),
             // Also at job level: a cluster from the warm pool was configured
             // before the application was known.
             flink_config: Self::flink_config(app, &self.dir(&app.name)),
@@ -621,6 +654,74 @@ impl Runtime for LocalRuntime {
             .cancel(&JobId(job_id.to_string()))
             .await
             .map_err(|e| failure(e.summary()))
+    }
+
+    async fn savepoint(
+        &self,
+        app: &str,
+        job_id: &str,
+        target_dir: &std::path::Path,
+        stop: bool,
+    ) -> Result<String, RuntimeFailure> {
+        let cluster = self
+            .cluster(app)
+            .await
+            .ok_or_else(|| failure("the application's Flink cluster is gone"))?;
+        std::fs::create_dir_all(target_dir)
+            .map_err(|e| failure(format!("creating {}: {e}", target_dir.display())))?;
+        let target = target_dir.to_string_lossy();
+        let rest = cluster.rest();
+        let id = JobId(job_id.to_string());
+        let trigger = if stop {
+            rest.stop_with_savepoint(&id, Some(&target), false).await
+        } else {
+            rest.trigger_savepoint(&id, Some(&target), false).await
+        };
+        trigger
+            .map(|t| t.0)
+            .map_err(|e| failure(format!("Flink refused the savepoint: {}", e.summary())))
+    }
+
+    async fn savepoint_status(
+        &self,
+        app: &str,
+        job_id: &str,
+        trigger: &str,
+    ) -> Result<SavepointProgress, RuntimeFailure> {
+        let Some(cluster) = self.cluster(app).await else {
+            return Ok(SavepointProgress::Failed {
+                cause: "the application's Flink cluster is gone".into(),
+            });
+        };
+        let status = cluster
+            .rest()
+            .savepoint_status(
+                &JobId(job_id.to_string()),
+                &weir_runtime::TriggerId(trigger.to_string()),
+            )
+            .await;
+        match status {
+            Ok(weir_runtime::SavepointStatus::InProgress) => Ok(SavepointProgress::InProgress),
+            Ok(weir_runtime::SavepointStatus::Completed { location }) => {
+                Ok(SavepointProgress::Completed { location })
+            }
+            Ok(weir_runtime::SavepointStatus::Failed { cause }) => Ok(SavepointProgress::Failed {
+                cause: weir_runtime::summarize_java_error(&cause),
+            }),
+            Err(e) if e.is_not_found() => Ok(SavepointProgress::Failed {
+                cause: "Flink no longer knows the savepoint request (its Job Manager restarted or the job is gone)".into(),
+            }),
+            Err(e) => Err(failure(e.summary())),
+        }
+    }
+
+    async fn maintenance_due(&self, app: &Application) -> Option<String> {
+        let cluster = self.cluster(&app.name).await?;
+        let running = cluster.flink_version();
+        let home = self.runtimes.ensure(app.runtime).await.ok()?;
+        let newest = home.version;
+        (newest.same_series(running) && newest > running)
+            .then(|| format!("moving from Flink {running} to the newer patch release {newest}"))
     }
 
     async fn release(&self, app: &str, grace: Duration) {

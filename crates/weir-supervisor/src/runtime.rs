@@ -4,6 +4,7 @@
 //! interchangeable.
 
 use std::future::Future;
+use std::path::Path;
 use std::time::Duration;
 
 use weir_control::model::Application;
@@ -20,6 +21,12 @@ pub struct RuntimeFailure(pub String);
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Observation {
     pub cluster_up: bool,
+    /// The cluster has the shape the application's current version needs
+    /// (runtime, Task Managers, slots); a restart onto another shape
+    /// replaces it, one that fits is reused.
+    pub cluster_fits: bool,
+    /// When the cluster was started (ms since the epoch).
+    pub cluster_started_ms: i64,
     pub job: Option<JobObservation>,
 }
 
@@ -48,6 +55,27 @@ pub struct Submission {
     pub parallelism: u32,
 }
 
+/// The savepoint a submission restores from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restore {
+    /// The savepoint directory.
+    pub path: String,
+    pub allow_non_restored_state: bool,
+}
+
+/// Where a savepoint request stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SavepointProgress {
+    InProgress,
+    Completed {
+        location: String,
+    },
+    /// For good: Flink's reason, or that Flink no longer knows the request.
+    Failed {
+        cause: String,
+    },
+}
+
 /// A backend that runs applications' Flink jobs. Every method is idempotent:
 /// a supervisor may call it again after a crash without knowing whether the
 /// first call took effect.
@@ -73,9 +101,33 @@ pub trait Runtime: Send + Sync + 'static {
         &self,
         app: &Application,
         catalogue: &Catalogue,
+        restore: Option<&Restore>,
     ) -> impl Future<Output = Result<Submission, RuntimeFailure>> + Send;
 
-    /// Asks the job to stop (cancel; stop-with-savepoint arrives with snapshots).
+    /// Asks Flink for a savepoint of the job into `target_dir`, stopping the
+    /// job with it if `stop`; returns Flink's request id.
+    fn savepoint(
+        &self,
+        app: &str,
+        job_id: &str,
+        target_dir: &Path,
+        stop: bool,
+    ) -> impl Future<Output = Result<String, RuntimeFailure>> + Send;
+
+    /// Where the savepoint request `trigger` stands. `Err` is a passing
+    /// trouble (Flink did not answer): ask again.
+    fn savepoint_status(
+        &self,
+        app: &str,
+        job_id: &str,
+        trigger: &str,
+    ) -> impl Future<Output = Result<SavepointProgress, RuntimeFailure>> + Send;
+
+    /// Why the application's cluster needs maintenance (a newer patch
+    /// release of its Flink), if it does.
+    fn maintenance_due(&self, app: &Application) -> impl Future<Output = Option<String>> + Send;
+
+    /// Cancels the job (no savepoint).
     fn stop_job(
         &self,
         app: &str,

@@ -4,7 +4,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use weir_control::model::*;
-use weir_control::operation::OperationStatus;
+use weir_control::operation::{OperationRecord, OperationStatus};
+use weir_control::snapshot::{SnapshotKind, SnapshotStatus};
 use weir_control::spec::{CodeSource, NewApplication};
 use weir_control::Realm;
 use weir_service::{Catalogue, OperationFilter, StartRequest};
@@ -31,6 +32,15 @@ struct FakeState {
     /// Launch never returns (a hung JVM) until the cluster is killed.
     hang_launch: bool,
     clock: i64,
+    /// Savepoints asked for: (target dir, stop the job).
+    savepoints: Vec<(std::path::PathBuf, bool)>,
+    /// Looks a savepoint stays in progress.
+    savepoint_looks: u32,
+    /// What each submission restored from.
+    restored: Vec<Option<String>>,
+    /// Submissions of this version fail (a new version whose main() throws).
+    fail_version: Option<u64>,
+    started_ms: i64,
 }
 
 impl Fake {
@@ -80,6 +90,8 @@ impl Runtime for Fake {
         }
         Observation {
             cluster_up: st.cluster_up,
+            cluster_fits: true,
+            cluster_started_ms: st.started_ms,
             job: st.job.clone(),
         }
     }
@@ -91,6 +103,7 @@ impl Runtime for Fake {
                 let mut st = self.state.lock().unwrap();
                 if !st.hang_launch {
                     st.cluster_up = true;
+                    st.started_ms = weir_service::now_millis();
                     return Ok("fake cluster up".into());
                 }
             }
@@ -102,8 +115,16 @@ impl Runtime for Fake {
         &self,
         _app: &Application,
         _c: &Catalogue,
+        restore: Option<&Restore>,
     ) -> Result<Submission, RuntimeFailure> {
         let mut st = self.state.lock().unwrap();
+        if st.fail_version == Some(_app.version_id) {
+            return Err(RuntimeFailure(format!(
+                "Could not execute application: version {} threw in main()",
+                _app.version_id
+            )));
+        }
+        st.restored.push(restore.map(|r| r.path.clone()));
         if let Some(e) = st.submit_error.clone() {
             return Err(RuntimeFailure(e));
         }
@@ -124,6 +145,49 @@ impl Runtime for Fake {
             job_name: "fake-job".into(),
             parallelism: 1,
         })
+    }
+
+    async fn savepoint(
+        &self,
+        _app: &str,
+        _job_id: &str,
+        target_dir: &std::path::Path,
+        stop: bool,
+    ) -> Result<String, RuntimeFailure> {
+        let mut st = self.state.lock().unwrap();
+        st.savepoints.push((target_dir.to_path_buf(), stop));
+        Ok(format!("trigger-{}", st.savepoints.len()))
+    }
+
+    async fn savepoint_status(
+        &self,
+        _app: &str,
+        _job_id: &str,
+        trigger: &str,
+    ) -> Result<SavepointProgress, RuntimeFailure> {
+        let mut st = self.state.lock().unwrap();
+        let st = &mut *st;
+        if st.savepoint_looks > 0 {
+            st.savepoint_looks -= 1;
+            return Ok(SavepointProgress::InProgress);
+        }
+        let n: usize = trigger.trim_start_matches("trigger-").parse().unwrap();
+        let (dir, stop) = st.savepoints[n - 1].clone();
+        let location = dir.join(format!("savepoint-{n}"));
+        std::fs::create_dir_all(&location).unwrap();
+        std::fs::write(location.join("_metadata"), b"fake").unwrap();
+        if stop {
+            if let Some(job) = &mut st.job {
+                enter(job, JobStatus::Finished, &mut st.clock);
+            }
+        }
+        Ok(SavepointProgress::Completed {
+            location: format!("file:{}", location.display()),
+        })
+    }
+
+    async fn maintenance_due(&self, _app: &Application) -> Option<String> {
+        Some("a newer patch release".into())
     }
 
     async fn stop_job(&self, _app: &str, _job_id: &str) -> Result<(), RuntimeFailure> {
@@ -155,6 +219,7 @@ fn config() -> SupervisorConfig {
         start_timeout: Duration::from_secs(60),
         stop_timeout: Duration::from_secs(60),
         release_grace: Duration::from_millis(10),
+        snapshot_timeout: Duration::from_secs(60),
     }
 }
 
@@ -255,11 +320,224 @@ async fn start_waits_for_all_tasks_then_stop_releases() {
             .any(|l| l == "Job fake-job (f00d) switched from state CREATED to RUNNING."),
         "{lines:#?}"
     );
+    // Snapshots are on by default: the stop is a stop-with-savepoint.
     assert!(
         lines
             .iter()
-            .any(|l| l == "Job fake-job (f00d) switched from state RUNNING to CANCELED."),
+            .any(|l| l == "Job fake-job (f00d) switched from state RUNNING to FINISHED."),
         "{lines:#?}"
+    );
+    let snaps = c.snapshots_of("app").unwrap();
+    assert_eq!(snaps.len(), 1);
+    assert_eq!(snaps[0].status, SnapshotStatus::Ready);
+    assert_eq!(snaps[0].kind, SnapshotKind::System);
+    assert_eq!(snaps[0].operation_id.as_deref(), Some(stop.id.as_str()));
+    assert_eq!(fake.state.lock().unwrap().savepoints.len(), 1);
+    assert!(
+        fake.state.lock().unwrap().savepoints[0].1,
+        "stop-with-savepoint"
+    );
+
+    // The next start restores it (RESTORE_FROM_LATEST_SNAPSHOT by default).
+    c.start_application("app", StartRequest::default()).unwrap();
+    until(&c, ApplicationStatus::Running).await;
+    let restored = fake.state.lock().unwrap().restored.clone();
+    assert_eq!(restored[0], None);
+    assert_eq!(restored[1], snaps[0].location);
+    sup.shutdown();
+}
+
+fn update_parallelism(c: &Catalogue, version: u64, rollback: bool) -> OperationRecord {
+    let update = weir_control::spec::ApplicationUpdate::<CodeSource> {
+        parallelism: Some(weir_control::spec::ParallelismUpdate {
+            configuration_type: Some(ConfigurationType::Custom),
+            parallelism: Some(2),
+            parallelism_per_kpu: None,
+            auto_scaling_enabled: None,
+        }),
+        system_rollback_enabled: Some(rollback),
+        ..Default::default()
+    };
+    let expect = weir_service::Expectation {
+        version_id: Some(version),
+        conditional_token: None,
+    };
+    c.update_application("app", &expect, update)
+        .unwrap()
+        .1
+        .expect("an update of a running application is an operation")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_update_snapshots_the_old_job_and_restores_the_new_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = catalogue(dir.path());
+    let fake = Fake::with(|s| s.savepoint_looks = 3);
+    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    c.start_application("app", StartRequest::default()).unwrap();
+    until(&c, ApplicationStatus::Running).await;
+    let op = update_parallelism(&c, 1, false);
+    assert_eq!(
+        c.entry_of("app").unwrap().app.status,
+        ApplicationStatus::Updating
+    );
+    until(&c, ApplicationStatus::Running).await;
+    let rec = c.describe_operation("app", &op.id).unwrap();
+    assert_eq!(rec.status, OperationStatus::Successful);
+    assert_eq!((rec.version_from, rec.version_to), (Some(1), Some(2)));
+    let entry = c.entry_of("app").unwrap();
+    assert_eq!(entry.job.version_id, Some(2));
+    let snaps = c.snapshots_of("app").unwrap();
+    assert_eq!(snaps[0].version_id, 1, "the old job's state");
+    assert_eq!(
+        fake.state.lock().unwrap().restored.last().unwrap(),
+        &snaps[0].location
+    );
+    sup.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_update_rolls_back_by_itself_when_enabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = catalogue(dir.path());
+    let fake = Fake::with(|s| s.fail_version = Some(2));
+    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    c.start_application("app", StartRequest::default()).unwrap();
+    until(&c, ApplicationStatus::Running).await;
+    let op = update_parallelism(&c, 1, true);
+    // UPDATING → (v2 fails) → ROLLING_BACK → RUNNING on v1's configuration.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let e = c.entry_of("app").unwrap();
+        if e.app.status == ApplicationStatus::Running && e.app.version_id == 3 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:#?}",
+            log_lines(&c)
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let failed = c.describe_operation("app", &op.id).unwrap();
+    assert_eq!(failed.status, OperationStatus::Failed);
+    assert!(failed.error.as_deref().unwrap().contains("threw in main()"));
+    let rollback_id = failed.rollback_operation_id.expect("names the rollback");
+    let rollback = c.describe_operation("app", &rollback_id).unwrap();
+    assert_eq!(
+        rollback.kind,
+        weir_control::operation::OperationKind::RollbackApplication
+    );
+    assert_eq!(rollback.status, OperationStatus::Successful);
+    let app = c.describe_application("app").unwrap();
+    assert_eq!(app.config.flink.parallelism.current_parallelism, 1);
+    assert_eq!(
+        (app.version_rolled_back_from, app.version_rolled_back_to),
+        (Some(2), Some(1))
+    );
+    let versions = c.list_versions("app", None, 10).unwrap().items;
+    assert!(
+        versions.contains(&(2, ApplicationStatus::RolledBack)),
+        "{versions:?}"
+    );
+    let snaps = c.snapshots_of("app").unwrap();
+    assert_eq!(
+        fake.state.lock().unwrap().restored.last().unwrap(),
+        &snaps[0].location
+    );
+    sup.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_update_without_rollback_ends_ready() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = catalogue(dir.path());
+    let fake = Fake::with(|s| s.fail_version = Some(2));
+    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    c.start_application("app", StartRequest::default()).unwrap();
+    until(&c, ApplicationStatus::Running).await;
+    let op = update_parallelism(&c, 1, false);
+    until(&c, ApplicationStatus::Ready).await;
+    let failed = c.describe_operation("app", &op.id).unwrap();
+    assert_eq!(failed.status, OperationStatus::Failed);
+    assert_eq!(failed.rollback_operation_id, None);
+    assert!(!fake.state.lock().unwrap().cluster_up);
+    sup.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollback_restores_the_last_snapshot_and_refuses_without_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = catalogue(dir.path());
+    let fake = Fake::default().into();
+    let sup = Supervisor::start(c.clone(), Arc::clone(&fake), config());
+    c.start_application("app", StartRequest::default()).unwrap();
+    until(&c, ApplicationStatus::Running).await;
+    // Version 1 was never updated: nothing to roll back to.
+    assert!(c.rollback_application("app", 1).is_err());
+    // An update without snapshots leaves none to restore: refused.
+    let update = weir_control::spec::ApplicationUpdate::<CodeSource> {
+        snapshots: Some(SnapshotConfig {
+            enabled: false,
+            mode: None,
+        }),
+        ..Default::default()
+    };
+    let expect = weir_service::Expectation {
+        version_id: Some(1),
+        conditional_token: None,
+    };
+    c.update_application("app", &expect, update).unwrap();
+    until(&c, ApplicationStatus::Running).await;
+    let before = c.describe_application("app").unwrap();
+    assert!(matches!(
+        c.rollback_application("app", 2),
+        Err(weir_service::ServiceError::InvalidRequest(_))
+    ));
+    assert_eq!(
+        c.describe_application("app").unwrap(),
+        before,
+        "nothing changed"
+    );
+    sup.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn maintenance_runs_only_inside_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = catalogue(dir.path());
+    let fake: Arc<Fake> = Fake::default().into();
+    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    c.start_application("app", StartRequest::default()).unwrap();
+    until(&c, ApplicationStatus::Running).await;
+    let hhmm = |offset_h: i64| {
+        let minute = (weir_service::now_millis() / 60_000 + offset_h * 60).rem_euclid(24 * 60);
+        format!("{:02}:{:02}", minute / 60, minute % 60)
+    };
+    // A window that opens in an hour: nothing happens.
+    c.update_maintenance_window("app", &hhmm(1)).unwrap();
+    sup.maintenance_round().await;
+    assert_eq!(
+        c.entry_of("app").unwrap().app.status,
+        ApplicationStatus::Running
+    );
+    assert!(c.entry_of("app").unwrap().job.operation_id.is_none());
+    // One that opened an hour ago: maintenance, with a snapshot, back to RUNNING.
+    c.update_maintenance_window("app", &hhmm(-1)).unwrap();
+    sup.maintenance_round().await;
+    until(&c, ApplicationStatus::Running).await;
+    let ops = c
+        .list_operations("app", &OperationFilter::default(), 0, 10)
+        .unwrap()
+        .items;
+    assert_eq!(
+        ops[0].kind,
+        weir_control::operation::OperationKind::Maintenance
+    );
+    assert_eq!(ops[0].status, OperationStatus::Successful);
+    assert_eq!(
+        c.snapshots_of("app").unwrap()[0].status,
+        SnapshotStatus::Ready
     );
     sup.shutdown();
 }

@@ -134,7 +134,14 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         // running are adopted whether or not anyone calls the API.
         let supervisor = Supervisor::start(catalogue, local.clone(), supervisor_config);
         let (stop_pool, pool_stopped) = tokio::sync::watch::channel(false);
-        let pool = tokio::spawn(local.run_pool(pool_stopped));
+        let pool = tokio::spawn(local.run_pool(pool_stopped.clone()));
+        // Maintenance windows are minutes wide at the finest: a look a
+        // minute is enough.
+        tokio::spawn(
+            supervisor
+                .clone()
+                .run_maintenance(Duration::from_secs(60), pool_stopped),
+        );
         let served = serve(args, state).await;
         // Only the supervisors stop; the applications' clusters keep running
         // and the next Weir adopts them. The warm pool's free clusters belong

@@ -17,15 +17,16 @@ use aws_sdk_kinesisanalyticsv2::primitives::{Blob, DateTime};
 use aws_sdk_kinesisanalyticsv2::types::{
     ApplicationCodeConfiguration, ApplicationCodeConfigurationUpdate, ApplicationConfiguration,
     ApplicationConfigurationUpdate, ApplicationDetail, ApplicationMaintenanceConfigurationUpdate,
-    ApplicationMode, ApplicationSnapshotConfiguration, ApplicationSnapshotConfigurationUpdate,
-    ApplicationStatus, ApplicationSystemRollbackConfiguration,
-    ApplicationSystemRollbackConfigurationUpdate, CheckpointConfiguration,
-    CheckpointConfigurationUpdate, CloudWatchLoggingOption, CloudWatchLoggingOptionUpdate,
-    CodeContent, CodeContentType, CodeContentUpdate, ConfigurationType, EnvironmentProperties,
-    EnvironmentPropertyUpdates, FlinkApplicationConfiguration, FlinkApplicationConfigurationUpdate,
-    LogLevel, MetricsLevel, MonitoringConfiguration, MonitoringConfigurationUpdate,
-    ParallelismConfiguration, ParallelismConfigurationUpdate, PropertyGroup, RuntimeEnvironment,
-    S3ContentLocation, S3ContentLocationUpdate, Tag,
+    ApplicationMode, ApplicationRestoreConfiguration, ApplicationRestoreType,
+    ApplicationSnapshotConfiguration, ApplicationSnapshotConfigurationUpdate, ApplicationStatus,
+    ApplicationSystemRollbackConfiguration, ApplicationSystemRollbackConfigurationUpdate,
+    CheckpointConfiguration, CheckpointConfigurationUpdate, CloudWatchLoggingOption,
+    CloudWatchLoggingOptionUpdate, CodeContent, CodeContentType, CodeContentUpdate,
+    ConfigurationType, EnvironmentProperties, EnvironmentPropertyUpdates,
+    FlinkApplicationConfiguration, FlinkApplicationConfigurationUpdate, LogLevel, MetricsLevel,
+    MonitoringConfiguration, MonitoringConfigurationUpdate, ParallelismConfiguration,
+    ParallelismConfigurationUpdate, PropertyGroup, RunConfiguration, RuntimeEnvironment,
+    S3ContentLocation, S3ContentLocationUpdate, Tag, UrlType,
 };
 use aws_sdk_kinesisanalyticsv2::Client;
 use common::*;
@@ -2422,6 +2423,477 @@ async fn maintenance_window_is_eight_hours_and_makes_no_new_version() {
 }
 
 // ---------------------------------------------------------------------------
+// Snapshots, rollback, restore points, maintenance on demand. No Flink runs
+// here, so applications stay READY: these are the refusals, and that a
+// refusal changes nothing and records no operation.
+// ---------------------------------------------------------------------------
+
+/// The target of Weir's operator API.
+const ADMIN_MAINTENANCE: &str = "WeirAdmin_20261126.StartApplicationMaintenance";
+
+/// Everything [`observe`] sees, plus the application's operations and
+/// snapshots (which only the store keeps).
+async fn observe_all(weir: &Weir, name: &str) -> Value {
+    let mut all = observe(weir, name).await;
+    for op in ["ListApplicationOperations", "ListApplicationSnapshots"] {
+        let (status, json) = weir.raw(op, json!({"ApplicationName": name})).await;
+        all[op] = json!({"status": status, "body": json});
+    }
+    all
+}
+
+#[tokio::test]
+async fn snapshot_operations_on_a_ready_application_are_refused_and_change_nothing() {
+    let weir = Weir::start();
+    let client = weir.client();
+    let name = "snappy";
+    create_app(&client, name).await;
+    let before = observe_all(&weir, name).await;
+    // Nothing to list yet: an empty list, not an absent one.
+    assert_eq!(
+        before["ListApplicationSnapshots"],
+        json!({"status": 200, "body": {"SnapshotSummaries": []}})
+    );
+
+    // Snapshots are taken of a RUNNING application.
+    let err = refused(
+        client
+            .create_application_snapshot()
+            .application_name(name)
+            .snapshot_name("s-1")
+            .send()
+            .await,
+    );
+    assert!(err.is_resource_in_use_exception(), "{err:?}");
+    assert!(
+        err.message().unwrap_or_default().contains("READY"),
+        "{err:?}"
+    );
+    let err = refused(
+        client
+            .create_application_snapshot()
+            .application_name("ghost")
+            .snapshot_name("s-1")
+            .send()
+            .await,
+    );
+    assert!(err.is_resource_not_found_exception(), "{err:?}");
+    // Names outside the model are refused before the status is looked at;
+    // "." matches the model's pattern but names a directory.
+    let long = "s".repeat(257);
+    for bad in ["my snap", "a/b", "snap\u{e9}", long.as_str(), "", "."] {
+        let err = refused(
+            client
+                .create_application_snapshot()
+                .application_name(name)
+                .snapshot_name(bad)
+                .send()
+                .await,
+        );
+        assert!(err.is_invalid_argument_exception(), "{bad:?}: {err:?}");
+        assert_names_member(err.message(), "SnapshotName");
+    }
+
+    let list = client
+        .list_application_snapshots()
+        .application_name(name)
+        .send()
+        .await
+        .unwrap();
+    assert!(list.snapshot_summaries().is_empty(), "{list:?}");
+    assert_eq!(list.next_token(), None);
+    // ListApplicationSnapshots declares no ResourceNotFoundException; the
+    // SDK hands it over by code.
+    let (code, message) = refused_code(
+        client
+            .list_application_snapshots()
+            .application_name("ghost")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ResourceNotFoundException", "{message}");
+
+    for app in [name, "ghost"] {
+        let err = refused(
+            client
+                .describe_application_snapshot()
+                .application_name(app)
+                .snapshot_name("s-1")
+                .send()
+                .await,
+        );
+        assert!(err.is_resource_not_found_exception(), "{app}: {err:?}");
+        let err = refused(
+            client
+                .delete_application_snapshot()
+                .application_name(app)
+                .snapshot_name("s-1")
+                .snapshot_creation_timestamp(DateTime::from_secs(1_764_134_400))
+                .send()
+                .await,
+        );
+        assert!(err.is_resource_not_found_exception(), "{app}: {err:?}");
+    }
+    let err = refused(
+        client
+            .describe_application_snapshot()
+            .application_name(name)
+            .snapshot_name("no such")
+            .send()
+            .await,
+    );
+    assert!(err.is_invalid_argument_exception(), "{err:?}");
+    assert_names_member(err.message(), "SnapshotName");
+
+    // What the SDK will not send: missing required members.
+    for (op, body, member) in [
+        (
+            "CreateApplicationSnapshot",
+            json!({"ApplicationName": name}),
+            "SnapshotName",
+        ),
+        (
+            "CreateApplicationSnapshot",
+            json!({"SnapshotName": "s"}),
+            "ApplicationName",
+        ),
+        (
+            "DescribeApplicationSnapshot",
+            json!({"ApplicationName": name}),
+            "SnapshotName",
+        ),
+        (
+            "DeleteApplicationSnapshot",
+            json!({"ApplicationName": name, "SnapshotName": "s-1"}),
+            "SnapshotCreationTimestamp",
+        ),
+        (
+            "DeleteApplicationSnapshot",
+            json!({"ApplicationName": name, "SnapshotCreationTimestamp": 1_764_134_400}),
+            "SnapshotName",
+        ),
+        ("ListApplicationSnapshots", json!({}), "ApplicationName"),
+    ] {
+        let (status, body) = weir.raw(op, body).await;
+        assert_eq!(status, 400, "{op}: {body}");
+        assert_eq!(
+            error_type(&body).as_deref(),
+            Some("InvalidArgumentException"),
+            "{op}: {body}"
+        );
+        assert!(error_message(&body).contains(member), "{op}: {body}");
+    }
+
+    assert_eq!(before, observe_all(&weir, name).await);
+}
+
+#[tokio::test]
+async fn list_application_snapshots_checks_limit_and_token_on_the_wire() {
+    let weir = Weir::start();
+    let name = "listed";
+    create_app(&weir.client(), name).await;
+    for limit in [0, 51, -1] {
+        let (status, body) = weir
+            .raw(
+                "ListApplicationSnapshots",
+                json!({"ApplicationName": name, "Limit": limit}),
+            )
+            .await;
+        assert_eq!(status, 400, "Limit {limit}: {body}");
+        assert_eq!(
+            error_type(&body).as_deref(),
+            Some("InvalidArgumentException"),
+            "Limit {limit}: {body}"
+        );
+        assert!(
+            error_message(&body).starts_with("Limit: must be between 1 and 50"),
+            "Limit {limit}: {body}"
+        );
+    }
+    for limit in [1, 50] {
+        let (status, body) = weir
+            .raw(
+                "ListApplicationSnapshots",
+                json!({"ApplicationName": name, "Limit": limit}),
+            )
+            .await;
+        assert_eq!(status, 200, "Limit {limit}: {body}");
+        assert_eq!(body, json!({"SnapshotSummaries": []}));
+    }
+    for token in [json!(""), json!("not-a-token"), json!("x".repeat(513))] {
+        let (status, body) = weir
+            .raw(
+                "ListApplicationSnapshots",
+                json!({"ApplicationName": name, "NextToken": token}),
+            )
+            .await;
+        assert_eq!(status, 400, "NextToken {token}: {body}");
+        assert_eq!(
+            error_type(&body).as_deref(),
+            Some("InvalidArgumentException"),
+            "NextToken {token}: {body}"
+        );
+        assert!(error_message(&body).starts_with("NextToken: "), "{body}");
+    }
+    let (status, body) = weir
+        .raw(
+            "ListApplicationSnapshots",
+            json!({"ApplicationName": name, "Limit": "ten"}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        error_type(&body).as_deref(),
+        Some("SerializationException"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn rollback_of_a_ready_application_is_refused_and_changes_nothing() {
+    let weir = Weir::start();
+    let client = weir.client();
+    let name = "rolled";
+    create_app(&client, name).await;
+    // Version 2 was updated from version 1: there is somewhere to roll back
+    // to, so the only thing in the way is the status.
+    let v2 = client
+        .update_application()
+        .application_name(name)
+        .current_application_version_id(1)
+        .service_execution_role_update("arn:aws:iam::000000000000:role/other")
+        .send()
+        .await
+        .unwrap()
+        .application_detail
+        .unwrap();
+    assert_eq!(v2.application_version_id(), 2);
+    assert_eq!(v2.application_version_updated_from(), Some(1));
+    let before = observe_all(&weir, name).await;
+
+    let err = refused(
+        client
+            .rollback_application()
+            .application_name(name)
+            .current_application_version_id(2)
+            .send()
+            .await,
+    );
+    assert!(err.is_resource_in_use_exception(), "{err:?}");
+    assert!(
+        err.message().unwrap_or_default().contains("READY"),
+        "{err:?}"
+    );
+    // A stale version: the status is checked first, so this is
+    // ResourceInUseException too, not ConcurrentModificationException.
+    for stale in [1, 3, 999_999_999] {
+        let err = refused(
+            client
+                .rollback_application()
+                .application_name(name)
+                .current_application_version_id(stale)
+                .send()
+                .await,
+        );
+        assert!(err.is_resource_in_use_exception(), "{stale}: {err:?}");
+    }
+    let err = refused(
+        client
+            .rollback_application()
+            .application_name("ghost")
+            .current_application_version_id(1)
+            .send()
+            .await,
+    );
+    assert!(err.is_resource_not_found_exception(), "{err:?}");
+    for (body, member) in [
+        (
+            json!({"ApplicationName": name}),
+            "CurrentApplicationVersionId",
+        ),
+        (
+            json!({"ApplicationName": name, "CurrentApplicationVersionId": 0}),
+            "CurrentApplicationVersionId",
+        ),
+        (
+            json!({"ApplicationName": name, "CurrentApplicationVersionId": 1_000_000_000i64}),
+            "CurrentApplicationVersionId",
+        ),
+        (json!({"CurrentApplicationVersionId": 2}), "ApplicationName"),
+    ] {
+        let (status, body) = weir.raw("RollbackApplication", body).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(
+            error_type(&body).as_deref(),
+            Some("InvalidArgumentException"),
+            "{body}"
+        );
+        assert!(error_message(&body).contains(member), "{body}");
+    }
+
+    assert_eq!(before, observe_all(&weir, name).await);
+    let after = describe(&client, name).await;
+    assert_eq!(after, v2);
+    assert_eq!(after.application_status(), &ApplicationStatus::Ready);
+    assert_eq!(after.application_version_rolled_back_from(), None);
+    assert_eq!(after.application_version_rolled_back_to(), None);
+}
+
+#[tokio::test]
+async fn start_restoring_a_missing_snapshot_is_refused_and_records_nothing() {
+    let weir = Weir::start();
+    let client = weir.client();
+    let name = "restorer";
+    let created = create_app(&client, name).await;
+    // The default restore point, as the service reports it.
+    let run = created
+        .application_configuration_description()
+        .and_then(|c| c.run_configuration_description())
+        .expect("RunConfigurationDescription");
+    assert_eq!(
+        run.application_restore_configuration_description()
+            .map(|r| r.application_restore_type()),
+        Some(&ApplicationRestoreType::RestoreFromLatestSnapshot)
+    );
+    assert_eq!(
+        run.flink_run_configuration_description()
+            .and_then(|f| f.allow_non_restored_state()),
+        Some(false)
+    );
+    let before = observe_all(&weir, name).await;
+
+    let err = refused(
+        client
+            .start_application()
+            .application_name(name)
+            .run_configuration(
+                RunConfiguration::builder()
+                    .application_restore_configuration(
+                        ApplicationRestoreConfiguration::builder()
+                            .application_restore_type(
+                                ApplicationRestoreType::RestoreFromCustomSnapshot,
+                            )
+                            .snapshot_name("never-taken")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await,
+    );
+    assert!(err.is_invalid_argument_exception(), "{err:?}");
+    assert_names_member(err.message(), "SnapshotName");
+    assert_names_member(err.message(), "never-taken");
+
+    assert_eq!(before, observe_all(&weir, name).await);
+    assert_eq!(
+        describe(&client, name).await.application_status(),
+        &ApplicationStatus::Ready
+    );
+    let ops = client
+        .list_application_operations()
+        .application_name(name)
+        .send()
+        .await
+        .unwrap();
+    assert!(ops.application_operation_info_list().is_empty(), "{ops:?}");
+}
+
+#[tokio::test]
+async fn admin_maintenance_needs_a_running_application_and_a_signature() {
+    let weir = Weir::start();
+    let name = "maintained";
+    create_app(&weir.client(), name).await;
+    let before = observe_all(&weir, name).await;
+    let send = |body: Value, signing: Signing| {
+        let body = serde_json::to_vec(&body).unwrap();
+        weir.send(ADMIN_MAINTENANCE, body, signing)
+    };
+
+    // Signed, on a READY application: refused as StartApplication refuses.
+    let r = send(json!({"ApplicationName": name}), Signing::valid()).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(
+        error_type(&r.json).as_deref(),
+        Some("ResourceInUseException"),
+        "{}",
+        r.text
+    );
+    assert!(error_message(&r.json).contains("READY"), "{}", r.text);
+    assert_eq!(
+        r.headers.get("content-type").and_then(|v| v.to_str().ok()),
+        Some("application/x-amz-json-1.1")
+    );
+
+    let r = send(json!({"ApplicationName": "ghost"}), Signing::valid()).await;
+    assert_eq!(
+        error_type(&r.json).as_deref(),
+        Some("ResourceNotFoundException"),
+        "{}",
+        r.text
+    );
+    for (body, member) in [
+        (json!({}), "ApplicationName"),
+        (json!({"ApplicationName": "a b"}), "ApplicationName"),
+        (
+            json!({"ApplicationName": "x".repeat(129)}),
+            "ApplicationName",
+        ),
+    ] {
+        let r = send(body, Signing::valid()).await;
+        assert_eq!(r.status, 400, "{}", r.text);
+        assert_eq!(
+            error_type(&r.json).as_deref(),
+            Some("InvalidArgumentException"),
+            "{}",
+            r.text
+        );
+        assert!(error_message(&r.json).contains(member), "{}", r.text);
+    }
+    let r = weir
+        .send(
+            "WeirAdmin_20261126.Frobnicate",
+            b"{}".to_vec(),
+            Signing::valid(),
+        )
+        .await;
+    assert_eq!(
+        error_type(&r.json).as_deref(),
+        Some("UnknownOperationException"),
+        "{}",
+        r.text
+    );
+
+    // Unsigned or badly signed: refused before anything else, even for an
+    // operation that does not exist.
+    for target in [ADMIN_MAINTENANCE, "WeirAdmin_20261126.Frobnicate"] {
+        let body = serde_json::to_vec(&json!({"ApplicationName": name})).unwrap();
+        let r = weir.send(target, body, Signing::None).await;
+        assert_eq!(r.status, 403, "{target}: {}", r.text);
+        assert_eq!(
+            error_type(&r.json).as_deref(),
+            Some("MissingAuthenticationTokenException"),
+            "{target}: {}",
+            r.text
+        );
+    }
+    let r = send(
+        json!({"ApplicationName": name}),
+        Signing::Header(Key::new(ACCESS_KEY_ID, "not-the-secret")),
+    )
+    .await;
+    assert_eq!(
+        error_type(&r.json).as_deref(),
+        Some("InvalidSignatureException"),
+        "{}",
+        r.text
+    );
+
+    assert_eq!(before, observe_all(&weir, name).await);
+}
+
+// ---------------------------------------------------------------------------
 // Protocol errors and unsupported operations
 // ---------------------------------------------------------------------------
 
@@ -2495,9 +2967,9 @@ async fn operations_that_are_not_implemented_say_so() {
     create_app(&client, "app").await;
     let (code, message) = refused_code(
         client
-            .create_application_snapshot()
+            .create_application_presigned_url()
             .application_name("app")
-            .snapshot_name("s")
+            .url_type(UrlType::FlinkDashboardUrl)
             .send()
             .await,
     );
@@ -2506,19 +2978,22 @@ async fn operations_that_are_not_implemented_say_so() {
         message.to_lowercase().contains("not implemented"),
         "{message}"
     );
-    let (code, message) = refused_code(
-        client
-            .rollback_application()
-            .application_name("app")
-            .current_application_version_id(1)
-            .send()
-            .await,
-    );
-    assert_eq!(code, "UnsupportedOperationException", "{message}");
-    assert!(
-        message.to_lowercase().contains("not implemented"),
-        "{message}"
-    );
+    // Operations newer than the SDK, on the raw wire.
+    for op in ["ListSnapshots", "CreateSnapshot", "ImportSnapshot"] {
+        let (status, body) = weir.raw(op, json!({})).await;
+        assert_eq!(status, 400, "{op}: {body}");
+        assert_eq!(
+            error_type(&body).as_deref(),
+            Some("UnsupportedOperationException"),
+            "{op}: {body}"
+        );
+        assert!(
+            error_message(&body)
+                .to_lowercase()
+                .contains("not implemented"),
+            "{op}: {body}"
+        );
+    }
     let (code, message) = refused_code(
         client
             .discover_input_schema()

@@ -42,6 +42,11 @@ const IMPLEMENTED: &[&str] = &[
     "StopApplication",
     "DescribeApplicationOperation",
     "ListApplicationOperations",
+    "CreateApplicationSnapshot",
+    "ListApplicationSnapshots",
+    "DescribeApplicationSnapshot",
+    "DeleteApplicationSnapshot",
+    "RollbackApplication",
 ];
 
 /// Operations that exist only for SQL-1_0 applications: never supported.

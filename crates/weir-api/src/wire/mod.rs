@@ -1,6 +1,7 @@
 //! The Kinesis Analytics V2 request and response shapes (AWS JSON 1.1), and
 //! their conversion to and from `weir-control`'s model; in [`logs`], those of
-//! the CloudWatch Logs read API, which refuses with `InvalidParameterException`.
+//! the CloudWatch Logs read API, which refuses with `InvalidParameterException`;
+//! in `admin`, those of Weir's own operator API (`WeirAdmin_20261126`).
 //!
 //! A request goes through two steps:
 //!
@@ -22,12 +23,14 @@
 //! here. The model's own serde derives are the store's private format; no
 //! model type is ever serialized onto the wire.
 
+mod admin;
 mod check;
 mod detail;
 pub mod logs;
 mod operations;
 mod refused;
 mod requests;
+mod snapshots;
 #[cfg(test)]
 mod tests;
 
@@ -43,6 +46,7 @@ use weir_control::model::{
 
 use crate::error::{ApiError, ErrorKind};
 
+pub use admin::{StartApplicationMaintenanceRequest, StartApplicationMaintenanceResponse};
 pub use detail::{
     application_detail, application_summary, application_version_summary,
     cloud_watch_logging_option_descriptions, AddApplicationCloudWatchLoggingOptionResponse,
@@ -67,7 +71,8 @@ pub use operations::{
     ApplicationOperationInfo, ApplicationOperationInfoDetails, ApplicationVersionChangeDetails,
     DescribeApplicationOperationRequest, DescribeApplicationOperationResponse, ErrorInfo,
     ListApplicationOperationsRequest, ListApplicationOperationsResponse, OperationFailureDetails,
-    OperationIdResponse, StartApplicationRequest, StartApplicationResponse, StopApplicationRequest,
+    OperationIdResponse, RollbackApplicationRequest, RollbackApplicationResponse,
+    StartApplicationRequest, StartApplicationResponse, StopApplicationRequest,
     StopApplicationResponse,
 };
 pub use requests::{
@@ -77,6 +82,13 @@ pub use requests::{
     ListApplicationsRequest, ListTagsForResourceRequest, S3LocationUpdate, TagResourceRequest,
     UntagResourceRequest, UpdateApplicationInput, UpdateApplicationMaintenanceConfigurationRequest,
     UpdateApplicationRequest,
+};
+pub use snapshots::{
+    CreateApplicationSnapshotRequest, CreateApplicationSnapshotResponse,
+    DeleteApplicationSnapshotRequest, DeleteApplicationSnapshotResponse,
+    DescribeApplicationSnapshotRequest, DescribeApplicationSnapshotResponse,
+    ListApplicationSnapshotsRequest, ListApplicationSnapshotsResponse, SnapshotDetails,
+    SnapshotRequest,
 };
 
 /// A request body into its serde struct. An empty body is `{}`.

@@ -1,17 +1,19 @@
-//! Running applications on the wire: StartApplication, StopApplication and the
-//! operation records (DescribeApplicationOperation, ListApplicationOperations).
+//! Running applications on the wire: StartApplication, StopApplication,
+//! RollbackApplication and the operation records
+//! (DescribeApplicationOperation, ListApplicationOperations).
 //!
 //! Requests are checked like every other (`parse`); responses are built from
 //! `weir-control`'s [`OperationRecord`].
 
 use serde::{Deserialize, Serialize};
-use weir_control::model::{self as m, EpochMillis, RestoreType};
+use weir_control::model::{self as m, Application, EpochMillis, RestoreType};
 use weir_control::operation::{OperationKind, OperationRecord, OperationStatus};
 
 use super::check::{Check, Str};
+use super::detail::{application_detail, ApplicationDetail};
 use super::requests::{
-    ApplicationRestoreConfiguration, FlinkRunConfiguration, APPLICATION_NAME, ID, MAX_LIMIT,
-    NEXT_TOKEN, UNBOUNDED,
+    version_id, ApplicationRestoreConfiguration, FlinkRunConfiguration, APPLICATION_NAME, ID,
+    MAX_LIMIT, NEXT_TOKEN, UNBOUNDED,
 };
 use super::{decode, Timestamp, WireEnum};
 use crate::error::ApiError;
@@ -197,6 +199,57 @@ impl StopApplicationRequest {
             )?,
             force: raw.force.unwrap_or(false),
         })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// RollbackApplication
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollbackApplicationRequest {
+    pub application_name: String,
+    pub current_version_id: u64,
+}
+
+impl RollbackApplicationRequest {
+    pub fn parse(body: &[u8]) -> Result<Self, ApiError> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Raw {
+            application_name: Option<String>,
+            current_application_version_id: Option<i64>,
+        }
+        let raw: Raw = decode(body)?;
+        let c = Check::root();
+        let application_name =
+            c.req_str("ApplicationName", raw.application_name, APPLICATION_NAME)?;
+        let version = version_id(
+            &c,
+            "CurrentApplicationVersionId",
+            raw.current_application_version_id,
+        )?;
+        Ok(Self {
+            application_name,
+            current_version_id: c.required("CurrentApplicationVersionId", version)?,
+        })
+    }
+}
+
+/// RollbackApplication's answer: the version the rollback made, and the
+/// operation that brings it up.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RollbackApplicationResponse<'a> {
+    pub application_detail: ApplicationDetail<'a>,
+    pub operation_id: &'a str,
+}
+
+impl<'a> RollbackApplicationResponse<'a> {
+    pub fn new(app: &'a Application, operation_id: &'a str) -> Self {
+        Self {
+            application_detail: application_detail(app),
+            operation_id,
+        }
     }
 }
 

@@ -55,7 +55,7 @@ pub(crate) const MAX_LIMIT: i64 = 50;
 pub(crate) const UNBOUNDED: usize = usize::MAX;
 
 /// An `ApplicationVersionId` member.
-fn version_id(c: &Check, field: &str, v: Option<i64>) -> Result<Option<u64>, ApiError> {
+pub(crate) fn version_id(c: &Check, field: &str, v: Option<i64>) -> Result<Option<u64>, ApiError> {
     Ok(c.int(field, v, 1, 999_999_999)?.map(i64::unsigned_abs))
 }
 

@@ -1040,9 +1040,97 @@ fn every_model_enum_spelling_round_trips() {
     round_trip::<SnapshotMode>();
     round_trip::<RestoreType>();
     round_trip::<KeyType>();
+    round_trip::<weir_control::snapshot::SnapshotStatus>();
     assert_eq!(SnapshotMode::Legacy.wire(), "APPLICATION_SNAPSHOTS_LEGACY");
     assert_eq!(
         RestoreType::RestoreFromLatestSnapshot.wire(),
         "RESTORE_FROM_LATEST_SNAPSHOT"
     );
+}
+
+#[test]
+fn a_rollback_answers_the_version_it_made_and_its_operation() {
+    let mut app = application();
+    app.version_id = 4;
+    app.status = ApplicationStatus::RollingBack;
+    app.version_updated_from = Some(2);
+    app.version_rolled_back_from = Some(3);
+    app.version_rolled_back_to = Some(2);
+    app.config.run.restore = RestoreConfig {
+        restore_type: RestoreType::RestoreFromCustomSnapshot,
+        snapshot_name: Some("snap-1".into()),
+    };
+    app.config.run.allow_non_restored_state = true;
+    let v = serde_json::to_value(RollbackApplicationResponse::new(&app, "op-7")).unwrap();
+    assert_eq!(v["OperationId"], "op-7");
+    let d = &v["ApplicationDetail"];
+    assert_eq!(d["ApplicationStatus"], "ROLLING_BACK");
+    assert_eq!(d["ApplicationVersionId"], 4);
+    assert_eq!(d["ApplicationVersionUpdatedFrom"], 2);
+    assert_eq!(d["ApplicationVersionRolledBackFrom"], 3);
+    assert_eq!(d["ApplicationVersionRolledBackTo"], 2);
+    assert_eq!(
+        d["ApplicationConfigurationDescription"]["RunConfigurationDescription"],
+        json!({
+            "ApplicationRestoreConfigurationDescription": {
+                "ApplicationRestoreType": "RESTORE_FROM_CUSTOM_SNAPSHOT",
+                "SnapshotName": "snap-1"
+            },
+            "FlinkRunConfigurationDescription": {"AllowNonRestoredState": true}
+        })
+    );
+    // DescribeApplication reports the same detail.
+    let described = serde_json::to_value(DescribeApplicationResponse::new(&app)).unwrap();
+    assert_eq!(&described["ApplicationDetail"], d);
+}
+
+#[test]
+fn rollback_requests_need_the_current_version() {
+    assert_eq!(
+        RollbackApplicationRequest::parse(
+            br#"{"ApplicationName":"a","CurrentApplicationVersionId":3}"#
+        )
+        .unwrap(),
+        RollbackApplicationRequest {
+            application_name: "a".into(),
+            current_version_id: 3
+        }
+    );
+    for (body, kind, text) in [
+        (
+            r#"{"CurrentApplicationVersionId":3}"#,
+            ErrorKind::InvalidArgument,
+            "ApplicationName: is required",
+        ),
+        (
+            r#"{"ApplicationName":"a"}"#,
+            ErrorKind::InvalidArgument,
+            "CurrentApplicationVersionId: is required",
+        ),
+        (
+            r#"{"ApplicationName":"a","CurrentApplicationVersionId":0}"#,
+            ErrorKind::InvalidArgument,
+            "CurrentApplicationVersionId: must be between 1 and 999999999, is 0",
+        ),
+        (
+            r#"{"ApplicationName":"a","CurrentApplicationVersionId":1000000000}"#,
+            ErrorKind::InvalidArgument,
+            "CurrentApplicationVersionId: must be between 1 and 999999999",
+        ),
+        (
+            r#"{"ApplicationName":"a","CurrentApplicationVersionId":"3"}"#,
+            ErrorKind::Serialization,
+            "member CurrentApplicationVersionId has the wrong type",
+        ),
+        // A ConditionalToken is no substitute: the model has none here.
+        (
+            r#"{"ApplicationName":"a","ConditionalToken":"t"}"#,
+            ErrorKind::InvalidArgument,
+            "CurrentApplicationVersionId: is required",
+        ),
+    ] {
+        let err = RollbackApplicationRequest::parse(body.as_bytes()).unwrap_err();
+        assert_eq!(err.kind, kind, "{body}: {err}");
+        assert!(err.message.contains(text), "{body}: {:?}", err.message);
+    }
 }

@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 
@@ -201,6 +202,22 @@ public final class ApplicationProperties {
             return Double.parseDouble(v.trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(groupId + "." + key + " must be a number, got '" + v + "'");
+        }
+    }
+
+    /** {@code true}/{@code false} (also yes/no, on/off, 1/0; case-insensitive); blank: the default. */
+    public boolean getBoolean(String groupId, String key, boolean defaultValue, String... argAliases) {
+        String v = get(groupId, key, null, argAliases);
+        if (isBlank(v)) {
+            return defaultValue;
+        }
+        switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "true": case "yes": case "on": case "1":
+                return true;
+            case "false": case "no": case "off": case "0":
+                return false;
+            default:
+                throw new IllegalArgumentException(groupId + "." + key + " must be true or false, got '" + v + "'");
         }
     }
 

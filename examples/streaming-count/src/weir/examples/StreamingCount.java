@@ -28,7 +28,11 @@ import org.slf4j.LoggerFactory;
  * print to stdout), {@code tag}; {@code SourceConfig}: {@code records.per.second}
  * (default 200, in total; 0 = unthrottled), {@code keys} (default 10), {@code splits}
  * (default 32: the most parallelism the source spreads over; only read on a fresh
- * start, a restored job keeps its splits).
+ * start, a restored job keeps its splits); {@code CountConfig}: {@code extra.operator}
+ * (arg {@code --extra-operator}; default false: when true, one more stateful operator,
+ * uid {@code extra-state}, follows the count and passes its lines through unchanged,
+ * so savepoints of the two shapes differ by one operator's state, for tests of
+ * allowNonRestoredState).
  */
 public final class StreamingCount {
 
@@ -44,14 +48,15 @@ public final class StreamingCount {
         double rate = props.getDouble("SourceConfig", "records.per.second", 200, "rate");
         long keys = props.getLong("SourceConfig", "keys", 10);
         long splits = props.getLong("SourceConfig", "splits", 32);
+        boolean extra = props.getBoolean("CountConfig", "extra.operator", false, "extra-operator");
         if (keys < 1) {
             throw new IllegalArgumentException("SourceConfig.keys must be at least 1, got " + keys);
         }
         if (splits < 1 || splits > 1 << 16) {
             throw new IllegalArgumentException("SourceConfig.splits must be between 1 and 65536, got " + splits);
         }
-        LOG.info("{}: properties from {}; output={} rate={}/s keys={} splits={} tag='{}'",
-                JOB_NAME, props.source(), output == null ? "(stdout)" : output, rate, keys, splits, tag);
+        LOG.info("{}: properties from {}; output={} rate={}/s keys={} splits={} extra={} tag='{}'",
+                JOB_NAME, props.source(), output == null ? "(stdout)" : output, rate, keys, splits, extra, tag);
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
 
@@ -64,6 +69,14 @@ public final class StreamingCount {
                 .process(new CountPerKey(tag))
                 .uid("keyed-count")
                 .name("keyed-count");
+
+        if (extra) {
+            counts = counts
+                    .keyBy(new LineKey())
+                    .process(new SeenPerKey())
+                    .uid("extra-state")
+                    .name("extra-state");
+        }
 
         if (output == null || output.trim().isEmpty()) {
             counts.print().uid("print-sink").name("print-sink");
@@ -95,6 +108,39 @@ public final class StreamingCount {
         @Override
         public Long getKey(Long n) {
             return n % keys;
+        }
+    }
+
+    /** "key,count,n[,tag]" -> key, the key the line was counted under. */
+    public static final class LineKey implements KeySelector<String, Long> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Long getKey(String line) {
+            int comma = line.indexOf(',');
+            return Long.parseLong(comma < 0 ? line : line.substring(0, comma));
+        }
+    }
+
+    /**
+     * The optional extra operator: keeps a per-key {@code ValueState<Long>} "seen"
+     * (lines seen for the key) and passes every line through unchanged. It exists
+     * only so that a savepoint carries state for one more operator (uid
+     * {@code extra-state}) than the job without it; same first-use state handle as
+     * {@link CountPerKey}.
+     */
+    public static final class SeenPerKey extends KeyedProcessFunction<Long, String, String> {
+        private static final long serialVersionUID = 1L;
+        private transient ValueState<Long> seen;
+
+        @Override
+        public void processElement(String line, Context ctx, Collector<String> out) throws Exception {
+            if (seen == null) {
+                seen = getRuntimeContext().getState(new ValueStateDescriptor<>("seen", Types.LONG));
+            }
+            Long c = seen.value();
+            seen.update((c == null ? 0L : c) + 1);
+            out.collect(line);
         }
     }
 

@@ -1,0 +1,713 @@
+//! The harness of the end-to-end tests with real Apache Flink: a `weir`
+//! server on the shared runtimes, the official clients, and helpers to read
+//! statuses, operations, the application log, processes and job output.
+//! Shared by `flink.rs` (issue 3: running applications) and
+//! `flink_state.rs` (issue 4: snapshots, updates, rollback, maintenance).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use aws_sdk_kinesisanalyticsv2::error::ProvideErrorMetadata;
+use aws_sdk_kinesisanalyticsv2::primitives::Blob;
+use aws_sdk_kinesisanalyticsv2::types::{
+    ApplicationCodeConfiguration, ApplicationConfiguration, ApplicationOperationInfoDetails,
+    ApplicationStatus, CheckpointConfiguration, CodeContent, CodeContentType, ConfigurationType,
+    EnvironmentProperties, FlinkApplicationConfiguration, OperationStatus,
+    ParallelismConfiguration, PropertyGroup, RuntimeEnvironment, S3ContentLocation,
+};
+use aws_sdk_kinesisanalyticsv2::Client;
+use serde_json::Value;
+use tokio::sync::{Mutex, MutexGuard};
+
+use crate::common::*;
+
+/// Held for the whole of every test: under `cargo test` the tests of this
+/// binary share a process and must still run one at a time.
+pub static SERIAL: Mutex<()> = Mutex::const_new(());
+
+/// Until the application reaches RUNNING (the server's own start timeout is
+/// a little shorter, so a slow start shows up as a FAILED operation).
+pub const START_TIMEOUT: Duration = Duration::from_secs(200);
+pub const SERVER_START_TIMEOUT_SECS: u64 = 180;
+/// Until a stop, force stop or delete has settled.
+pub const STOP_TIMEOUT: Duration = Duration::from_secs(120);
+/// Until something expected shows in the log or in the output directory.
+pub const EVENT_TIMEOUT: Duration = Duration::from_secs(180);
+/// Cluster sizes: the least Weir accepts (it refuses a Task Manager below
+/// ~1000 MiB and a Job Manager below 704 MiB).
+pub const TASK_MANAGER_MB: &str = "1024";
+pub const JOB_MANAGER_MB: &str = "768";
+/// Every example job's sources emit at this rate unless a test says otherwise.
+pub const RATE: &str = "100";
+
+/// A runtime the tests run on.
+#[derive(Debug, Clone, Copy)]
+pub struct Rt {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+pub const FLINK_1_20: Rt = Rt {
+    name: "FLINK-1_20",
+    version: "1.20.5",
+};
+pub const FLINK_2_2: Rt = Rt {
+    name: "FLINK-2_2",
+    version: "2.2.1",
+};
+
+impl Rt {
+    pub fn env(self) -> RuntimeEnvironment {
+        RuntimeEnvironment::from(self.name)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Prerequisites
+// ---------------------------------------------------------------------------
+
+pub const SETUP_HINT: &str =
+    "run scripts/setup-test-env.sh (scripts/test does) to install the Flink \
+     runtimes and build the example jobs";
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn runtimes_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("WEIR_RUNTIMES_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .expect("HOME or XDG_CACHE_HOME must be set to find the shared Flink runtimes");
+    cache.join("weir/runtimes")
+}
+
+pub fn examples_dir() -> PathBuf {
+    match std::env::var_os("WEIR_EXAMPLES_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => repo_root().join("target/examples"),
+    }
+}
+
+/// The example jar `name` built for `rt`, or a failure saying how to make it.
+pub fn example_jar(rt: Rt, name: &str) -> PathBuf {
+    let jar = examples_dir().join(rt.version).join(format!("{name}.jar"));
+    assert!(
+        jar.is_file(),
+        "example job {} is missing: {SETUP_HINT}",
+        jar.display()
+    );
+    jar
+}
+
+/// Fails unless `weir runtime list` says `rt` is installed in `dir`: the
+/// server would otherwise download it from PyPI in the middle of a test.
+pub fn require_runtime(dir: &Path, rt: Rt) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_weir"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("WEIR_") {
+            cmd.env_remove(key);
+        }
+    }
+    let scratch = tempfile::tempdir().expect("temporary directory");
+    let out = cmd
+        .args(["runtime", "list", "--runtimes-dir"])
+        .arg(dir)
+        .arg("--data-dir")
+        .arg(scratch.path())
+        .output()
+        .expect("run `weir runtime list`");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let installed = text.lines().any(|line| {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        cols.len() >= 3 && cols[0] == rt.name && cols[1] == rt.version && cols[2] == "installed"
+    });
+    assert!(
+        out.status.success() && installed,
+        "Flink runtime {} ({}) is not installed in {}: {SETUP_HINT}\n`weir runtime list` said:\n{text}{}",
+        rt.name,
+        rt.version,
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The harness: a server with the shared runtimes, its clients, and the lock
+// ---------------------------------------------------------------------------
+
+pub struct Flink {
+    pub weir: Weir,
+    pub client: Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// Declared last: released after the server and its JVMs are gone.
+    pub _serial: MutexGuard<'static, ()>,
+}
+
+impl Flink {
+    /// Takes the lock, checks the prerequisites for `runtimes` and starts a
+    /// server on a fresh data directory with the shared runtimes directory.
+    pub async fn start(runtimes: &[Rt]) -> Flink {
+        let serial = SERIAL.lock().await;
+        let dir = runtimes_dir();
+        for rt in runtimes {
+            require_runtime(&dir, *rt);
+        }
+        let mut weir = Weir::start_with(move |cmd| {
+            cmd.env("WEIR_RUNTIMES_DIR", &dir)
+                .args(["--task-manager-memory-mb", TASK_MANAGER_MB])
+                .args(["--job-manager-memory-mb", JOB_MANAGER_MB])
+                .args([
+                    "--start-timeout-secs",
+                    &SERVER_START_TIMEOUT_SECS.to_string(),
+                ]);
+        });
+        weir.watch_over_descendants();
+        let client = weir.client();
+        let logs = weir.logs_client();
+        Flink {
+            weir,
+            client,
+            logs,
+            _serial: serial,
+        }
+    }
+
+    /// New clients after the server came back on another port.
+    pub fn reconnect(&mut self) {
+        self.client = self.weir.client();
+        self.logs = self.weir.logs_client();
+    }
+
+    pub fn out_dir(&self, app: &str) -> PathBuf {
+        self.weir.root().join("out").join(app)
+    }
+
+    pub fn cluster_dir(&self, app: &str) -> PathBuf {
+        self.weir.data_dir().join("clusters").join(app)
+    }
+
+    // --- the Kinesis Analytics V2 API -------------------------------------
+
+    pub async fn create(&self, app: &App) {
+        let jar = match &app.code {
+            Some(bytes) => bytes.clone(),
+            None => std::fs::read(example_jar(app.jar_rt, app.jar))
+                .unwrap_or_else(|e| panic!("reading the {} jar: {e}", app.jar)),
+        };
+        let content = if app.via_s3 {
+            let key = format!("jobs/{}.jar", app.name);
+            let object = self.weir.data_dir().join("buckets/code").join(&key);
+            std::fs::create_dir_all(object.parent().unwrap()).unwrap();
+            std::fs::write(&object, &jar).unwrap();
+            CodeContent::builder()
+                .s3_content_location(
+                    S3ContentLocation::builder()
+                        .bucket_arn("arn:aws:s3:::code")
+                        .file_key(key)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        } else {
+            CodeContent::builder()
+                .zip_file_content(Blob::new(jar))
+                .build()
+        };
+        let mut groups = Vec::new();
+        for (id, pairs) in &app.properties {
+            let mut group = PropertyGroup::builder().property_group_id(*id);
+            for (k, v) in pairs {
+                group = group.property_map(*k, v);
+            }
+            groups.push(group.build().unwrap());
+        }
+        let flink = FlinkApplicationConfiguration::builder()
+            .checkpoint_configuration(
+                CheckpointConfiguration::builder()
+                    .configuration_type(ConfigurationType::Custom)
+                    .checkpointing_enabled(true)
+                    .checkpoint_interval(2000)
+                    .min_pause_between_checkpoints(500)
+                    .build()
+                    .unwrap(),
+            )
+            .parallelism_configuration(
+                ParallelismConfiguration::builder()
+                    .configuration_type(ConfigurationType::Custom)
+                    .parallelism(app.parallelism)
+                    .parallelism_per_kpu(1)
+                    .auto_scaling_enabled(false)
+                    .build()
+                    .unwrap(),
+            )
+            .build();
+        let config = ApplicationConfiguration::builder()
+            .application_code_configuration(
+                ApplicationCodeConfiguration::builder()
+                    .code_content_type(CodeContentType::Zipfile)
+                    .code_content(content)
+                    .build()
+                    .unwrap(),
+            )
+            .environment_properties(
+                EnvironmentProperties::builder()
+                    .set_property_groups(Some(groups))
+                    .build()
+                    .unwrap(),
+            )
+            .flink_application_configuration(flink)
+            .build();
+        let detail = self
+            .client
+            .create_application()
+            .application_name(app.name)
+            .runtime_environment(app.rt.env())
+            .service_execution_role(ROLE)
+            .application_configuration(config)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("CreateApplication {}: {e:?}", app.name))
+            .application_detail
+            .expect("ApplicationDetail");
+        assert_eq!(detail.application_status(), &ApplicationStatus::Ready);
+    }
+
+    /// StartApplication → the operation id.
+    pub async fn start_app(&self, app: &str) -> String {
+        let out = self
+            .client
+            .start_application()
+            .application_name(app)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("StartApplication {app}: {e:?}"));
+        out.operation_id()
+            .expect("StartApplication returns an OperationId")
+            .to_string()
+    }
+
+    /// StopApplication (with `Force` if asked) → the operation id.
+    pub async fn stop_app(&self, app: &str, force: bool) -> String {
+        let out = self
+            .client
+            .stop_application()
+            .application_name(app)
+            .force(force)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("StopApplication {app} force={force}: {e:?}"));
+        out.operation_id()
+            .expect("StopApplication returns an OperationId")
+            .to_string()
+    }
+
+    pub async fn status(&self, app: &str) -> ApplicationStatus {
+        self.client
+            .describe_application()
+            .application_name(app)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("DescribeApplication {app}: {e:?}"))
+            .application_detail
+            .expect("ApplicationDetail")
+            .application_status
+    }
+
+    pub async fn operation(&self, app: &str, id: &str) -> ApplicationOperationInfoDetails {
+        self.client
+            .describe_application_operation()
+            .application_name(app)
+            .operation_id(id)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("DescribeApplicationOperation {app} {id}: {e:?}"))
+            .application_operation_info_details
+            .expect("ApplicationOperationInfoDetails")
+    }
+
+    pub async fn assert_operation(&self, app: &str, id: &str, want: OperationStatus) {
+        let op = self.operation(app, id).await;
+        if op.operation_status() != &want {
+            panic!(
+                "operation {id} of {app} is {:?}, expected {want:?}: {op:#?}\n{}",
+                op.operation_status(),
+                self.diagnosis(app).await
+            );
+        }
+    }
+
+    /// Polls DescribeApplication until `app` is `want`; fails at once on a
+    /// status in `bail_on`, or after `timeout`.
+    pub async fn wait_status(
+        &self,
+        app: &str,
+        want: ApplicationStatus,
+        bail_on: &[ApplicationStatus],
+        timeout: Duration,
+    ) -> Vec<ApplicationStatus> {
+        let deadline = Instant::now() + timeout;
+        let mut seen: Vec<ApplicationStatus> = Vec::new();
+        loop {
+            let status = self.status(app).await;
+            if seen.last() != Some(&status) {
+                seen.push(status.clone());
+            }
+            if status == want {
+                return seen;
+            }
+            if bail_on.contains(&status) || Instant::now() > deadline {
+                panic!(
+                    "waiting for {app} to be {want:?}: statuses seen {seen:?}\n{}",
+                    self.diagnosis(app).await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    // --- the CloudWatch Logs API ------------------------------------------
+
+    /// Every message of the application's log, oldest first (GetLogEvents
+    /// from the head, following `nextForwardToken` until it repeats), each
+    /// event's JSON record reduced to its `message`.
+    pub async fn log(&self, app: &str) -> Vec<String> {
+        self.log_raw(app)
+            .await
+            .iter()
+            .map(|raw| message_of(Some(raw)))
+            .collect()
+    }
+
+    /// Every event of the application's log as its JSON record.
+    pub async fn log_records(&self, app: &str) -> Vec<Value> {
+        self.log_raw(app)
+            .await
+            .iter()
+            .map(|raw| {
+                serde_json::from_str(raw)
+                    .unwrap_or_else(|e| panic!("a log event is not a JSON record ({e}): {raw}"))
+            })
+            .collect()
+    }
+
+    /// Every event's message as GetLogEvents returns it, oldest first.
+    pub async fn log_raw(&self, app: &str) -> Vec<String> {
+        let group = format!("/aws/kinesis-analytics/{app}");
+        let mut messages = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let result = self
+                .logs
+                .get_log_events()
+                .log_group_name(&group)
+                .log_stream_name("kinesis-analytics-log-stream")
+                .start_from_head(true)
+                .set_next_token(token.clone())
+                .send()
+                .await;
+            let page = match result {
+                Ok(page) => page,
+                Err(e) if e.code() == Some("ResourceNotFoundException") => return messages,
+                Err(e) => panic!("GetLogEvents {group}: {e:?}"),
+            };
+            messages.extend(
+                page.events()
+                    .iter()
+                    .map(|e| e.message().unwrap_or_default().to_string()),
+            );
+            let next = page.next_forward_token().map(str::to_string);
+            if next.is_none() || next == token {
+                return messages;
+            }
+            token = next;
+        }
+    }
+
+    /// FilterLogEvents over the application's group with `pattern`, every page.
+    pub async fn filter_log(&self, app: &str, pattern: &str) -> Vec<String> {
+        let group = format!("/aws/kinesis-analytics/{app}");
+        let mut messages = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .logs
+                .filter_log_events()
+                .log_group_name(&group)
+                .filter_pattern(pattern)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("FilterLogEvents {group} {pattern:?}: {e:?}"));
+            messages.extend(page.events().iter().map(|e| message_of(e.message())));
+            token = page.next_token().map(str::to_string);
+            if token.is_none() {
+                return messages;
+            }
+        }
+    }
+
+    /// Polls the log until `done` holds; returns the log.
+    pub async fn wait_log(
+        &self,
+        app: &str,
+        what: &str,
+        done: impl Fn(&[String]) -> bool,
+        timeout: Duration,
+    ) -> Vec<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let log = self.log(app).await;
+            if done(&log) {
+                return log;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "the log of {app} never showed {what}\n{}",
+                    self.diagnosis(app).await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    // --- processes ----------------------------------------------------------
+
+    /// `clusters/<app>/cluster.json`, if there is one.
+    pub fn cluster_record(&self, app: &str) -> Option<Value> {
+        let path = self.cluster_dir(app).join("cluster.json");
+        let bytes = std::fs::read(path).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    pub fn job_manager_pid(&self, app: &str) -> i32 {
+        let record = self
+            .cluster_record(app)
+            .unwrap_or_else(|| panic!("no cluster.json for {app}"));
+        record["job_manager"]["pid"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("cluster.json has no job_manager.pid: {record}"))
+            as i32
+    }
+
+    pub fn task_manager_pids(&self, app: &str) -> Vec<i32> {
+        let record = self
+            .cluster_record(app)
+            .unwrap_or_else(|| panic!("no cluster.json for {app}"));
+        record["task_managers"]
+            .as_array()
+            .unwrap_or_else(|| panic!("cluster.json has no task_managers: {record}"))
+            .iter()
+            .map(|tm| tm["pid"].as_i64().expect("task manager pid") as i32)
+            .collect()
+    }
+
+    /// The live processes of `app`'s cluster.
+    pub fn jvms(&self, app: &str) -> Vec<ProcessInfo> {
+        processes_mentioning(&format!("{}/", self.cluster_dir(app).display()))
+    }
+
+    /// No process of `app`'s cluster runs (checked right away: the status
+    /// that ends a stop is only written once the cluster is released).
+    pub async fn assert_no_jvms(&self, app: &str) {
+        let left = self.jvms(app);
+        if left.is_empty() {
+            return;
+        }
+        // Do they go away later? That tells a slow release from a leak.
+        let mut later = left.clone();
+        for _ in 0..40 {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            later = self.jvms(app);
+            if later.is_empty() {
+                break;
+            }
+        }
+        panic!(
+            "{} process(es) of {app} still run once it is {:?} (after 10 s more: {}): {:?}\n{}",
+            left.len(),
+            self.status_or_gone(app).await,
+            later.len(),
+            left.iter()
+                .map(|p| format!("{} {:.160}", p.pid, p.cmdline))
+                .collect::<Vec<_>>(),
+            self.diagnosis(app).await
+        );
+    }
+
+    pub async fn status_or_gone(&self, app: &str) -> String {
+        match self
+            .client
+            .describe_application()
+            .application_name(app)
+            .send()
+            .await
+        {
+            Ok(out) => format!("{:?}", out.application_detail.map(|d| d.application_status)),
+            Err(e) => format!("{:?}", e.code()),
+        }
+    }
+
+    /// What a failing test prints: status, operations, the log, and the
+    /// end of the Job Manager's log.
+    pub async fn diagnosis(&self, app: &str) -> String {
+        let mut out = format!("--- {app}: status {}\n", self.status_or_gone(app).await);
+        if let Ok(ops) = self
+            .client
+            .list_application_operations()
+            .application_name(app)
+            .send()
+            .await
+        {
+            for op in ops.application_operation_info_list() {
+                out.push_str(&format!(
+                    "operation {:?} {:?} {:?}\n",
+                    op.operation(),
+                    op.operation_id(),
+                    op.operation_status()
+                ));
+            }
+        }
+        out.push_str("--- application log\n");
+        for line in self.log(app).await {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        let jm_log = self.cluster_dir(app).join("log/jobmanager.log");
+        if let Ok(text) = std::fs::read_to_string(&jm_log) {
+            let lines: Vec<&str> = text.lines().collect();
+            out.push_str(&format!("--- last lines of {}\n", jm_log.display()));
+            for line in &lines[lines.len().saturating_sub(40)..] {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+/// What an application is made of.
+pub struct App {
+    pub name: &'static str,
+    pub rt: Rt,
+    /// Whose build of the jar to use (differs from `rt` only on purpose).
+    pub jar_rt: Rt,
+    pub jar: &'static str,
+    /// Code to use instead of the jar.
+    pub code: Option<Vec<u8>>,
+    pub via_s3: bool,
+    pub parallelism: i32,
+    pub properties: Vec<(&'static str, Vec<(&'static str, String)>)>,
+}
+
+impl App {
+    pub fn new(name: &'static str, rt: Rt, jar: &'static str) -> App {
+        App {
+            name,
+            rt,
+            jar_rt: rt,
+            jar,
+            code: None,
+            via_s3: false,
+            parallelism: 1,
+            properties: Vec::new(),
+        }
+    }
+
+    pub fn group(mut self, id: &'static str, pairs: &[(&'static str, &str)]) -> App {
+        self.properties
+            .push((id, pairs.iter().map(|(k, v)| (*k, v.to_string())).collect()));
+        self
+    }
+}
+
+/// The `message` of an event's JSON record (the whole text if it is not one).
+pub fn message_of(raw: Option<&str>) -> String {
+    let raw = raw.unwrap_or_default();
+    match serde_json::from_str::<Value>(raw) {
+        Ok(record) => match record.get("message").and_then(Value::as_str) {
+            Some(m) => m.to_string(),
+            None => raw.to_string(),
+        },
+        Err(_) => raw.to_string(),
+    }
+}
+
+/// `Job <name> (<32 hex>) switched from state <from> to <to>.` → the job id.
+pub fn job_transition(line: &str, job: &str, from: &str, to: &str) -> Option<String> {
+    let rest = line.strip_prefix(&format!("Job {job} ("))?;
+    let (id, rest) = rest.split_once(')')?;
+    let ok = id.len() == 32
+        && id.chars().all(|c| c.is_ascii_hexdigit())
+        && rest == format!(" switched from state {from} to {to}.");
+    ok.then(|| id.to_string())
+}
+
+pub fn has_transition(log: &[String], job: &str, from: &str, to: &str) -> bool {
+    log.iter()
+        .any(|l| job_transition(l, job, from, to).is_some())
+}
+
+/// Flink never enters INITIALIZING from another status, and it names the
+/// job it runs: lines that say otherwise were made up by Weir.
+pub fn assert_plausible_job_lines(log: &[String], job: &str) {
+    let bogus: Vec<&String> = log
+        .iter()
+        .filter(|l| {
+            (l.starts_with("Job ") && l.ends_with(" to INITIALIZING."))
+                || (l.starts_with("Submitted job ")
+                    && !l.starts_with(&format!("Submitted job {job} (")))
+        })
+        .collect();
+    assert!(
+        bogus.is_empty(),
+        "job lines that do not match what Flink did: {bogus:#?}\n{log:#?}"
+    );
+}
+
+pub fn position(log: &[String], pred: impl Fn(&str) -> bool) -> Option<usize> {
+    log.iter().position(|l| pred(l))
+}
+
+/// The committed part files of a file sink (dot files are in progress).
+pub fn part_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_file()
+                && !p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_none_or(|n| n.starts_with('.'))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+pub fn part_lines(dir: &Path) -> Vec<String> {
+    part_files(dir)
+        .iter()
+        .flat_map(|f| {
+            std::fs::read_to_string(f)
+                .unwrap_or_default()
+                .lines()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+pub fn s(text: &str) -> ApplicationStatus {
+    ApplicationStatus::from(text)
+}
