@@ -97,10 +97,7 @@ pub async fn dispatch(state: &ApiState, op: Operation, body: Bytes) -> Result<Re
                 Ok(c.update_application(&input.name, &expect, input.update)?)
             })
             .await?;
-            ok(&UpdateApplicationResponse::new(
-                &app,
-                op.as_ref().map(|o| o.id.as_str()),
-            ))
+            ok(&UpdateApplicationResponse::new(&app, Some(op.id.as_str())))
         }
         Operation::DeleteApplication => {
             let req = DeleteApplicationRequest::parse(&body)?;

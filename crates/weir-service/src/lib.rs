@@ -16,8 +16,9 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use weir_control::lifecycle::{self, Action};
+use weir_control::model::LogLevel;
 use weir_control::model::{Application, ApplicationStatus, CodeContent, EpochMillis, Tag};
-use weir_control::operation::{JobState, OperationKind, OperationRecord};
+use weir_control::operation::{JobState, OperationKind, OperationRecord, OperationStatus};
 use weir_control::spec::{self, ApplicationUpdate, CodeSource, Invalid, NewApplication, Stamp};
 use weir_control::Realm;
 use weir_store::{BucketError, Store, StoreError};
@@ -375,43 +376,16 @@ impl Catalogue {
         Page { items, next }
     }
 
+    /// UpdateApplication: the next version, as an UpdateApplication
+    /// operation. A READY application's update completes here; a RUNNING
+    /// one's is live: UPDATING, and the supervisor snapshots the old job and
+    /// brings the new version up restored from it.
     pub fn update_application(
         &self,
         name: &str,
         expect: &Expectation,
         update: ApplicationUpdate<CodeSource>,
-    ) -> Result<(Arc<Application>, Option<OperationRecord>), ServiceError> {
-        let _w = self.write_lock();
-        let entry = self.entry(name)?;
-        let current = &entry.app;
-        check_expectation(current, expect)?;
-        let t = lifecycle::transition(current.status, Action::Update)?;
-        if t.transient.is_some() {
-            drop(_w);
-            return self.update_running(name, expect, update);
-        }
-        // Check the update's rules before storing any code it carries.
-        spec::update(
-            current,
-            update
-                .clone()
-                .try_map_code(|_| Ok::<_, Invalid>(placeholder_code()))?,
-            &new_stamp(),
-        )?;
-        let update = update.try_map_code(|c| self.resolve_code(c))?;
-        let next = spec::update(current, update, &new_stamp())?;
-        Ok((self.commit_version(entry, next)?, None))
-    }
-
-    /// An update of a RUNNING application: the new version is saved at once
-    /// (UPDATING, with the operation); the supervisor snapshots the old job
-    /// and brings the new version up restored from it.
-    fn update_running(
-        &self,
-        name: &str,
-        expect: &Expectation,
-        update: ApplicationUpdate<CodeSource>,
-    ) -> Result<(Arc<Application>, Option<OperationRecord>), ServiceError> {
+    ) -> Result<(Arc<Application>, OperationRecord), ServiceError> {
         let (entry, op) = self.begin(
             name,
             Action::Update,
@@ -419,6 +393,7 @@ impl Catalogue {
             |entry, adv| {
                 let current = &entry.app;
                 check_expectation(current, expect)?;
+                // Check the update's rules before storing any code it carries.
                 spec::update(
                     current,
                     update
@@ -430,15 +405,28 @@ impl Catalogue {
                 let mut next = spec::update(current, update, &new_stamp())?;
                 next.status = adv.app.status;
                 next.last_update_timestamp = adv.now;
+                let live = adv.app.status == ApplicationStatus::Updating;
                 if let Some(op) = adv.operations.last_mut() {
                     op.version_from = Some(current.version_id);
                     op.version_to = Some(next.version_id);
+                    if !live {
+                        *op = op.ended(OperationStatus::Successful, None, adv.now);
+                    }
+                }
+                if !live {
+                    adv.job.operation_id = None;
+                    adv.log(
+                        LogLevel::Info,
+                        LOGGER,
+                        format!("Application {name} updated to version {}", next.version_id),
+                    );
                 }
                 adv.app = next;
                 Ok(())
             },
         )?;
-        Ok((entry.app, Some(op)))
+        tracing::info!(app = %name, version = entry.app.version_id, status = %entry.app.status, "application updated");
+        Ok((entry.app, op))
     }
 
     fn commit_version(

@@ -374,3 +374,150 @@ fn start_stop_and_force_stop_record_intent_operations_and_logs() {
     );
     assert!(lines.iter().any(|l| l.ends_with("SUCCESSFUL")), "{lines:?}");
 }
+
+/// An application RUNNING with a RUNNING job, as the supervisor leaves it.
+fn running(c: &Catalogue, name: &str) {
+    c.create_application(
+        request(name, Some(CodeSource::Zip(b"jar".to_vec()))),
+        vec![],
+    )
+    .unwrap();
+    c.start_application(name, StartRequest::default()).unwrap();
+    c.advance(name, ApplicationStatus::Starting, |adv| {
+        adv.app.status = ApplicationStatus::Running;
+        adv.job.job_id = Some("j".into());
+        adv.job.status = Some(weir_control::operation::JobStatus::Running);
+        adv.job.operation_id = None;
+    })
+    .unwrap();
+}
+
+fn user_snapshot(name: &str, i: usize, status: SnapshotStatus) -> SnapshotRecord {
+    SnapshotRecord {
+        application: name.into(),
+        name: format!("s{i}"),
+        status,
+        kind: SnapshotKind::User,
+        version_id: 1,
+        runtime: RuntimeEnvironment::Flink1_20,
+        created: 1_000 + i as i64,
+        operation_id: None,
+        stop_job: false,
+        job_id: Some("j".into()),
+        trigger_id: None,
+        location: None,
+        failure: None,
+    }
+}
+
+use weir_control::snapshot::{SnapshotKind, SnapshotRecord, SnapshotStatus};
+
+#[test]
+fn snapshots_are_refused_when_they_cannot_be_taken_and_limited_to_1000() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = open(dir.path());
+    c.create_application(request("idle", None), vec![]).unwrap();
+    assert!(matches!(
+        c.create_snapshot("idle", "s"),
+        Err(ServiceError::InUse(_))
+    ));
+    running(&c, "app");
+    assert!(matches!(
+        c.create_snapshot("app", "a/b"),
+        Err(ServiceError::InvalidArgument { .. })
+    ));
+    // The job restarting: no savepoint possible, said so.
+    c.advance("app", ApplicationStatus::Running, |adv| {
+        adv.job.status = Some(weir_control::operation::JobStatus::Restarting);
+    })
+    .unwrap();
+    let down = c.create_snapshot("app", "s").unwrap_err();
+    assert!(
+        matches!(&down, ServiceError::InvalidConfiguration(m) if m.contains("not RUNNING")),
+        "{down:?}"
+    );
+    c.advance("app", ApplicationStatus::Running, |adv| {
+        adv.job.status = Some(weir_control::operation::JobStatus::Running);
+    })
+    .unwrap();
+    let first = c.create_snapshot("app", "first").unwrap();
+    assert_eq!(first.status, SnapshotStatus::Creating);
+    assert!(matches!(
+        c.create_snapshot("app", "first"),
+        Err(ServiceError::InUse(_))
+    ));
+    // A CREATING snapshot cannot be deleted.
+    assert!(matches!(
+        c.delete_snapshot("app", "first", first.created),
+        Err(ServiceError::InUse(_))
+    ));
+    // 1000 user snapshots: the next is refused; nothing is written.
+    let many: Vec<SnapshotRecord> = (0..999)
+        .map(|i| user_snapshot("app", i, SnapshotStatus::Ready))
+        .collect();
+    c.store()
+        .commit(weir_store::Change {
+            snapshots: &many,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(c.snapshots_of("app").unwrap().len(), 1000);
+    assert!(matches!(
+        c.create_snapshot("app", "one-too-many"),
+        Err(ServiceError::LimitExceeded(_))
+    ));
+    assert_eq!(c.snapshots_of("app").unwrap().len(), 1000);
+    // Pages of 50, newest first, every snapshot once.
+    let mut seen = Vec::new();
+    let mut start = 0;
+    loop {
+        let page = c.list_snapshots("app", start, 50).unwrap();
+        seen.extend(page.items.into_iter().map(|s| s.name));
+        match page.next {
+            Some(n) => start = n.parse().unwrap(),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 1000);
+    assert_eq!(seen[0], "first");
+}
+
+#[test]
+fn a_snapshot_in_use_is_not_deleted_and_a_deletion_is_finished_after_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let c = open(dir.path());
+        running(&c, "app");
+        let mut pinned = user_snapshot("app", 1, SnapshotStatus::Ready);
+        let files = c.snapshots_dir("app").join("savepoint-1");
+        std::fs::create_dir_all(&files).unwrap();
+        std::fs::write(files.join("_metadata"), b"x").unwrap();
+        pinned.location = Some(format!("file:{}", files.display()));
+        c.store()
+            .commit(weir_store::Change {
+                snapshots: std::slice::from_ref(&pinned),
+                ..Default::default()
+            })
+            .unwrap();
+        c.advance("app", ApplicationStatus::Running, |adv| {
+            adv.job.restore_from = Some("s1".into());
+        })
+        .unwrap();
+        assert!(matches!(
+            c.delete_snapshot("app", "s1", pinned.created),
+            Err(ServiceError::InUse(_))
+        ));
+        // A crash between DELETING and the files going: the record says DELETING.
+        pinned.status = SnapshotStatus::Deleting;
+        c.store()
+            .commit(weir_store::Change {
+                snapshots: std::slice::from_ref(&pinned),
+                ..Default::default()
+            })
+            .unwrap();
+        assert!(files.exists());
+    }
+    let c = open(dir.path());
+    assert!(c.snapshots_of("app").unwrap().is_empty());
+    assert!(!c.snapshots_dir("app").join("savepoint-1").exists());
+}

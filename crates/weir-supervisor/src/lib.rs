@@ -113,6 +113,10 @@ impl<R: Runtime> Supervisor<R> {
 
     /// Makes the application's task look now (starting one if it has none).
     pub fn wake(self: &Arc<Self>, name: &str) {
+        // A supervisor that was shut down starts nothing more.
+        if *self.shutdown.borrow() {
+            return;
+        }
         let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(tx) = tasks.get(name) {
             if tx.send(()).is_ok() {

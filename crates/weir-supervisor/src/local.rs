@@ -715,6 +715,16 @@ impl Runtime for LocalRuntime {
         }
     }
 
+    async fn last_savepoint(&self, app: &str, job_id: &str) -> Option<String> {
+        let cluster = self.cluster(app).await?;
+        let stats = cluster
+            .rest()
+            .checkpoints(&JobId(job_id.to_string()))
+            .await
+            .ok()?;
+        stats.latest_savepoint?.external_path
+    }
+
     async fn maintenance_due(&self, app: &Application) -> Option<String> {
         let cluster = self.cluster(&app.name).await?;
         let running = cluster.flink_version();

@@ -123,6 +123,15 @@ pub trait Runtime: Send + Sync + 'static {
         trigger: &str,
     ) -> impl Future<Output = Result<SavepointProgress, RuntimeFailure>> + Send;
 
+    /// The location of the job's latest completed savepoint, as Flink
+    /// reports it (a job stopped with a savepoint by a Weir that died before
+    /// it recorded Flink's request id).
+    fn last_savepoint(
+        &self,
+        app: &str,
+        job_id: &str,
+    ) -> impl Future<Output = Option<String>> + Send;
+
     /// Why the application's cluster needs maintenance (a newer patch
     /// release of its Flink), if it does.
     fn maintenance_due(&self, app: &Application) -> impl Future<Output = Option<String>> + Send;

@@ -57,6 +57,60 @@ impl<R: Runtime> Supervisor<R> {
         snap: &SnapshotRecord,
         seen: &Observation,
     ) -> Option<SnapshotRecord> {
+        let next = self.step_snapshot_once(snap, seen).await;
+        // A stop's savepoint that Flink took although Weir lost track of it
+        // (killed between asking and recording the request id, or a second
+        // request refused because the first one already stopped the job):
+        // the job FINISHED, and Flink knows where the savepoint went. Taking
+        // it is what keeps the state; failing it would restore an older one.
+        let lost = next
+            .as_ref()
+            .is_some_and(|n| n.status == SnapshotStatus::Failed)
+            || (snap.trigger_id.is_none() && next.is_none());
+        if snap.stop_job && lost {
+            if let Some(found) = self.recover_stop_savepoint(snap, seen).await {
+                return Some(found);
+            }
+        }
+        next
+    }
+
+    async fn recover_stop_savepoint(
+        &self,
+        snap: &SnapshotRecord,
+        seen: &Observation,
+    ) -> Option<SnapshotRecord> {
+        let job_id = snap.job_id.as_deref()?;
+        let finished = seen
+            .job
+            .as_ref()
+            .is_some_and(|j| j.id == job_id && j.status == JobStatus::Finished);
+        if !finished {
+            return None;
+        }
+        let location = self
+            .runtime
+            .last_savepoint(&snap.application, job_id)
+            .await?;
+        let known = self
+            .catalogue
+            .snapshots_of(&snap.application)
+            .ok()?
+            .iter()
+            .any(|s| s.name != snap.name && s.location.as_deref() == Some(location.as_str()));
+        (!known).then(|| SnapshotRecord {
+            status: SnapshotStatus::Ready,
+            location: Some(location),
+            failure: None,
+            ..snap.clone()
+        })
+    }
+
+    async fn step_snapshot_once(
+        &self,
+        snap: &SnapshotRecord,
+        seen: &Observation,
+    ) -> Option<SnapshotRecord> {
         let name = snap.application.as_str();
         let fail = |cause: String| SnapshotRecord {
             status: SnapshotStatus::Failed,

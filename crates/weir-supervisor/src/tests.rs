@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use weir_control::model::*;
 use weir_control::operation::{OperationRecord, OperationStatus};
-use weir_control::snapshot::{SnapshotKind, SnapshotStatus};
+use weir_control::snapshot::{SnapshotKind, SnapshotRecord, SnapshotStatus};
 use weir_control::spec::{CodeSource, NewApplication};
 use weir_control::Realm;
 use weir_service::{Catalogue, OperationFilter, StartRequest};
@@ -41,6 +41,8 @@ struct FakeState {
     /// Submissions of this version fail (a new version whose main() throws).
     fail_version: Option<u64>,
     started_ms: i64,
+    /// What Flink reports as the job's latest savepoint.
+    last_savepoint: Option<String>,
 }
 
 impl Fake {
@@ -155,6 +157,15 @@ impl Runtime for Fake {
         stop: bool,
     ) -> Result<String, RuntimeFailure> {
         let mut st = self.state.lock().unwrap();
+        if st
+            .job
+            .as_ref()
+            .is_some_and(|j| j.status != JobStatus::Running)
+        {
+            return Err(RuntimeFailure(
+                "Flink refused the savepoint: job is not running".into(),
+            ));
+        }
         st.savepoints.push((target_dir.to_path_buf(), stop));
         Ok(format!("trigger-{}", st.savepoints.len()))
     }
@@ -184,6 +195,10 @@ impl Runtime for Fake {
         Ok(SavepointProgress::Completed {
             location: format!("file:{}", location.display()),
         })
+    }
+
+    async fn last_savepoint(&self, _app: &str, _job_id: &str) -> Option<String> {
+        self.state.lock().unwrap().last_savepoint.clone()
     }
 
     async fn maintenance_due(&self, _app: &Application) -> Option<String> {
@@ -362,10 +377,7 @@ fn update_parallelism(c: &Catalogue, version: u64, rollback: bool) -> OperationR
         version_id: Some(version),
         conditional_token: None,
     };
-    c.update_application("app", &expect, update)
-        .unwrap()
-        .1
-        .expect("an update of a running application is an operation")
+    c.update_application("app", &expect, update).unwrap().1
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -693,5 +705,60 @@ async fn deleting_a_running_application_halts_it_first() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     assert!(!fake.state.lock().unwrap().cluster_up);
+    sup.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_savepoint_flink_took_after_weir_died_is_found_not_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = catalogue(dir.path());
+    let fake = Fake::default().into();
+    let sup = Supervisor::start(c.clone(), Arc::clone(&fake), config());
+    c.start_application("app", StartRequest::default()).unwrap();
+    until(&c, ApplicationStatus::Running).await;
+    sup.shutdown();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+
+    // The dead Weir had recorded the stop and its snapshot (CREATING, no
+    // request id yet); Flink went on to stop the job with a savepoint.
+    let stop = c.stop_application("app", false).unwrap();
+    let saved = dir.path().join("snapshots/app/savepoint-lost");
+    std::fs::create_dir_all(&saved).unwrap();
+    std::fs::write(saved.join("_metadata"), b"x").unwrap();
+    let record = SnapshotRecord {
+        application: "app".into(),
+        name: "weir-system-1".into(),
+        status: SnapshotStatus::Creating,
+        kind: SnapshotKind::System,
+        version_id: 1,
+        runtime: RuntimeEnvironment::Flink1_20,
+        created: weir_service::now_millis(),
+        operation_id: Some(stop.id.clone()),
+        stop_job: true,
+        job_id: Some("f00d".into()),
+        trigger_id: None,
+        location: None,
+        failure: None,
+    };
+    c.put_snapshot(&record, None).unwrap();
+    fake.set(|st| {
+        let mut clock = st.clock;
+        if let Some(job) = &mut st.job {
+            enter(job, JobStatus::Finished, &mut clock);
+        }
+        st.clock = clock;
+        st.last_savepoint = Some(format!("file:{}", saved.display()));
+    });
+
+    let sup = Supervisor::start(c.clone(), Arc::clone(&fake), config());
+    until(&c, ApplicationStatus::Ready).await;
+    assert_eq!(op_status(&c, &stop.id), OperationStatus::Successful);
+    let snaps = c.snapshots_of("app").unwrap();
+    assert_eq!(snaps.len(), 1, "{snaps:#?}");
+    assert_eq!(snaps[0].status, SnapshotStatus::Ready, "{snaps:#?}");
+    assert_eq!(
+        snaps[0].location.as_deref(),
+        Some(format!("file:{}", saved.display()).as_str())
+    );
     sup.shutdown();
 }
