@@ -4,6 +4,7 @@
 //! randomness, no network. Callers pass in time and tokens ([`spec::Stamp`]);
 //! everything here is a pure function of its inputs, so it is tested by tables.
 
+pub mod autoscale;
 pub mod lifecycle;
 pub mod model;
 pub mod operation;

@@ -38,6 +38,7 @@ use std::path::PathBuf;
 pub use local::{
     ClassDataSharing, ClusterSpec, KillOnDrop, LocalCluster, ProcessInfo, ProcessRole,
 };
+pub use process::cpu_seconds;
 pub use rest::{
     summarize_java_error, FlinkRest, JobId, JobState, RestError, RunJar, SavepointStatus,
     TaskCounts, TriggerId,

@@ -21,6 +21,8 @@ use tokio::sync::watch;
 pub(crate) struct Stat {
     pub state: char,
     pub start_ticks: u64,
+    /// User plus system CPU time, in clock ticks.
+    pub cpu_ticks: u64,
 }
 
 /// Parses `/proc/PID/stat`. The command name may contain spaces and
@@ -28,11 +30,27 @@ pub(crate) struct Stat {
 pub(crate) fn parse_stat(text: &str) -> Option<Stat> {
     let rest = &text[text.rfind(')')? + 1..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    // fields[0] is field 3 (state); field 22 (starttime) is fields[19].
+    // fields[0] is field 3 (state); fields 14 and 15 (utime, stime) are
+    // fields[11] and [12]; field 22 (starttime) is fields[19].
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
     Some(Stat {
         state: fields.first()?.chars().next()?,
         start_ticks: fields.get(19)?.parse().ok()?,
+        cpu_ticks: utime + stime,
     })
+}
+
+/// The CPU time (user + system, seconds) process `pid` has used.
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    // SAFETY: sysconf only reads a constant of the running system.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let per_second = if per_second > 0 {
+        per_second as f64
+    } else {
+        100.0
+    };
+    stat(pid).map(|s| s.cpu_ticks as f64 / per_second)
 }
 
 pub(crate) fn stat(pid: u32) -> Option<Stat> {
@@ -181,7 +199,8 @@ mod tests {
             parse_stat(line),
             Some(Stat {
                 state: 'S',
-                start_ticks: 987654
+                start_ticks: 987654,
+                cpu_ticks: 250 + 31,
             })
         );
         assert_eq!(parse_stat("garbage"), None);

@@ -324,6 +324,8 @@ pub struct VertexInfo {
     pub name: String,
     /// 0 while Flink has not decided it yet (adaptive batch scheduling).
     pub parallelism: u32,
+    /// The most subtasks the vertex can have (its key groups); 0 if not said.
+    pub max_parallelism: u32,
     pub status: String,
     pub tasks: TaskCounts,
 }
@@ -579,6 +581,7 @@ impl FlinkRest {
                     id: v.id,
                     name: v.name,
                     parallelism: u32::try_from(v.parallelism).unwrap_or(0),
+                    max_parallelism: u32::try_from(v.max_parallelism).unwrap_or(0),
                     status: v.status,
                     tasks: v.tasks.with_total(),
                 })
@@ -743,6 +746,33 @@ impl FlinkRest {
     ) -> Result<Vec<Metric>, RestError> {
         self.metrics(&format!("/taskmanagers/{}/metrics", segment(tm_id)), names)
             .await
+    }
+
+    /// Each vertex's subtask metrics `names`, averaged over its subtasks
+    /// (`/jobs/:id/vertices/:vid/subtasks/metrics?agg=avg`): (vertex id,
+    /// metric name, average). Metrics a vertex does not have are absent.
+    pub async fn vertex_metrics_avg(
+        &self,
+        job: &JobId,
+        vertex: &str,
+        names: &[&str],
+    ) -> Result<Vec<(String, f64)>, RestError> {
+        let query: Vec<String> = names.iter().map(|n| segment(n)).collect();
+        let m: Vec<wire::AggregatedMetric> = self
+            .get(&format!(
+                "/jobs/{}/vertices/{}/subtasks/metrics?get={}&agg=avg",
+                segment(&job.0),
+                segment(vertex),
+                query.join(",")
+            ))
+            .await?;
+        Ok(m.into_iter()
+            .filter_map(|m| {
+                let avg = m.avg?;
+                let avg = avg.as_f64().or_else(|| avg.as_str()?.parse().ok())?;
+                avg.is_finite().then_some((m.id, avg))
+            })
+            .collect())
     }
 
     async fn metrics(&self, path: &str, names: &[&str]) -> Result<Vec<Metric>, RestError> {
@@ -954,6 +984,8 @@ mod wire {
         pub name: String,
         /// -1 while the adaptive batch scheduler has not decided it (1.x BATCH jobs).
         pub parallelism: i64,
+        #[serde(rename = "maxParallelism", default)]
+        pub max_parallelism: i64,
         pub status: String,
         #[serde(default)]
         pub tasks: TaskCounts,
@@ -1068,6 +1100,15 @@ mod wire {
         pub id: String,
         #[serde(default)]
         pub value: Option<String>,
+    }
+
+    /// An aggregated subtask metric: `agg=avg` answers numbers (or "NaN"
+    /// as a string where a subtask has none yet).
+    #[derive(Deserialize)]
+    pub struct AggregatedMetric {
+        pub id: String,
+        #[serde(default)]
+        pub avg: Option<serde_json::Value>,
     }
 }
 

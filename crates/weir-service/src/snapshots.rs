@@ -457,6 +457,35 @@ impl Catalogue {
     }
 }
 
+impl Catalogue {
+    /// An autoscaling: AUTOSCALING with the new CurrentParallelism (the same
+    /// version: the service changes CurrentParallelism, not the
+    /// configuration), as an Autoscale operation; `reason` gives the
+    /// figures behind the decision.
+    pub fn start_autoscale(
+        &self,
+        name: &str,
+        parallelism: u32,
+        reason: &str,
+    ) -> Result<OperationRecord, ServiceError> {
+        let (_, op) = self.begin(name, Action::Autoscale, OperationKind::Autoscale, |entry, adv| {
+            let from = entry.app.config.flink.parallelism.current_parallelism;
+            adv.app.config.flink.parallelism.current_parallelism = parallelism;
+            if let Some(op) = adv.operations.last_mut() {
+                op.version_from = Some(entry.app.version_id);
+                op.version_to = Some(entry.app.version_id);
+            }
+            adv.log(
+                LogLevel::Info,
+                LOGGER,
+                format!("Autoscaling application {name} from parallelism {from} to {parallelism}: {reason}"),
+            );
+            Ok(())
+        })?;
+        Ok(op)
+    }
+}
+
 fn snapshot_not_found(name: &str, snapshot: &str) -> ServiceError {
     ServiceError::NotFound(format!(
         "Application {name} has no snapshot named {snapshot}"

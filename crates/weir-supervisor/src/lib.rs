@@ -13,6 +13,7 @@
 //! **Architecture invariant:** the supervisor knows nothing of AWS shapes and
 //! nothing of how clusters are made; it talks to a [`Runtime`].
 
+mod autoscale;
 mod local;
 mod maintenance;
 mod runtime;
@@ -30,9 +31,11 @@ use weir_control::operation::{
 use weir_control::reconcile::{decide, is_restart, Observed, ObservedJob, Step};
 use weir_service::{Advance, Catalogue, Entry, LOGGER};
 
+pub use autoscale::AUTOSCALING_GROUP;
 pub use local::{LocalConfig, LocalRuntime, PROPERTIES_ENV, PROPERTIES_PROPERTY};
 pub use runtime::{
-    JobObservation, Observation, Restore, Runtime, RuntimeFailure, SavepointProgress, Submission,
+    JobObservation, Load, Observation, Restore, Runtime, RuntimeFailure, SavepointProgress,
+    Submission,
 };
 
 /// How supervisors pace themselves.
@@ -50,6 +53,10 @@ pub struct SupervisorConfig {
     pub release_grace: Duration,
     /// A savepoint that has not completed by then is FAILED.
     pub snapshot_timeout: Duration,
+    /// The server-wide autoscaling policy, thresholds and windows.
+    pub autoscale: weir_control::autoscale::AutoscaleConfig,
+    /// Between two load samples of an autoscaling application.
+    pub sample_interval: Duration,
 }
 
 impl Default for SupervisorConfig {
@@ -61,6 +68,8 @@ impl Default for SupervisorConfig {
             stop_timeout: Duration::from_secs(60),
             release_grace: Duration::from_secs(5),
             snapshot_timeout: Duration::from_secs(600),
+            autoscale: weir_control::autoscale::AutoscaleConfig::service_default(),
+            sample_interval: Duration::from_secs(5),
         }
     }
 }
@@ -74,6 +83,8 @@ pub struct Supervisor<R: Runtime> {
     /// Wakes an application's task; the task removes itself when it ends.
     tasks: Mutex<HashMap<String, mpsc::UnboundedSender<()>>>,
     shutdown: watch::Sender<bool>,
+    /// Each autoscaling application's load history.
+    histories: Mutex<HashMap<String, autoscale::History>>,
 }
 
 /// What a task does after one look.
@@ -98,6 +109,7 @@ impl<R: Runtime> Supervisor<R> {
             handle: tokio::runtime::Handle::current(),
             tasks: Mutex::new(HashMap::new()),
             shutdown,
+            histories: Mutex::new(HashMap::new()),
         });
         let weak = Arc::downgrade(&sup);
         catalogue.set_notifier(Box::new(move |name| {
@@ -215,6 +227,9 @@ impl<R: Runtime> Supervisor<R> {
         let pending = snapshots
             .iter()
             .any(|s| s.status == weir_control::snapshot::SnapshotStatus::Creating);
+        if step == Step::Wait {
+            self.autoscale(&entry).await;
+        }
         let next = self.take(entry, step, &seen).await?;
         // A savepoint in flight is watched closely, whatever the status.
         Ok(match next {

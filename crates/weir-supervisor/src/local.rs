@@ -13,7 +13,8 @@ use weir_runtime::{ClusterSpec, FlinkRest, JobId, LocalCluster, RunJar, RuntimeE
 use weir_service::{Catalogue, LOGGER};
 
 use crate::runtime::{
-    JobObservation, Observation, Restore, Runtime, RuntimeFailure, SavepointProgress, Submission,
+    JobObservation, Load, Observation, Restore, Runtime, RuntimeFailure, SavepointProgress,
+    Submission,
 };
 
 /// The property group and keys through which the service lets a user name
@@ -24,6 +25,10 @@ const RUN_OPTIONS_GROUP: &str = "kinesis.analytics.flink.run.options";
 /// `/etc/flink/application_properties.json`.
 pub const PROPERTIES_ENV: &str = "WEIR_APPLICATION_PROPERTIES";
 pub const PROPERTIES_PROPERTY: &str = "weir.application.properties";
+
+/// Flink's per-subtask load metrics (ms per second).
+const BUSY_METRIC: &str = "busyTimeMsPerSecond";
+const BACKPRESSURE_METRIC: &str = "backPressuredTimeMsPerSecond";
 
 /// Sizes of the clusters this backend makes.
 #[derive(Debug, Clone)]
@@ -37,6 +42,9 @@ pub struct LocalConfig {
     pub warm_pool_size: usize,
     pub warm_pool_runtimes: Vec<RuntimeEnvironment>,
 }
+
+/// CPU seconds a process had used, and when that was read.
+type CpuReading = (f64, std::time::Instant);
 
 /// The file in a pooled cluster's directory that names the application it
 /// was handed to; a pooled cluster without it is free.
@@ -54,6 +62,9 @@ pub struct LocalRuntime {
     /// Log lines to hand to the catalogue (the runtime has no catalogue in
     /// `observe`); drained by the supervisor's next step.
     catalogue: std::sync::OnceLock<Arc<Catalogue>>,
+    /// The last CPU reading of each Task Manager, by application and pid:
+    /// (CPU seconds used, when read).
+    cpu_readings: std::sync::Mutex<HashMap<String, HashMap<u32, CpuReading>>>,
 }
 
 fn failure(e: impl std::fmt::Display) -> RuntimeFailure {
@@ -73,6 +84,7 @@ impl LocalRuntime {
             pool: tokio::sync::Mutex::new(HashMap::new()),
             pool_wake: tokio::sync::Notify::new(),
             catalogue: std::sync::OnceLock::new(),
+            cpu_readings: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -723,6 +735,57 @@ impl Runtime for LocalRuntime {
             .await
             .ok()?;
         stats.latest_savepoint?.external_path
+    }
+
+    async fn load(&self, app: &str, job_id: &str) -> Option<Load> {
+        let cluster = self.cluster(app).await?;
+        let now = std::time::Instant::now();
+        let mut load = Load::default();
+        {
+            let mut readings = self.cpu_readings.lock().unwrap_or_else(|p| p.into_inner());
+            let last = readings.entry(app.to_string()).or_default();
+            let pids = cluster.task_manager_pids();
+            last.retain(|pid, _| pids.contains(pid));
+            for pid in pids {
+                let Some(used) = weir_runtime::cpu_seconds(pid) else {
+                    continue;
+                };
+                if let Some((before, at)) = last.insert(pid, (used, now)) {
+                    let wall = now.duration_since(at).as_secs_f64();
+                    if wall >= 0.5 {
+                        load.task_manager_cpu
+                            .push(((used - before) / wall).max(0.0));
+                    }
+                }
+            }
+        }
+        let rest = cluster.rest();
+        let id = JobId(job_id.to_string());
+        let details = rest.job(&id).await.ok()?;
+        for v in &details.vertices {
+            if v.max_parallelism > 0 {
+                load.max_parallelism = Some(
+                    load.max_parallelism
+                        .map_or(v.max_parallelism, |m| m.min(v.max_parallelism)),
+                );
+            }
+            let Ok(metrics) = rest
+                .vertex_metrics_avg(&id, &v.id, &[BUSY_METRIC, BACKPRESSURE_METRIC])
+                .await
+            else {
+                continue;
+            };
+            for (name, avg) in metrics {
+                let fraction = (avg / 1000.0).clamp(0.0, 1.0);
+                let slot = if name == BUSY_METRIC {
+                    &mut load.busy
+                } else {
+                    &mut load.backpressure
+                };
+                *slot = Some(slot.map_or(fraction, |x: f64| x.max(fraction)));
+            }
+        }
+        Some(load)
     }
 
     async fn maintenance_due(&self, app: &Application) -> Option<String> {

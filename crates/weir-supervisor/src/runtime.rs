@@ -76,6 +76,20 @@ pub enum SavepointProgress {
     },
 }
 
+/// An application's load as the runtime measures it now.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Load {
+    /// Each Task Manager's CPU use since the last measurement, in cores
+    /// (a KPU is one vCPU); empty on the first measurement.
+    pub task_manager_cpu: Vec<f64>,
+    /// The busiest vertex's busy fraction (busyTimeMsPerSecond / 1000).
+    pub busy: Option<f64>,
+    /// The most back-pressured vertex's fraction of time back-pressured.
+    pub backpressure: Option<f64>,
+    /// The smallest max parallelism of the job's vertices.
+    pub max_parallelism: Option<u32>,
+}
+
 /// A backend that runs applications' Flink jobs. Every method is idempotent:
 /// a supervisor may call it again after a crash without knowing whether the
 /// first call took effect.
@@ -131,6 +145,9 @@ pub trait Runtime: Send + Sync + 'static {
         app: &str,
         job_id: &str,
     ) -> impl Future<Output = Option<String>> + Send;
+
+    /// Measures the load of the application's job `job_id`.
+    fn load(&self, app: &str, job_id: &str) -> impl Future<Output = Option<Load>> + Send;
 
     /// Why the application's cluster needs maintenance (a newer patch
     /// release of its Flink), if it does.

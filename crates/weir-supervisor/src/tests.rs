@@ -43,6 +43,8 @@ struct FakeState {
     started_ms: i64,
     /// What Flink reports as the job's latest savepoint.
     last_savepoint: Option<String>,
+    /// The load the runtime measures.
+    load: Option<Load>,
 }
 
 impl Fake {
@@ -201,6 +203,10 @@ impl Runtime for Fake {
         self.state.lock().unwrap().last_savepoint.clone()
     }
 
+    async fn load(&self, _app: &str, _job_id: &str) -> Option<Load> {
+        self.state.lock().unwrap().load.clone()
+    }
+
     async fn maintenance_due(&self, _app: &Application) -> Option<String> {
         Some("a newer patch release".into())
     }
@@ -235,6 +241,12 @@ fn config() -> SupervisorConfig {
         stop_timeout: Duration::from_secs(60),
         release_grace: Duration::from_millis(10),
         snapshot_timeout: Duration::from_secs(60),
+        autoscale: weir_control::autoscale::AutoscaleConfig {
+            cpu_up_window_ms: 200,
+            cpu_down_window_ms: 200,
+            ..weir_control::autoscale::AutoscaleConfig::service_default()
+        },
+        sample_interval: Duration::from_millis(10),
     }
 }
 
@@ -760,5 +772,78 @@ async fn a_stop_savepoint_flink_took_after_weir_died_is_found_not_lost() {
         snaps[0].location.as_deref(),
         Some(format!("file:{}", saved.display()).as_str())
     );
+    sup.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autoscaling_doubles_on_high_cpu_and_halves_back_when_idle() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = catalogue(dir.path());
+    let fake: Arc<Fake> = Fake::default().into();
+    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    c.start_application("app", StartRequest::default()).unwrap();
+    until(&c, ApplicationStatus::Running).await;
+    let load = |cpu: f64| Load {
+        task_manager_cpu: vec![cpu],
+        busy: Some(cpu),
+        backpressure: Some(0.0),
+        max_parallelism: Some(128),
+    };
+    fake.set(|st| st.load = Some(load(0.95)));
+    let parallelism = |c: &Catalogue| {
+        c.describe_application("app")
+            .unwrap()
+            .config
+            .flink
+            .parallelism
+            .current_parallelism
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while parallelism(&c) != 2
+        || c.entry_of("app").unwrap().app.status != ApplicationStatus::Running
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:#?}",
+            log_lines(&c)
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    fake.set(|st| st.load = Some(load(0.01)));
+    let ops = c
+        .list_operations("app", &OperationFilter::default(), 0, 10)
+        .unwrap()
+        .items;
+    assert_eq!(
+        ops[0].kind,
+        weir_control::operation::OperationKind::Autoscale
+    );
+    assert_eq!(ops[0].status, OperationStatus::Successful);
+    assert!(
+        log_lines(&c)
+            .iter()
+            .any(|l| l.contains("CPU utilization at or above 75 %")),
+        "the log gives the figures"
+    );
+    // The scaling was a restart with a snapshot, restored.
+    assert!(c
+        .snapshots_of("app")
+        .unwrap()
+        .iter()
+        .any(|s| s.status == SnapshotStatus::Ready));
+    // Idle: back to the configured parallelism (1), never below.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while parallelism(&c) != 1
+        || c.entry_of("app").unwrap().app.status != ApplicationStatus::Running
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:#?}",
+            log_lines(&c)
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(parallelism(&c), 1, "never below the configured parallelism");
     sup.shutdown();
 }

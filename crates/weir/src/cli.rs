@@ -102,6 +102,9 @@ pub struct ServerArgs {
     #[arg(long, env = "WEIR_START_TIMEOUT_SECS", default_value_t = 300)]
     pub start_timeout_secs: u64,
 
+    #[command(flatten)]
+    pub autoscale: AutoscaleArgs,
+
     /// Region that appears in ARNs and that clients must sign for.
     #[arg(long, env = "WEIR_REGION", default_value = "us-east-1")]
     pub region: String,
@@ -141,5 +144,106 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Server(args) => crate::server::run(*args),
         Command::Runtime(cmd) => crate::runtime::run(cmd),
+    }
+}
+
+/// Autoscaling (applications with `AutoScalingEnabled`). The defaults are
+/// the service's rule: double at ≥ 75 % CPU for 15 minutes, halve below 10 %
+/// for 6 hours, at most 64 KPUs. An application picks its own policy with
+/// property group `weir.autoscaling`, key `policy`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AutoscaleArgs {
+    /// `cpu` (the service's rule) or `busy` (Flink's busy and back-pressure time).
+    #[arg(long = "autoscale-policy", env = "WEIR_AUTOSCALE_POLICY", default_value = "cpu",
+          value_parser = ["cpu", "busy"])]
+    pub policy: String,
+    #[arg(
+        long = "autoscale-cpu-up-threshold",
+        env = "WEIR_AUTOSCALE_CPU_UP_THRESHOLD",
+        default_value_t = 0.75
+    )]
+    pub cpu_up_threshold: f64,
+    #[arg(
+        long = "autoscale-cpu-up-window-secs",
+        env = "WEIR_AUTOSCALE_CPU_UP_WINDOW_SECS",
+        default_value_t = 900
+    )]
+    pub cpu_up_window_secs: u64,
+    #[arg(
+        long = "autoscale-cpu-down-threshold",
+        env = "WEIR_AUTOSCALE_CPU_DOWN_THRESHOLD",
+        default_value_t = 0.10
+    )]
+    pub cpu_down_threshold: f64,
+    #[arg(
+        long = "autoscale-cpu-down-window-secs",
+        env = "WEIR_AUTOSCALE_CPU_DOWN_WINDOW_SECS",
+        default_value_t = 21_600
+    )]
+    pub cpu_down_window_secs: u64,
+    /// The busy fraction the busy policy sizes the busiest vertex for.
+    #[arg(
+        long = "autoscale-busy-target",
+        env = "WEIR_AUTOSCALE_BUSY_TARGET",
+        default_value_t = 0.7
+    )]
+    pub busy_target: f64,
+    #[arg(
+        long = "autoscale-busy-up-threshold",
+        env = "WEIR_AUTOSCALE_BUSY_UP_THRESHOLD",
+        default_value_t = 0.85
+    )]
+    pub busy_up_threshold: f64,
+    #[arg(
+        long = "autoscale-busy-up-window-secs",
+        env = "WEIR_AUTOSCALE_BUSY_UP_WINDOW_SECS",
+        default_value_t = 120
+    )]
+    pub busy_up_window_secs: u64,
+    #[arg(
+        long = "autoscale-busy-down-threshold",
+        env = "WEIR_AUTOSCALE_BUSY_DOWN_THRESHOLD",
+        default_value_t = 0.3
+    )]
+    pub busy_down_threshold: f64,
+    #[arg(
+        long = "autoscale-busy-down-window-secs",
+        env = "WEIR_AUTOSCALE_BUSY_DOWN_WINDOW_SECS",
+        default_value_t = 600
+    )]
+    pub busy_down_window_secs: u64,
+    /// The most KPUs autoscaling gives one application.
+    #[arg(
+        long = "autoscale-max-kpus",
+        env = "WEIR_AUTOSCALE_MAX_KPUS",
+        default_value_t = 64
+    )]
+    pub max_kpus: u32,
+    /// Between two load samples.
+    #[arg(
+        long = "autoscale-sample-interval-secs",
+        env = "WEIR_AUTOSCALE_SAMPLE_INTERVAL_SECS",
+        default_value_t = 5
+    )]
+    pub sample_interval_secs: u64,
+}
+
+impl AutoscaleArgs {
+    pub fn config(&self) -> weir_control::autoscale::AutoscaleConfig {
+        let ms = |secs: u64| (secs as i64).saturating_mul(1000);
+        weir_control::autoscale::AutoscaleConfig {
+            policy: weir_control::autoscale::Policy::parse(&self.policy)
+                .unwrap_or(weir_control::autoscale::Policy::Cpu),
+            cpu_up_threshold: self.cpu_up_threshold,
+            cpu_up_window_ms: ms(self.cpu_up_window_secs),
+            cpu_down_threshold: self.cpu_down_threshold,
+            cpu_down_window_ms: ms(self.cpu_down_window_secs),
+            busy_target: self.busy_target,
+            busy_up_threshold: self.busy_up_threshold,
+            busy_up_window_ms: ms(self.busy_up_window_secs),
+            busy_down_threshold: self.busy_down_threshold,
+            busy_down_window_ms: ms(self.busy_down_window_secs),
+            max_kpus: self.max_kpus,
+        }
     }
 }

@@ -119,6 +119,8 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
     local.attach(catalogue.clone());
     let supervisor_config = SupervisorConfig {
         start_timeout: Duration::from_secs(args.start_timeout_secs),
+        autoscale: args.autoscale.config(),
+        sample_interval: Duration::from_secs(args.autoscale.sample_interval_secs.max(1)),
         ..SupervisorConfig::default()
     };
     let state = Arc::new(ApiState {
