@@ -10,13 +10,20 @@
 //! `weir-bench lifecycle` (run by `scripts/bench lifecycle`) is issue 3's
 //! benchmark: application starts and stops on real Flink clusters and weir's
 //! own overhead with applications running; see `lifecycle.rs`.
+//!
+//! `weir-bench state` (run by `scripts/bench state`) is the benchmark of
+//! "Keep state across every change": snapshot, live update, rollback and
+//! stop-with-snapshot of one stateful application on real Flink; see
+//! `state.rs`. Both share `harness.rs`.
 
 mod busy;
 mod client;
+mod harness;
 mod lifecycle;
 mod load;
 mod procs;
 mod sign;
+mod state;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -40,7 +47,9 @@ const TARGET_RSS_MB: f64 = 150.0;
 #[derive(Parser, Debug)]
 #[command(
     about = "Benchmark weir's control plane (and moto_server for comparison); \
-             `weir-bench lifecycle` times application starts and stops on real Flink",
+             `weir-bench lifecycle` times application starts and stops on real Flink; \
+             `weir-bench state` times snapshots, live updates, rollbacks and \
+             stops with a snapshot on real Flink",
     args_conflicts_with_subcommands = true
 )]
 struct Args {
@@ -92,23 +101,31 @@ enum Command {
     /// StartApplication/StopApplication/force stop on real Flink clusters, and
     /// weir's CPU and RSS with applications running (issue 3).
     Lifecycle(lifecycle::LifecycleArgs),
+    /// CreateApplicationSnapshot → READY, a live UpdateApplication (parallelism
+    /// 1 ↔ 2) with its downtime, RollbackApplication with its downtime, and
+    /// StopApplication with a snapshot, on one stateful application on real
+    /// Flink ("Keep state across every change").
+    State(state::StateArgs),
 }
 
 fn main() {
     let args = Args::parse();
-    if let Some(Command::Lifecycle(lifecycle_args)) = &args.command {
+    if let Some(command) = &args.command {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("tokio runtime");
-        // lifecycle::main handles Ctrl-C itself: it must stop the clusters.
-        let outcome = runtime.block_on(lifecycle::main(lifecycle_args));
+        // Each main handles Ctrl-C itself: it must stop the clusters.
+        let (name, outcome) = match command {
+            Command::Lifecycle(a) => ("lifecycle", runtime.block_on(lifecycle::main(a))),
+            Command::State(a) => ("state", runtime.block_on(state::main(a))),
+        };
         drop(runtime);
         match outcome {
             Ok(true) => {}
             Ok(false) => std::process::exit(1),
             Err(e) => {
-                eprintln!("weir-bench lifecycle: error: {e:#}");
+                eprintln!("weir-bench {name}: error: {e:#}");
                 std::process::exit(2);
             }
         }

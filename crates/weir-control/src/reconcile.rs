@@ -8,20 +8,39 @@ use crate::model::ApplicationStatus::{self, *};
 use crate::operation::JobStatus;
 use crate::snapshot::SnapshotStatus;
 
+/// How a running cluster compares with the shape an application's current
+/// version needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fit {
+    /// The same Flink minor release, Task Managers and slots: reuse it.
+    #[default]
+    Fits,
+    /// Only more Task Managers are needed: add them (before the old job is
+    /// stopped, so their start-up is not downtime).
+    Grow,
+    /// Only fewer Task Managers are needed: stop some once the old job is gone.
+    Shrink,
+    /// Another runtime or slot count (or maintenance): a new cluster.
+    Replace,
+}
+
 /// What the supervisor saw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Observed {
     /// A cluster for the application exists and answers.
     pub cluster_up: bool,
-    /// The cluster has the shape the current version needs (runtime,
-    /// sizes); a restart onto another shape releases it first.
-    pub cluster_fits: bool,
+    /// How the cluster compares with the shape the current version needs.
+    pub fit: Fit,
     pub job: Option<ObservedJob>,
     /// The snapshot taken for the operation in progress, if one was asked for.
     pub op_snapshot: Option<SnapshotStatus>,
     /// The application takes a snapshot when its job is stopped
     /// (`SnapshotsEnabled`).
     pub snapshots_enabled: bool,
+    /// The running job can be rescaled in place (adaptive scheduler).
+    pub in_place: bool,
+    /// The parallelism the application's current version asks for.
+    pub target_parallelism: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +52,8 @@ pub struct ObservedJob {
     /// Submitted by the operation in progress. During a restart (update,
     /// rollback, maintenance, autoscaling) any other job is the old one.
     pub current: bool,
+    /// The largest parallelism of its vertices now.
+    pub parallelism: u32,
 }
 
 /// The next step towards what the status asks for.
@@ -54,6 +75,13 @@ pub enum Step {
     /// Take the operation's snapshot, stopping the job with it
     /// (stop-with-savepoint).
     Snapshot,
+    /// Take the operation's snapshot and let the job run on (before an
+    /// in-place rescale).
+    Savepoint,
+    /// Rescale the running job in place to the target parallelism.
+    Rescale,
+    /// Add or remove Task Managers so the cluster fits the new version.
+    Reshape,
     /// Stop the job without a snapshot (cancel).
     StopJob,
     /// STOPPING and the job is gone: release the cluster, READY, operation successful.
@@ -102,18 +130,50 @@ pub fn decide(status: ApplicationStatus, seen: Observed) -> Step {
             _ if snapshot_pending => Step::Wait,
             _ => Step::Release,
         },
+        Autoscaling if seen.in_place && in_place_job(seen).is_some() => {
+            let j = in_place_job(seen).expect("checked");
+            if j.parallelism == seen.target_parallelism && j.all_tasks_running {
+                Step::Started
+            } else if seen.op_snapshot.is_none()
+                && seen.snapshots_enabled
+                && j.parallelism != seen.target_parallelism
+                && j.all_tasks_running
+            {
+                Step::Savepoint
+            } else if snapshot_pending {
+                Step::Wait
+            } else {
+                Step::Rescale
+            }
+        }
         s if is_restart(s) => match job {
-            Some(j) if !j.current && seen.cluster_up && !j.status.is_terminal() => drain(j, seen),
+            Some(j) if !j.current && seen.cluster_up && !j.status.is_terminal() => {
+                if seen.fit == Fit::Grow {
+                    Step::Reshape
+                } else {
+                    drain(j, seen)
+                }
+            }
             _ if snapshot_pending => Step::Wait,
             Some(j) if j.current && seen.cluster_up => new_job(j),
             _ if !seen.cluster_up => Step::Launch,
-            _ if !seen.cluster_fits => Step::Recycle,
-            _ => Step::Submit,
+            _ => match seen.fit {
+                Fit::Fits => Step::Submit,
+                Fit::Grow | Fit::Shrink => Step::Reshape,
+                Fit::Replace => Step::Recycle,
+            },
         },
         ForceStopping => Step::Kill,
         Deleting => Step::Remove,
         _ => Step::Wait,
     }
+}
+
+/// The job an in-place rescale works on: the one that runs (not one this
+/// operation submitted after falling back to a restart), on a live cluster.
+fn in_place_job(seen: Observed) -> Option<ObservedJob> {
+    seen.job
+        .filter(|j| seen.cluster_up && !j.current && !j.status.is_terminal())
 }
 
 /// The job of a start or restart, on its way to RUNNING.
@@ -147,6 +207,7 @@ mod tests {
             status,
             all_tasks_running: all,
             current: true,
+            parallelism: 1,
         })
     }
 
@@ -195,7 +256,7 @@ mod tests {
         for (status, cluster_up, job, step) in table {
             let seen = Observed {
                 cluster_up: *cluster_up,
-                cluster_fits: true,
+                fit: Fit::Fits,
                 job: *job,
                 ..Observed::default()
             };
@@ -436,26 +497,137 @@ mod tests {
         for (status, cluster_up, cluster_fits, job, snap, step) in table {
             let seen = Observed {
                 cluster_up: *cluster_up,
-                cluster_fits: *cluster_fits,
+                fit: if *cluster_fits {
+                    Fit::Fits
+                } else {
+                    Fit::Replace
+                },
                 job: *job,
                 op_snapshot: *snap,
                 snapshots_enabled: true,
+                in_place: false,
+                target_parallelism: 1,
             };
             assert_eq!(decide(*status, seen), *step, "{status} {seen:?}");
         }
         // Without snapshots, a stop or restart cancels the job.
         let seen = |job| Observed {
             cluster_up: true,
-            cluster_fits: true,
+            fit: Fit::Fits,
             job,
             op_snapshot: None,
             snapshots_enabled: false,
+            in_place: false,
+            target_parallelism: 1,
         };
         assert_eq!(decide(Stopping, seen(job(J::Running, true))), Step::StopJob);
         assert_eq!(decide(Updating, seen(old(J::Running, true))), Step::StopJob);
         assert_eq!(
             decide(Updating, seen(old(J::Canceled, false))),
             Step::Submit
+        );
+    }
+
+    #[test]
+    fn in_place_rescale_table() {
+        use JobStatus as J;
+        use SnapshotStatus as S;
+        let at = |status: JobStatus, all: bool, p: u32| {
+            Some(ObservedJob {
+                status,
+                all_tasks_running: all,
+                current: false,
+                parallelism: p,
+            })
+        };
+        let seen = |job, snap, in_place| Observed {
+            cluster_up: true,
+            fit: Fit::Grow,
+            job,
+            op_snapshot: snap,
+            snapshots_enabled: true,
+            in_place,
+            target_parallelism: 2,
+        };
+        let table: &[(Option<ObservedJob>, Option<SnapshotStatus>, Step)] = &[
+            // A savepoint first (the job keeps running), then the rescale.
+            (at(J::Running, true, 1), None, Step::Savepoint),
+            (at(J::Running, true, 1), Some(S::Creating), Step::Wait),
+            (at(J::Running, true, 1), Some(S::Ready), Step::Rescale),
+            (at(J::Running, true, 1), Some(S::Failed), Step::Rescale),
+            // Rescaling: Flink restarts it from its checkpoint at the new size.
+            (at(J::Restarting, false, 1), Some(S::Ready), Step::Rescale),
+            (at(J::Running, false, 2), Some(S::Ready), Step::Rescale),
+            (at(J::Running, true, 2), Some(S::Ready), Step::Started),
+            // A job that cannot take a savepoint is rescaled without one.
+            (at(J::Restarting, false, 1), None, Step::Rescale),
+        ];
+        for (job, snap, step) in table {
+            assert_eq!(
+                decide(Autoscaling, seen(*job, *snap, true)),
+                *step,
+                "{job:?} {snap:?}"
+            );
+        }
+        // Without in-place support, the restart sequence (which grows the
+        // cluster before it stops the job).
+        assert_eq!(
+            decide(Autoscaling, seen(at(J::Running, true, 1), None, false)),
+            Step::Reshape
+        );
+        // A job that ended: the restart sequence too.
+        assert_eq!(
+            decide(Autoscaling, seen(at(J::Failed, false, 1), None, true)),
+            Step::Reshape
+        );
+    }
+
+    #[test]
+    fn a_cluster_that_only_needs_task_managers_is_reshaped() {
+        use JobStatus as J;
+        use SnapshotStatus as S;
+        let seen = |fit, job: Option<ObservedJob>, snap| Observed {
+            cluster_up: true,
+            fit,
+            job: job.map(|j| ObservedJob {
+                current: false,
+                ..j
+            }),
+            op_snapshot: snap,
+            snapshots_enabled: true,
+            ..Observed::default()
+        };
+        let running = job(J::Running, true);
+        let finished = job(J::Finished, false);
+        // Growing: Task Managers first, while the old job still runs.
+        assert_eq!(
+            decide(Updating, seen(Fit::Grow, running, None)),
+            Step::Reshape
+        );
+        assert_eq!(
+            decide(Updating, seen(Fit::Fits, running, None)),
+            Step::Snapshot
+        );
+        // Shrinking: once the old job is gone.
+        assert_eq!(
+            decide(Updating, seen(Fit::Shrink, running, None)),
+            Step::Snapshot
+        );
+        assert_eq!(
+            decide(Updating, seen(Fit::Shrink, finished, Some(S::Ready))),
+            Step::Reshape
+        );
+        assert_eq!(
+            decide(Updating, seen(Fit::Fits, finished, Some(S::Ready))),
+            Step::Submit
+        );
+        assert_eq!(
+            decide(Updating, seen(Fit::Replace, finished, Some(S::Ready))),
+            Step::Recycle
+        );
+        assert_eq!(
+            decide(RollingBack, seen(Fit::Shrink, None, None)),
+            Step::Reshape
         );
     }
 }

@@ -530,6 +530,50 @@ impl LocalCluster {
         Ok(())
     }
 
+    /// Starts one more Task Manager (index = the current count), for a
+    /// rescale in place. Returns once it is spawned; it registers with the
+    /// Job Manager a few seconds later.
+    pub async fn add_task_manager(&self) -> Result<usize, RuntimeError> {
+        let ports = Ports::allocate(1).map_err(RuntimeError::io("allocating ports"))?;
+        let mut state = self.state.lock().expect("state");
+        let index = state.task_managers.len();
+        let launch = state.record.tm_launch.clone();
+        let tm_ports = ports.task_managers[0].clone();
+        let proc = spawn_task_manager(&self.dir, &self.name, &launch, index, &tm_ports)?;
+        state
+            .record
+            .task_managers
+            .push(ProcRecord::new(&proc, tm_ports.as_map()));
+        state.task_managers.push(proc);
+        state.record.write(&self.dir)?;
+        tracing::info!(cluster = %self.name, task_manager = index, "task manager added");
+        Ok(index)
+    }
+
+    /// Stops the last Task Manager (its slots must be free: the job was
+    /// rescaled down first) and forgets it. The first one is never removed.
+    pub async fn remove_last_task_manager(&self) -> Result<(), RuntimeError> {
+        let proc = {
+            let mut state = self.state.lock().expect("state");
+            if state.task_managers.len() <= 1 {
+                return Ok(());
+            }
+            let proc = state.task_managers.pop().expect("more than one");
+            state.record.task_managers.pop();
+            state.record.write(&self.dir)?;
+            proc
+        };
+        proc.signal_group(libc::SIGTERM);
+        if !process::wait_gone(std::slice::from_ref(&proc), Duration::from_secs(5)).await {
+            proc.signal_group(libc::SIGKILL);
+            if !process::wait_gone(std::slice::from_ref(&proc), Duration::from_secs(5)).await {
+                return Err(self.survivors_error(std::slice::from_ref(&proc)));
+            }
+        }
+        tracing::info!(cluster = %self.name, "task manager removed");
+        Ok(())
+    }
+
     fn task_manager(&self, index: usize) -> Result<Proc, RuntimeError> {
         let state = self.state.lock().expect("state");
         state.task_managers.get(index).cloned().ok_or_else(|| {

@@ -748,6 +748,31 @@ impl FlinkRest {
             .await
     }
 
+    /// Declares the parallelism every vertex of the job may run at
+    /// (`PUT /jobs/:id/resource-requirements`, Flink ≥ 1.18 with the
+    /// adaptive scheduler): the job rescales in place, from its latest
+    /// checkpoint, once the slots are there.
+    pub async fn set_parallelism_bounds(
+        &self,
+        job: &JobId,
+        vertices: &[String],
+        lower: u32,
+        upper: u32,
+    ) -> Result<(), RestError> {
+        let body: serde_json::Map<String, serde_json::Value> = vertices
+            .iter()
+            .map(|v| {
+                (
+                    v.clone(),
+                    serde_json::json!({ "parallelism": { "lowerBound": lower, "upperBound": upper } }),
+                )
+            })
+            .collect();
+        let url = self.url(&format!("/jobs/{}/resource-requirements", segment(&job.0)));
+        let request = self.client.put(&url).json(&body);
+        self.send_ignoring_body(url, request).await
+    }
+
     /// Each vertex's subtask metrics `names`, averaged over its subtasks
     /// (`/jobs/:id/vertices/:vid/subtasks/metrics?agg=avg`): (vertex id,
     /// metric name, average). Metrics a vertex does not have are absent.

@@ -208,13 +208,20 @@ impl<R: Runtime> Supervisor<R> {
                 .is_some_and(|op| seen.cluster_started_ms >= op.start_time);
         let observed = Observed {
             cluster_up: seen.cluster_up,
-            cluster_fits: seen.cluster_fits && fresh_cluster,
+            fit: if fresh_cluster {
+                seen.fit
+            } else {
+                weir_control::reconcile::Fit::Replace
+            },
             job: seen.job.as_ref().map(|j| ObservedJob {
                 status: j.status,
                 all_tasks_running: j.all_tasks_running,
                 current: entry.job.submitted_by.is_some()
                     && entry.job.submitted_by == entry.job.operation_id,
+                parallelism: j.parallelism,
             }),
+            in_place: seen.in_place,
+            target_parallelism: entry.app.config.flink.parallelism.current_parallelism,
             op_snapshot,
             // A rollback restores the last snapshot there is; it takes none.
             snapshots_enabled: entry.app.config.snapshots.enabled
@@ -404,6 +411,10 @@ impl<R: Runtime> Supervisor<R> {
                 }
             }
             Step::Started => {
+                if status == ApplicationStatus::Autoscaling {
+                    // Rescaled down in place: the spare Task Managers go.
+                    self.runtime.trim(app).await;
+                }
                 self.catalogue.advance(name, status, |adv| {
                     self.end(adv, OperationStatus::Successful, None);
                     adv.set_status(ApplicationStatus::Running);
@@ -412,9 +423,29 @@ impl<R: Runtime> Supervisor<R> {
                 Ok(Next::After(self.config.idle_interval))
             }
             Step::Snapshot => {
-                self.take_stop_snapshot(&entry, seen).await?;
+                self.take_stop_snapshot(&entry, seen, true).await?;
                 Ok(busy)
             }
+            Step::Savepoint => {
+                self.take_stop_snapshot(&entry, seen, false).await?;
+                Ok(busy)
+            }
+            Step::Rescale => {
+                let Some(job) = seen.job.as_ref() else {
+                    return Ok(busy);
+                };
+                let target = app.config.flink.parallelism.current_parallelism;
+                // Flink refuses while the job restarts; the next look asks
+                // again, and the operation's deadline bounds the wait.
+                if let Err(e) = self.runtime.rescale(app, &job.id, target).await {
+                    tracing::debug!(app = %name, error = %e, "rescale in place not accepted yet");
+                }
+                Ok(busy)
+            }
+            Step::Reshape => match self.runtime.reshape(app).await {
+                Ok(()) => Ok(Next::After(Duration::ZERO)),
+                Err(e) => self.failed(&entry, e).await,
+            },
             Step::Recycle => {
                 self.catalogue.log(
                     name,

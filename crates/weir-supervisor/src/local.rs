@@ -13,7 +13,7 @@ use weir_runtime::{ClusterSpec, FlinkRest, JobId, LocalCluster, RunJar, RuntimeE
 use weir_service::{Catalogue, LOGGER};
 
 use crate::runtime::{
-    JobObservation, Load, Observation, Restore, Runtime, RuntimeFailure, SavepointProgress,
+    Fit, JobObservation, Load, Observation, Restore, Runtime, RuntimeFailure, SavepointProgress,
     Submission,
 };
 
@@ -41,6 +41,9 @@ pub struct LocalConfig {
     /// applications of one KPU with one slot (the service's default shape).
     pub warm_pool_size: usize,
     pub warm_pool_runtimes: Vec<RuntimeEnvironment>,
+    /// Run jobs under Flink's adaptive scheduler, so that autoscaling
+    /// rescales them in place instead of through a snapshot and a restart.
+    pub in_place_rescale: bool,
 }
 
 /// CPU seconds a process had used, and when that was read.
@@ -65,6 +68,9 @@ pub struct LocalRuntime {
     /// The last CPU reading of each Task Manager, by application and pid:
     /// (CPU seconds used, when read).
     cpu_readings: std::sync::Mutex<HashMap<String, HashMap<u32, CpuReading>>>,
+    /// The parallelism bounds last declared for each application's job:
+    /// (job id, parallelism), so that a rescale is asked of Flink once.
+    declared: std::sync::Mutex<HashMap<String, (String, u32)>>,
 }
 
 fn failure(e: impl std::fmt::Display) -> RuntimeFailure {
@@ -85,6 +91,7 @@ impl LocalRuntime {
             pool_wake: tokio::sync::Notify::new(),
             catalogue: std::sync::OnceLock::new(),
             cpu_readings: std::sync::Mutex::new(HashMap::new()),
+            declared: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -213,6 +220,12 @@ impl LocalRuntime {
             status,
             // Finished subtasks (a bounded source, an idle reader) count as done.
             all_tasks_running: tasks.total > 0 && tasks.running + tasks.finished == tasks.total,
+            parallelism: details
+                .vertices
+                .iter()
+                .map(|v| v.parallelism)
+                .max()
+                .unwrap_or(0),
             entered,
             failure,
             fresh: true,
@@ -261,15 +274,32 @@ impl LocalRuntime {
         (p.current_parallelism.div_ceil(per_kpu).max(1), per_kpu)
     }
 
-    /// Whether `cluster` can run `app`'s current version: the same Flink
-    /// minor release and the same Task Managers and slots.
-    fn fits(app: &Application, cluster: &LocalCluster) -> bool {
+    /// How `cluster` compares with what `app`'s current version needs: the
+    /// same Flink minor release and slots per Task Manager make it
+    /// reusable, with Task Managers added or removed.
+    fn fit(app: &Application, cluster: &LocalCluster) -> Fit {
         let (tms, slots) = Self::shape(app);
         let same_series = weir_runtime::FlinkVersion::for_runtime(app.runtime)
             .is_ok_and(|v| v.same_series(cluster.flink_version()));
-        same_series
-            && cluster.task_manager_pids().len() as u32 == tms
-            && cluster.slots_per_task_manager() == slots
+        if !same_series || cluster.slots_per_task_manager() != slots {
+            return Fit::Replace;
+        }
+        match (cluster.task_manager_pids().len() as u32).cmp(&tms) {
+            std::cmp::Ordering::Equal => Fit::Fits,
+            std::cmp::Ordering::Less => Fit::Grow,
+            std::cmp::Ordering::Greater => Fit::Shrink,
+        }
+    }
+
+    /// Whether `cluster` can run `app`'s current parallelism by adding or
+    /// removing Task Managers: the same Flink minor release (1.18 or later,
+    /// for the resource-requirements endpoint) and slots per Task Manager.
+    fn rescalable(app: &Application, cluster: &LocalCluster) -> bool {
+        let (_, slots) = Self::shape(app);
+        let v = cluster.flink_version();
+        let same_series =
+            weir_runtime::FlinkVersion::for_runtime(app.runtime).is_ok_and(|r| r.same_series(v));
+        same_series && (v.major, v.minor) >= (1, 18) && cluster.slots_per_task_manager() == slots
     }
 
     fn properties_json(app: &Application) -> String {
@@ -321,6 +351,28 @@ impl LocalRuntime {
         // 3 s by default; the supervisor would see RUNNING or CANCELED up to
         // 3 s late. A bare number: a Long in 1.x, milliseconds in 2.x.
         spec.flink_config = vec![("web.refresh-interval".to_string(), "100".to_string())];
+        if self.config.in_place_rescale {
+            // The adaptive scheduler (streaming jobs; bounded ones fall back
+            // to the adaptive batch scheduler) rescales a running job from its
+            // latest checkpoint when its parallelism bounds change and slots
+            // come or go. Without a cool-down: Weir decides when to rescale.
+            for (k, v) in [
+                ("jobmanager.scheduler", "adaptive"),
+                // 1.18-1.20.
+                ("jobmanager.adaptive-scheduler.scaling-interval.min", "0 s"),
+                // 2.x.
+                (
+                    "jobmanager.adaptive-scheduler.executing.cooldown-after-rescaling",
+                    "0 s",
+                ),
+                (
+                    "jobmanager.adaptive-scheduler.executing.resource-stabilization-timeout",
+                    "0 s",
+                ),
+            ] {
+                spec.flink_config.push((k.to_string(), v.to_string()));
+            }
+        }
         spec.tm_memory_mb = self.config.task_manager_memory_mb;
         spec.jm_memory_mb = self.config.job_manager_memory_mb;
         spec.startup_timeout = self.config.startup_timeout;
@@ -526,7 +578,8 @@ impl Runtime for LocalRuntime {
         }
         self.heal(&app.name, &cluster).await;
         let rest = cluster.rest();
-        let cluster_fits = Self::fits(app, &cluster);
+        let fit = Self::fit(app, &cluster);
+        let in_place = self.config.in_place_rescale && Self::rescalable(app, &cluster);
         let cluster_started_ms = cluster
             .started_at()
             .duration_since(std::time::UNIX_EPOCH)
@@ -534,8 +587,9 @@ impl Runtime for LocalRuntime {
         match self.observe_job(&rest, job).await {
             Ok(job) => Observation {
                 cluster_up: true,
-                cluster_fits,
+                fit,
                 cluster_started_ms,
+                in_place,
                 job,
             },
             Err(e) => {
@@ -545,13 +599,15 @@ impl Runtime for LocalRuntime {
                 tracing::debug!(app = %app.name, error = %e, "Flink REST did not answer");
                 Observation {
                     cluster_up: true,
-                    cluster_fits,
+                    fit,
                     cluster_started_ms,
+                    in_place,
                     job: job.job_id.clone().map(|id| JobObservation {
                         id,
                         name: job.job_name.clone().unwrap_or_default(),
                         status: job.status.unwrap_or(JobStatus::Created),
                         all_tasks_running: false,
+                        parallelism: 0,
                         entered: Vec::new(),
                         failure: None,
                         fresh: false,
@@ -735,6 +791,97 @@ impl Runtime for LocalRuntime {
             .await
             .ok()?;
         stats.latest_savepoint?.external_path
+    }
+
+    async fn rescale(
+        &self,
+        app: &Application,
+        job_id: &str,
+        parallelism: u32,
+    ) -> Result<(), RuntimeFailure> {
+        let cluster = self
+            .cluster(&app.name)
+            .await
+            .ok_or_else(|| failure("the application's Flink cluster is gone"))?;
+        let (needed, _) = Self::shape(app);
+        let mut have = cluster.task_manager_pids().len() as u32;
+        while have < needed {
+            cluster.add_task_manager().await.map_err(failure)?;
+            have += 1;
+        }
+        let wanted = (job_id.to_string(), parallelism);
+        let declared = |d: &Self| {
+            d.declared
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&app.name)
+                .cloned()
+        };
+        if declared(self).as_ref() == Some(&wanted) {
+            return Ok(());
+        }
+        let rest = cluster.rest();
+        let id = JobId(job_id.to_string());
+        let details = rest.job(&id).await.map_err(|e| failure(e.summary()))?;
+        let vertices: Vec<String> = details.vertices.iter().map(|v| v.id.clone()).collect();
+        rest.set_parallelism_bounds(&id, &vertices, 1, parallelism)
+            .await
+            .map_err(|e| {
+                failure(format!(
+                    "Flink refused the new parallelism: {}",
+                    e.summary()
+                ))
+            })?;
+        self.log(
+            &app.name,
+            LogLevel::Info,
+            format!(
+                "Rescaling job {job_id} of application {} in place to parallelism {parallelism}",
+                app.name
+            ),
+        );
+        self.declared
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(app.name.clone(), wanted);
+        Ok(())
+    }
+
+    async fn reshape(&self, app: &Application) -> Result<(), RuntimeFailure> {
+        let cluster = self
+            .cluster(&app.name)
+            .await
+            .ok_or_else(|| failure("the application's Flink cluster is gone"))?;
+        let (needed, _) = Self::shape(app);
+        let have = cluster.task_manager_pids().len() as u32;
+        for _ in have..needed {
+            cluster.add_task_manager().await.map_err(failure)?;
+        }
+        if have != needed {
+            self.log(
+                &app.name,
+                LogLevel::Info,
+                format!(
+                    "Resized the Flink cluster of application {} from {have} to {needed} Task Manager(s)",
+                    app.name
+                ),
+            );
+        }
+        self.trim(app).await;
+        Ok(())
+    }
+
+    async fn trim(&self, app: &Application) {
+        let Some(cluster) = self.cluster(&app.name).await else {
+            return;
+        };
+        let (needed, _) = Self::shape(app);
+        while cluster.task_manager_pids().len() as u32 > needed {
+            if let Err(e) = cluster.remove_last_task_manager().await {
+                tracing::warn!(app = %app.name, error = %e, "removing a task manager");
+                return;
+            }
+        }
     }
 
     async fn load(&self, app: &str, job_id: &str) -> Option<Load> {

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use weir_control::model::Application;
 use weir_control::operation::{JobState, JobStatus};
+pub use weir_control::reconcile::Fit;
 use weir_service::Catalogue;
 
 /// Why a runtime step failed, in words for the operation record and the log
@@ -21,12 +22,14 @@ pub struct RuntimeFailure(pub String);
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Observation {
     pub cluster_up: bool,
-    /// The cluster has the shape the application's current version needs
-    /// (runtime, Task Managers, slots); a restart onto another shape
-    /// replaces it, one that fits is reused.
-    pub cluster_fits: bool,
+    /// How the cluster compares with the shape the application's current
+    /// version needs (runtime, Task Managers, slots).
+    pub fit: Fit,
     /// When the cluster was started (ms since the epoch).
     pub cluster_started_ms: i64,
+    /// The job can be rescaled in place (Flink's adaptive scheduler, the
+    /// same runtime and slots; only the number of Task Managers differs).
+    pub in_place: bool,
     pub job: Option<JobObservation>,
 }
 
@@ -38,6 +41,8 @@ pub struct JobObservation {
     /// Every task RUNNING (or FINISHED): Flink's RUNNING alone also covers
     /// tasks still waiting for slots.
     pub all_tasks_running: bool,
+    /// The largest parallelism of the job's vertices now.
+    pub parallelism: u32,
     /// When the job last entered each status (Flink's clock, ms); 0 = never.
     pub entered: Vec<(JobStatus, i64)>,
     /// The root exception, when the job has failed or is restarting.
@@ -145,6 +150,24 @@ pub trait Runtime: Send + Sync + 'static {
         app: &str,
         job_id: &str,
     ) -> impl Future<Output = Option<String>> + Send;
+
+    /// Rescales the running job in place to `parallelism`: Task Managers
+    /// added as needed, the job's parallelism bounds declared. Idempotent.
+    fn rescale(
+        &self,
+        app: &Application,
+        job_id: &str,
+        parallelism: u32,
+    ) -> impl Future<Output = Result<(), RuntimeFailure>> + Send;
+
+    /// Stops the Task Managers the application's current parallelism no
+    /// longer needs (once the job has rescaled down).
+    fn trim(&self, app: &Application) -> impl Future<Output = ()> + Send;
+
+    /// Adds or removes Task Managers so that the cluster has as many as the
+    /// application's current version needs.
+    fn reshape(&self, app: &Application)
+        -> impl Future<Output = Result<(), RuntimeFailure>> + Send;
 
     /// Measures the load of the application's job `job_id`.
     fn load(&self, app: &str, job_id: &str) -> impl Future<Output = Option<Load>> + Send;

@@ -160,11 +160,13 @@ impl<R: Runtime> Supervisor<R> {
 
     /// The snapshot a stop or restart takes: a CREATING record for the
     /// operation in progress (durably, and only if the status still holds),
-    /// then Flink's stop-with-savepoint.
+    /// then Flink's stop-with-savepoint (or a savepoint the job runs on
+    /// after, before an in-place rescale).
     pub(crate) async fn take_stop_snapshot(
         &self,
         entry: &Entry,
         seen: &Observation,
+        stop_job: bool,
     ) -> Result<(), ServiceError> {
         let app = &entry.app;
         let (Some(op), Some(job)) = (entry.job.operation_id.as_deref(), seen.job.as_ref()) else {
@@ -195,7 +197,7 @@ impl<R: Runtime> Supervisor<R> {
             runtime,
             created: now,
             operation_id: Some(op.to_string()),
-            stop_job: true,
+            stop_job,
             job_id: Some(job.id.clone()),
             trigger_id: None,
             location: None,
@@ -205,10 +207,17 @@ impl<R: Runtime> Supervisor<R> {
             adv.log(
                 LogLevel::Info,
                 LOGGER,
-                format!(
-                    "Taking snapshot {} of application {} and stopping job {}",
-                    record.name, app.name, job.id
-                ),
+                if stop_job {
+                    format!(
+                        "Taking snapshot {} of application {} and stopping job {}",
+                        record.name, app.name, job.id
+                    )
+                } else {
+                    format!(
+                        "Taking snapshot {} of application {} (job {} runs on)",
+                        record.name, app.name, job.id
+                    )
+                },
             );
             adv.snapshots.push(record.clone());
         })?;

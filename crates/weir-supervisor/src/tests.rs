@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use weir_control::model::*;
 use weir_control::operation::{OperationRecord, OperationStatus};
+use weir_control::reconcile::Fit;
 use weir_control::snapshot::{SnapshotKind, SnapshotRecord, SnapshotStatus};
 use weir_control::spec::{CodeSource, NewApplication};
 use weir_control::Realm;
@@ -45,6 +46,10 @@ struct FakeState {
     last_savepoint: Option<String>,
     /// The load the runtime measures.
     load: Option<Load>,
+    /// The cluster rescales jobs in place.
+    in_place: bool,
+    /// In-place rescales asked for.
+    rescales: Vec<u32>,
 }
 
 impl Fake {
@@ -94,8 +99,9 @@ impl Runtime for Fake {
         }
         Observation {
             cluster_up: st.cluster_up,
-            cluster_fits: true,
+            fit: Fit::Fits,
             cluster_started_ms: st.started_ms,
+            in_place: st.in_place,
             job: st.job.clone(),
         }
     }
@@ -137,6 +143,7 @@ impl Runtime for Fake {
             name: "fake-job".into(),
             status: JobStatus::Created,
             all_tasks_running: false,
+            parallelism: _app.config.flink.parallelism.current_parallelism,
             entered: vec![],
             failure: None,
             fresh: true,
@@ -201,6 +208,32 @@ impl Runtime for Fake {
 
     async fn last_savepoint(&self, _app: &str, _job_id: &str) -> Option<String> {
         self.state.lock().unwrap().last_savepoint.clone()
+    }
+
+    async fn rescale(
+        &self,
+        _app: &Application,
+        _job_id: &str,
+        parallelism: u32,
+    ) -> Result<(), RuntimeFailure> {
+        let mut st = self.state.lock().unwrap();
+        let st = &mut *st;
+        if st.rescales.last() != Some(&parallelism) {
+            st.rescales.push(parallelism);
+            // Flink restarts the job from its checkpoint at the new size.
+            if let Some(job) = &mut st.job {
+                enter(job, JobStatus::Restarting, &mut st.clock);
+                enter(job, JobStatus::Running, &mut st.clock);
+                job.parallelism = parallelism;
+            }
+        }
+        Ok(())
+    }
+
+    async fn trim(&self, _app: &Application) {}
+
+    async fn reshape(&self, _app: &Application) -> Result<(), RuntimeFailure> {
+        Ok(())
     }
 
     async fn load(&self, _app: &str, _job_id: &str) -> Option<Load> {
@@ -845,5 +878,29 @@ async fn autoscaling_doubles_on_high_cpu_and_halves_back_when_idle() {
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(parallelism(&c), 1, "never below the configured parallelism");
+    sup.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autoscaling_rescales_in_place_when_the_cluster_allows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = catalogue(dir.path());
+    let fake: Arc<Fake> = Fake::with(|st| st.in_place = true);
+    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    c.start_application("app", StartRequest::default()).unwrap();
+    until(&c, ApplicationStatus::Running).await;
+    let op = c.start_autoscale("app", 2, "a test").unwrap();
+    until(&c, ApplicationStatus::Running).await;
+    assert_eq!(op_status(&c, &op.id), OperationStatus::Successful);
+    let st = fake.state.lock().unwrap();
+    assert_eq!(st.rescales, vec![2]);
+    assert_eq!(
+        st.restored.len(),
+        1,
+        "no resubmission: the same job rescaled"
+    );
+    assert_eq!(st.savepoints.len(), 1);
+    assert!(!st.savepoints[0].1, "a savepoint the job runs on after");
+    drop(st);
     sup.shutdown();
 }

@@ -226,6 +226,10 @@ pub struct AutoscaleArgs {
         default_value_t = 5
     )]
     pub sample_interval_secs: u64,
+    /// Never rescale in place: run jobs under Flink's default scheduler and
+    /// autoscale through a snapshot and a restart at the new parallelism.
+    #[arg(long = "autoscale-no-in-place", env = "WEIR_AUTOSCALE_NO_IN_PLACE")]
+    pub no_in_place: bool,
 }
 
 impl AutoscaleArgs {

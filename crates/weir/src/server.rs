@@ -114,6 +114,7 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
                 .iter()
                 .map(|r| crate::runtime::parse_runtime(r.trim()))
                 .collect::<anyhow::Result<_>>()?,
+            in_place_rescale: !args.autoscale.no_in_place,
         },
     ));
     local.attach(catalogue.clone());

@@ -154,11 +154,17 @@ impl Flink {
     /// Takes the lock, checks the prerequisites for `runtimes` and starts a
     /// server on a fresh data directory with the shared runtimes directory.
     pub async fn start(runtimes: &[Rt]) -> Flink {
+        Flink::start_with_args(runtimes, &[]).await
+    }
+
+    /// As [`Flink::start`], with more server arguments.
+    pub async fn start_with_args(runtimes: &[Rt], extra: &[&str]) -> Flink {
         let serial = SERIAL.lock().await;
         let dir = runtimes_dir();
         for rt in runtimes {
             require_runtime(&dir, *rt);
         }
+        let extra: Vec<String> = extra.iter().map(|a| a.to_string()).collect();
         let mut weir = Weir::start_with(move |cmd| {
             cmd.env("WEIR_RUNTIMES_DIR", &dir)
                 .args(["--task-manager-memory-mb", TASK_MANAGER_MB])
@@ -166,7 +172,8 @@ impl Flink {
                 .args([
                     "--start-timeout-secs",
                     &SERVER_START_TIMEOUT_SECS.to_string(),
-                ]);
+                ])
+                .args(&extra);
         });
         weir.watch_over_descendants();
         let client = weir.client();
@@ -243,7 +250,7 @@ impl Flink {
                     .configuration_type(ConfigurationType::Custom)
                     .parallelism(app.parallelism)
                     .parallelism_per_kpu(1)
-                    .auto_scaling_enabled(false)
+                    .auto_scaling_enabled(app.autoscaling)
                     .build()
                     .unwrap(),
             )
@@ -604,6 +611,8 @@ pub struct App {
     pub via_s3: bool,
     pub parallelism: i32,
     pub properties: Vec<(&'static str, Vec<(&'static str, String)>)>,
+    /// `AutoScalingEnabled` (off unless a test turns it on).
+    pub autoscaling: bool,
 }
 
 impl App {
@@ -617,6 +626,7 @@ impl App {
             via_s3: false,
             parallelism: 1,
             properties: Vec::new(),
+            autoscaling: false,
         }
     }
 

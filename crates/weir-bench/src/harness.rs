@@ -1,0 +1,881 @@
+//! What the benchmarks on real Flink (`lifecycle.rs`, `state.rs`) share:
+//! checking the runtime and the example job are installed, running the
+//! release `weir server` in a temporary directory with its applications
+//! ([`Fleet`], which owns the clean-up), the load probe, signed requests,
+//! reading the application log (CloudWatch Logs GetLogEvents on the same
+//! endpoint) and printing figures.
+//!
+//! Clean-up, also on an error, Ctrl-C or SIGTERM: every application that is
+//! not READY is force-stopped through the API, then weir's process group is
+//! killed, then any process whose command line still names the temporary
+//! directory (only this run's JVMs can) is killed by pid, and the benchmark
+//! checks that none is left.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+
+use crate::busy::BusyMeter;
+use crate::client::{Client, Transport};
+use crate::load::Endpoint;
+use crate::procs::{self, ProcessInfo, Server};
+use crate::sign::{SignerKind, SigningConfig};
+use crate::{ACCESS_KEY_ID, SECRET_ACCESS_KEY};
+
+/// Above this many cores used by other processes, a phase is flagged as disturbed.
+pub const BUSY_CORES: f64 = 0.5;
+
+const LOGS_TARGET_PREFIX: &str = "Logs_20140328.";
+const LOG_GROUP_PREFIX: &str = "/aws/kinesis-analytics/";
+const LOG_STREAM: &str = "kinesis-analytics-log-stream";
+
+/// Resolves on Ctrl-C, SIGTERM or SIGHUP.
+pub async fn interrupted() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).ok();
+    let mut hup = signal(SignalKind::hangup()).ok();
+    async fn recv(s: &mut Option<tokio::signal::unix::Signal>) {
+        match s {
+            Some(s) => {
+                s.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    }
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "interrupted (Ctrl-C)",
+        _ = recv(&mut term) => "terminated (SIGTERM)",
+        _ = recv(&mut hup) => "hung up (SIGHUP)",
+    }
+}
+
+/// What must exist before anything starts.
+pub struct Setup {
+    pub runtimes_dir: PathBuf,
+    pub flink_version: String,
+    pub jar: PathBuf,
+    pub code_base64: String,
+}
+
+impl Setup {
+    /// Checks `weir_bin` runs and knows `runtime`, installed in
+    /// `runtimes_dir` (default: [`default_runtimes_dir`]), and reads the job
+    /// (default: the streaming-count example built for that Flink version).
+    /// `command` is the benchmark's subcommand, for the hints.
+    pub fn check(
+        command: &str,
+        weir_bin: &Path,
+        runtime: &str,
+        runtimes_dir: Option<&Path>,
+        jar: Option<&Path>,
+    ) -> Result<Setup> {
+        let setup_hint =
+            "run scripts/setup-test-env.sh (it installs the runtimes and builds the examples)";
+        if !weir_bin.is_file() {
+            bail!(
+                "{} not found: build it with `cargo build --release -p weir` (scripts/bench {command} does)",
+                weir_bin.display()
+            );
+        }
+        let runtimes_dir = match runtimes_dir {
+            Some(d) => d.to_path_buf(),
+            None => default_runtimes_dir()?,
+        };
+        let output = std::process::Command::new(weir_bin)
+            .args(["runtime", "list", "--runtimes-dir"])
+            .arg(&runtimes_dir)
+            .env_remove("WEIR_FLINK_HOMES")
+            .output()
+            .with_context(|| format!("running {} runtime list", weir_bin.display()))?;
+        if !output.status.success() {
+            bail!(
+                "`{} runtime list` failed (an old build? `cargo build --release -p weir`): {}",
+                weir_bin.display(),
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        let listing = String::from_utf8_lossy(&output.stdout);
+        let line = listing
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(runtime))
+            .with_context(|| {
+                format!("weir does not know the runtime {runtime:?}; it lists:\n{listing}")
+            })?;
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let flink_version = fields.get(1).context("no Flink version")?.to_string();
+        if fields.get(2) != Some(&"installed") {
+            bail!(
+                "{runtime} (Flink {flink_version}) is not installed in {}; this benchmark never downloads: {setup_hint}",
+                runtimes_dir.display()
+            );
+        }
+        let jar = jar.map(Path::to_path_buf).unwrap_or_else(|| {
+            PathBuf::from(format!(
+                "target/examples/{flink_version}/streaming-count.jar"
+            ))
+        });
+        let code = std::fs::read(&jar)
+            .with_context(|| format!("reading the example job {}: {setup_hint}", jar.display()))?;
+        Ok(Setup {
+            runtimes_dir,
+            flink_version,
+            jar,
+            code_base64: base64(&code),
+        })
+    }
+}
+
+/// $WEIR_RUNTIMES_DIR, else ${XDG_CACHE_HOME:-~/.cache}/weir/runtimes.
+pub fn default_runtimes_dir() -> Result<PathBuf> {
+    if let Some(d) = std::env::var_os("WEIR_RUNTIMES_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(d));
+    }
+    let cache = match std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?).join(".cache"),
+    };
+    Ok(cache.join("weir").join("runtimes"))
+}
+
+/// weir, the applications it runs and the directory they live in; owns the clean-up.
+pub struct Fleet {
+    /// For messages: `weir-bench <command>`.
+    name: String,
+    server: Option<Server>,
+    endpoint: Option<Endpoint>,
+    /// The temporary directory's path: every process of this run (weir and
+    /// its JVMs) has it on its command line, nothing else does.
+    marker: String,
+    /// Applications created so far.
+    apps: Vec<String>,
+    /// Every JVM of this run seen so far: pid → start time.
+    seen_jvms: RefCell<HashMap<u32, u64>>,
+    keep: bool,
+    poll: Duration,
+    /// Declared last: removed after everything above is gone.
+    work: Option<tempfile::TempDir>,
+}
+
+impl Fleet {
+    /// A new temporary directory for the run of `weir-bench <command>`;
+    /// `keep`: leave it behind; `poll`: the pace of DescribeApplication polls.
+    pub fn new(command: &str, keep: bool, poll: Duration) -> Result<Fleet> {
+        let work = tempfile::Builder::new()
+            .prefix(&format!("weir-bench-{command}-"))
+            .tempdir()?;
+        let marker = work.path().to_string_lossy().into_owned();
+        Ok(Fleet {
+            name: format!("weir-bench {command}"),
+            server: None,
+            endpoint: None,
+            marker,
+            apps: Vec::new(),
+            seen_jvms: RefCell::new(HashMap::new()),
+            keep,
+            poll: poll.max(Duration::from_millis(1)),
+            work: Some(work),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.work.as_ref().expect("work dir until dropped").path()
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir().join("data")
+    }
+
+    pub fn poll(&self) -> Duration {
+        self.poll
+    }
+
+    pub fn server(&self) -> &Server {
+        self.server.as_ref().expect("weir is started first")
+    }
+
+    pub fn client(&self) -> Client {
+        self.endpoint
+            .as_ref()
+            .expect("weir is started first")
+            .client()
+    }
+
+    pub fn logs_client(&self) -> Client {
+        let mut endpoint = self.endpoint.clone().expect("weir is started first");
+        endpoint.signing.service = "logs".into();
+        endpoint.client().with_target_prefix(LOGS_TARGET_PREFIX)
+    }
+
+    /// The Flink JVMs of this run (all applications).
+    pub fn jvms(&self) -> Vec<ProcessInfo> {
+        procs::processes_with(&self.marker)
+            .into_iter()
+            .filter(|p| p.comm == "java")
+            .collect()
+    }
+
+    /// The directory of an application's cluster as its JVMs' command lines
+    /// name it: `clusters/<app>/`, or the pooled cluster it links to.
+    pub fn app_cluster_marker(&self, app: &str) -> String {
+        let dir = self.data_dir().join("clusters").join(app);
+        let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+        format!("{}/", dir.display())
+    }
+
+    /// The JVMs of one application's cluster (`marker`: [`Self::app_cluster_marker`]).
+    pub fn app_jvms(&self, marker: &str) -> Vec<ProcessInfo> {
+        procs::processes_with(marker)
+            .into_iter()
+            .filter(|p| p.comm == "java")
+            .collect()
+    }
+
+    /// CPU seconds used so far by weir, the JVMs it reaped and the others:
+    /// each JVM counts through its own /proc entry while it has one (alive,
+    /// or exited but not yet reaped, when its command line is already
+    /// empty), and through weir's children's times once weir reaped it.
+    pub fn ours_cpu(&self) -> f64 {
+        let mut seen = self.seen_jvms.borrow_mut();
+        for p in self.jvms() {
+            seen.insert(p.pid, p.start_ticks);
+        }
+        let mut jvms = 0.0;
+        seen.retain(|&pid, &mut start| match procs::cpu_and_start(pid) {
+            Some((cpu, s)) if s == start => {
+                jvms += cpu;
+                true
+            }
+            _ => false,
+        });
+        let weir = self
+            .server
+            .as_ref()
+            .map_or(0.0, |s| s.cpu_seconds_with_children().unwrap_or(0.0));
+        weir + jvms
+    }
+
+    /// Starts `weir server` on the data directory with the installed
+    /// runtimes only (no `--flink-home`) and `extra_args`.
+    pub fn start_weir(
+        &mut self,
+        weir_bin: &Path,
+        setup: &Setup,
+        extra_args: &[String],
+    ) -> Result<()> {
+        let data = self.data_dir();
+        std::fs::create_dir(&data)?;
+        let runtimes: &OsStr = setup.runtimes_dir.as_os_str();
+        let server = Server::start_weir(
+            weir_bin,
+            &data,
+            self.dir().join("weir.log"),
+            ACCESS_KEY_ID,
+            SECRET_ACCESS_KEY,
+            extra_args,
+            &[
+                ("WEIR_RUNTIMES_DIR", runtimes),
+                ("WEIR_FLINK_HOMES", OsStr::new("")),
+            ],
+        )?;
+        self.endpoint = Some(Endpoint {
+            addr: server.addr,
+            signing: SigningConfig {
+                access_key_id: ACCESS_KEY_ID.into(),
+                secret_access_key: SECRET_ACCESS_KEY.into(),
+                region: "us-east-1".into(),
+                service: "kinesisanalytics".into(),
+                host: server.addr.to_string(),
+            },
+            transport: Transport::Raw,
+            signer: SignerKind::Fast,
+        });
+        self.server = Some(server);
+        Ok(())
+    }
+
+    /// CreateApplication; the application is then force-stopped at the clean-up.
+    pub async fn create(&mut self, app: &str, body: &Value) -> Result<()> {
+        let mut client = self.client();
+        call(&mut client, "CreateApplication", body).await?;
+        self.apps.push(app.to_string());
+        Ok(())
+    }
+
+    /// With `--wait-quiet`: waits (up to that long) until no other JVM runs
+    /// and other processes use at most [`BUSY_CORES`] (over 1.5 s: a build
+    /// or a test of someone else).
+    pub async fn wait_quiet(&self, limit: Duration) {
+        if limit.is_zero() {
+            return;
+        }
+        let deadline = Instant::now() + limit;
+        let mut said = false;
+        loop {
+            let foreign = procs::foreign_jvms(&self.marker);
+            let meter = BusyMeter::start(self.ours_cpu());
+            tokio::time::sleep(Duration::from_millis(1_500)).await;
+            let others = meter.other_cores(self.ours_cpu());
+            if foreign.is_empty() && others <= BUSY_CORES {
+                if said {
+                    println!("  quiet again (other processes: {others:.2} cores)");
+                }
+                return;
+            }
+            if Instant::now() >= deadline {
+                println!(
+                    "  still {} other JVM(s) and {others:.2} cores used by other processes after {limit:?}; going on",
+                    foreign.len()
+                );
+                return;
+            }
+            if !said {
+                println!(
+                    "  waiting (up to {limit:?}) for a quiet machine: {} other JVM(s) (pids {:?}), other processes use {others:.2} cores",
+                    foreign.len(),
+                    foreign.iter().map(|p| p.pid).collect::<Vec<_>>()
+                );
+                said = true;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    /// Prints the load probe (2 s) and returns the cores other processes used.
+    pub async fn probe(&self, before: &str) -> f64 {
+        let meter = BusyMeter::start(self.ours_cpu());
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let other = meter.other_cores(self.ours_cpu());
+        let foreign = procs::foreign_jvms(&self.marker);
+        print!("load probe before {before}: other processes use {other:.2} cores");
+        if !foreign.is_empty() {
+            print!(
+                "; {} other JVM(s) running ({:.0} MB RSS)",
+                foreign.len(),
+                foreign.iter().map(|p| p.rss_mb).sum::<f64>()
+            );
+        }
+        println!("{}", loadavg_note());
+        if other > BUSY_CORES {
+            println!("  warning: the machine is busy (> {BUSY_CORES} core used by others); figures will be slower than on a quiet machine");
+        }
+        other
+    }
+
+    /// Best effort, bounded: force-stop every application that is not READY
+    /// (a second Ctrl-C skips this), kill weir's process group, kill any
+    /// process still naming the work directory, check none is left.
+    /// Returns whether nothing was left behind.
+    pub async fn cleanup(&mut self) -> bool {
+        if self.server.is_some() && !self.apps.is_empty() {
+            let name = self.name.clone();
+            tokio::select! {
+                _ = self.stop_all_and_weir(Duration::from_secs(40)) => {}
+                why = interrupted() => eprintln!("{name}: {why} again: killing everything now"),
+            }
+        }
+        self.kill_everything()
+    }
+
+    /// Force-stops every application that is not READY and waits (up to
+    /// `timeout`) until they all are; `verbose` names each one on stderr.
+    pub async fn stop_all(&self, timeout: Duration, verbose: bool) {
+        let name = &self.name;
+        let mut client = self.client();
+        let started = Instant::now();
+        let deadline = started + timeout;
+        let mut pending = Vec::new();
+        for app in &self.apps {
+            match describe_status(&mut client, app).await {
+                Ok(s) if s == "READY" => {}
+                Ok(status) => {
+                    if verbose {
+                        eprintln!("{name}: force-stopping {app} ({status})");
+                    }
+                    let body = json!({"ApplicationName": app, "Force": true});
+                    if let Err(e) = call(&mut client, "StopApplication", &body).await {
+                        eprintln!("{name}: force-stopping {app}: {e:#}");
+                    }
+                    pending.push(app.clone());
+                }
+                Err(e) => eprintln!("{name}: describing {app}: {e:#}"),
+            }
+        }
+        while !pending.is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(self.poll * 4).await;
+            let mut still = Vec::new();
+            for app in pending {
+                if describe_status(&mut client, &app).await.ok().as_deref() != Some("READY") {
+                    still.push(app);
+                }
+            }
+            pending = still;
+        }
+        if !pending.is_empty() {
+            eprintln!(
+                "{name}: not READY after {timeout:?}: {}",
+                pending.join(", ")
+            );
+        }
+    }
+
+    /// [`Self::stop_all`], then weir shuts down by itself (which also
+    /// stops its warm pool's free clusters).
+    async fn stop_all_and_weir(&mut self, timeout: Duration) {
+        self.stop_all(timeout, true).await;
+        let name = self.name.clone();
+        if let Some(server) = self.server.as_mut() {
+            if !server.terminate(Duration::from_secs(15)).await {
+                eprintln!("{name}: weir did not exit within 15 s of SIGTERM");
+            }
+        }
+    }
+
+    /// Synchronous last resort (also from Drop): weir's group, then every
+    /// process naming the work directory, by pid; then checks.
+    fn kill_everything(&mut self) -> bool {
+        drop(self.server.take());
+        let mut left = procs::processes_with(&self.marker);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !left.is_empty() && Instant::now() < deadline {
+            let pids: Vec<u32> = left.iter().map(|p| p.pid).collect();
+            eprintln!(
+                "{}: killing {} leftover process(es) of this run: {pids:?}",
+                self.name,
+                pids.len()
+            );
+            procs::kill_processes(&pids);
+            std::thread::sleep(Duration::from_millis(200));
+            left = procs::processes_with(&self.marker);
+        }
+        self.apps.clear();
+        if left.is_empty() {
+            true
+        } else {
+            eprintln!(
+                "{}: processes of this run are still alive: {:?}",
+                self.name,
+                left.iter().map(|p| p.pid).collect::<Vec<_>>()
+            );
+            false
+        }
+    }
+
+    /// Sends `operation` (its response has the `OperationId`) and polls
+    /// DescribeApplication every [`Self::poll`] until the application is
+    /// `want`. Seeing a status in `failed`, or `timeout` passing, is an
+    /// error with the operation's record and the ends of the logs.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn request_until(
+        &self,
+        client: &mut Client,
+        app: &str,
+        operation: &str,
+        body: &Value,
+        want: &str,
+        failed: &[&str],
+        timeout: Duration,
+    ) -> Result<Waited> {
+        let wall_ms = unix_ms(SystemTime::now());
+        let t0 = Instant::now();
+        let response = call(client, operation, body).await?;
+        let op_id = response["OperationId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let mut tick = t0;
+        let mut seen = Vec::<(String, f64)>::new();
+        let secs = loop {
+            let status = describe_status(client, app).await?;
+            let at = t0.elapsed().as_secs_f64();
+            if seen.last().map(|(s, _)| s.as_str()) != Some(status.as_str()) {
+                seen.push((status.clone(), at));
+            }
+            if status == want {
+                break at;
+            }
+            if failed.contains(&status.as_str()) {
+                bail!(
+                    "{app}: {operation} ended {status}, not {want} (statuses seen: {seen:?}); {}",
+                    self.failure_report(client, app, &op_id).await
+                );
+            }
+            if t0.elapsed() > timeout {
+                bail!(
+                    "{app}: not {want} {timeout:?} after {operation} (statuses seen: {seen:?}); {}",
+                    self.failure_report(client, app, &op_id).await
+                );
+            }
+            tick += self.poll;
+            tokio::time::sleep_until(tick.into()).await;
+        };
+        Ok(Waited {
+            op_id,
+            secs,
+            wall_ms,
+            t0,
+        })
+    }
+
+    /// For an error message: the operation's record, the end of the
+    /// application log and the end of weir's log.
+    pub async fn failure_report(&self, client: &mut Client, app: &str, op_id: &str) -> String {
+        let op = call(
+            client,
+            "DescribeApplicationOperation",
+            &json!({ "ApplicationName": app, "OperationId": op_id }),
+        )
+        .await
+        .map(|v| v.to_string())
+        .unwrap_or_else(|e| format!("{e:#}"));
+        let log = match log_events(&mut self.logs_client(), app, 0).await {
+            Ok(lines) => lines[lines.len().saturating_sub(12)..]
+                .iter()
+                .map(|l| format!("  {}", l.message))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Err(e) => format!("{e:#}"),
+        };
+        format!(
+            "operation: {op}\napplication log ends:\n{log}\nweir log ends:\n{}",
+            self.server().log_tail(15)
+        )
+    }
+}
+
+/// What [`Fleet::request_until`] saw.
+pub struct Waited {
+    /// The operation the request started ("" if its response had none).
+    pub op_id: String,
+    /// Request sent → the wanted status seen.
+    pub secs: f64,
+    /// When the request was sent: Unix ms (for the logs) and monotonic.
+    pub wall_ms: i64,
+    pub t0: Instant,
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        self.kill_everything();
+        if let Some(work) = self.work.take() {
+            if self.keep {
+                let path = work.keep();
+                println!("kept the working directory: {}", path.display());
+            }
+        }
+    }
+}
+
+fn loadavg_note() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| {
+            let f: Vec<&str> = l.split_whitespace().take(3).collect();
+            (f.len() == 3).then(|| format!(" (load average {} {} {})", f[0], f[1], f[2]))
+        })
+        .unwrap_or_default()
+}
+
+pub fn mem_total_gb() -> f64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+            let kb: f64 = line["MemTotal:".len()..]
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .ok()?;
+            Some(kb / 1024.0 / 1024.0)
+        })
+        .unwrap_or(0.0)
+}
+
+pub fn unix_ms(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+// ---------------------------------------------------------------------------
+// Requests.
+
+/// Calls `operation`; anything but HTTP 200 is an error carrying the body.
+pub async fn call(client: &mut Client, operation: &str, body: &Value) -> Result<Value> {
+    let bytes = serde_json::to_vec(body)?;
+    let (status, response) = client
+        .call(operation, &bytes)
+        .await
+        .with_context(|| operation.to_string())?;
+    if status != 200 {
+        bail!(
+            "{operation} answered HTTP {status}: {}",
+            String::from_utf8_lossy(&response[..response.len().min(2000)])
+        );
+    }
+    if response.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(response).with_context(|| format!("{operation} response"))
+}
+
+/// DescribeApplication's `ApplicationDetail`.
+pub async fn describe(client: &mut Client, app: &str) -> Result<Value> {
+    let mut detail = call(
+        client,
+        "DescribeApplication",
+        &json!({ "ApplicationName": app }),
+    )
+    .await?;
+    Ok(detail["ApplicationDetail"].take())
+}
+
+pub async fn describe_status(client: &mut Client, app: &str) -> Result<String> {
+    describe(client, app).await?["ApplicationStatus"]
+        .as_str()
+        .map(str::to_string)
+        .context("DescribeApplication without ApplicationStatus")
+}
+
+/// One application log event.
+pub struct LogLine {
+    pub ms: i64,
+    pub message: String,
+}
+
+/// The application's log events since `since_ms` (GetLogEvents, every page).
+pub async fn log_events(client: &mut Client, app: &str, since_ms: i64) -> Result<Vec<LogLine>> {
+    let mut lines = Vec::new();
+    let mut token: Option<String> = None;
+    for _ in 0..100 {
+        let mut body = json!({
+            "logGroupName": format!("{LOG_GROUP_PREFIX}{app}"),
+            "logStreamName": LOG_STREAM,
+            "startTime": since_ms,
+            "startFromHead": true,
+        });
+        if let Some(t) = &token {
+            body["nextToken"] = t.clone().into();
+        }
+        let page = call(client, "GetLogEvents", &body).await?;
+        let events = page["events"].as_array().cloned().unwrap_or_default();
+        for e in &events {
+            let raw = e["message"].as_str().unwrap_or_default();
+            // Messages are the service's JSON lines; the text is their "message".
+            let message = serde_json::from_str::<Value>(raw)
+                .ok()
+                .and_then(|v| v["message"].as_str().map(str::to_string))
+                .unwrap_or_else(|| raw.to_string());
+            lines.push(LogLine {
+                ms: e["timestamp"].as_i64().unwrap_or(0),
+                message,
+            });
+        }
+        let next = page["nextForwardToken"].as_str().map(str::to_string);
+        if events.is_empty() || next.is_none() || next == token {
+            break;
+        }
+        token = next;
+    }
+    Ok(lines)
+}
+
+// ---------------------------------------------------------------------------
+// Milestones in the application log.
+
+/// Milestones found: (label, seconds after the request; None: not found).
+pub type Milestones = Vec<(&'static str, Option<f64>)>;
+
+/// A milestone: its label and the substrings its line must contain.
+pub type Pattern = (&'static str, &'static [&'static str]);
+
+/// The index of the first line at or after `from` that contains every needle.
+pub fn find_line(lines: &[LogLine], from: usize, needles: &[&str]) -> Option<usize> {
+    lines
+        .get(from..)?
+        .iter()
+        .position(|l| needles.iter().all(|n| l.message.contains(n)))
+        .map(|i| from + i)
+}
+
+/// `patterns` looked for in order from line `from` on (each one after the
+/// previous one found), as seconds after `wall_ms`.
+pub fn milestones_in_order(
+    lines: &[LogLine],
+    from: usize,
+    patterns: &[Pattern],
+    wall_ms: i64,
+) -> Milestones {
+    let mut from = from;
+    let mut found = Vec::new();
+    for (label, needles) in patterns {
+        match find_line(lines, from, needles) {
+            Some(i) => {
+                from = i;
+                found.push((*label, Some((lines[i].ms - wall_ms) as f64 / 1e3)));
+            }
+            None => found.push((*label, None)),
+        }
+    }
+    found
+}
+
+// ---------------------------------------------------------------------------
+// Figures.
+
+/// (min, median, max); the median of an even count is the mean of the middle two.
+pub fn summary(values: &[f64]) -> (f64, f64, f64) {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let median = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    };
+    (v[0], median, v[n - 1])
+}
+
+pub fn samples(values: &[f64]) -> String {
+    values
+        .iter()
+        .map(|v| format!("{v:.2}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Prints the milestones of a list of samples as one timeline: each one's
+/// median offset from the request and the median stage before it (per
+/// sample, from the row above), in order of median offset. Each sample is
+/// (seconds until the client saw the outcome, milestones); the former is
+/// the row labelled `seen`. `sources` says where the milestones come from.
+pub fn print_timeline(list: &[(f64, &Milestones)], seen: &'static str, sources: &str) {
+    let Some(mut labels) = list
+        .iter()
+        .map(|(_, m)| m)
+        .max_by_key(|m| m.len())
+        .map(|m| m.iter().map(|(l, _)| *l).collect::<Vec<_>>())
+    else {
+        return;
+    };
+    labels.push(seen);
+    let value = |t: &(f64, &Milestones), label: &str| {
+        if label == seen {
+            return Some(t.0);
+        }
+        t.1.iter().find(|(l, _)| *l == label).and_then(|(_, v)| *v)
+    };
+    let mut rows: Vec<(&str, f64, usize)> = labels
+        .iter()
+        .map(|label| {
+            let v: Vec<f64> = list.iter().filter_map(|t| value(t, label)).collect();
+            (*label, summary(&v).1, v.len())
+        })
+        .filter(|(_, _, found)| *found > 0)
+        .collect();
+    rows.sort_by(|a, b| a.1.total_cmp(&b.1));
+    println!(
+        "  timeline in seconds after the request, medians ({sources}); stage: time since the row above"
+    );
+    println!("    {:<52} {:>7} {:>7}", "", "at", "stage");
+    let mut previous: Option<&str> = None;
+    for (label, at, found) in &rows {
+        // A stage is the median of per-sample differences, not a difference of medians.
+        let stage = match previous {
+            None => *at,
+            Some(p) => {
+                let d: Vec<f64> = list
+                    .iter()
+                    .filter_map(|t| Some(value(t, label)? - value(t, p)?))
+                    .collect();
+                summary(&d).1
+            }
+        };
+        let missing = if *found < list.len() {
+            format!("  (in {found} of {} samples)", list.len())
+        } else {
+            String::new()
+        };
+        println!("    {label:<52} {at:>7.2} {stage:>7.2}{missing}");
+        previous = Some(label);
+    }
+}
+
+/// Standard base64 with padding (the API's blob encoding).
+pub fn base64(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> shift & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded, "{plain:?}");
+        }
+    }
+
+    #[test]
+    fn medians() {
+        assert_eq!(summary(&[3.0, 1.0, 2.0]), (1.0, 2.0, 3.0));
+        assert_eq!(summary(&[4.0, 1.0, 2.0, 3.0]), (1.0, 2.5, 4.0));
+        assert!(summary(&[]).1.is_nan());
+    }
+
+    #[test]
+    fn milestones_are_found_in_order() {
+        let line = |ms, message: &str| LogLine {
+            ms,
+            message: message.to_string(),
+        };
+        let lines = [
+            line(1_000, "a done"),
+            line(1_500, "b done"),
+            line(2_000, "a done again"),
+            line(3_000, "c"),
+        ];
+        let found = milestones_in_order(
+            &lines,
+            1,
+            &[("a", &["a", "done"]), ("c", &["c"]), ("b", &["b"])],
+            1_000,
+        );
+        assert_eq!(found, [("a", Some(1.0)), ("c", Some(2.0)), ("b", None)]);
+        assert_eq!(find_line(&lines, 0, &["done"]), Some(0));
+        assert_eq!(find_line(&lines, 9, &["done"]), None);
+    }
+}
