@@ -175,11 +175,15 @@ impl Catalogue {
                 "Snapshot {snapshot} of application {name} is still CREATING; delete it once it is READY or FAILED"
             )));
         }
-        // A snapshot a pending restore or the run configuration names is in use.
+        // A snapshot that a start or restart in progress restores from is in
+        // use. (One the run configuration merely names can go: the next
+        // start then refuses with a clear reason.)
         let run = &entry.app.config.run;
         let named_by_run = run.restore.restore_type == RestoreType::RestoreFromCustomSnapshot
             && run.restore.snapshot_name.as_deref() == Some(snapshot);
-        if named_by_run || entry.job.restore_from.as_deref() == Some(snapshot) {
+        let restoring = entry.app.status == ApplicationStatus::Starting
+            || weir_control::reconcile::is_restart(entry.app.status);
+        if (restoring && named_by_run) || entry.job.restore_from.as_deref() == Some(snapshot) {
             return Err(ServiceError::InUse(format!(
                 "Snapshot {snapshot} is the one application {name} restores from; change its ApplicationRestoreConfiguration first"
             )));

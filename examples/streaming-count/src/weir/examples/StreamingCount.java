@@ -1,19 +1,13 @@
 package weir.examples;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.serialization.SimpleStringEncoder;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
-import org.apache.flink.connector.file.sink.FileSink;
-import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
-import org.apache.flink.streaming.api.functions.sink.filesystem.OutputFileConfig;
-import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.BasePathBucketAssigner;
-import org.apache.flink.streaming.api.functions.sink.filesystem.rollingpolicies.OnCheckpointRollingPolicy;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,20 +72,7 @@ public final class StreamingCount {
                     .name("extra-state");
         }
 
-        if (output == null || output.trim().isEmpty()) {
-            counts.print().uid("print-sink").name("print-sink");
-        } else {
-            FileSink<String> sink = FileSink
-                    .forRowFormat(new Path(output.trim()), new SimpleStringEncoder<String>("UTF-8"))
-                    .withBucketAssigner(new BasePathBucketAssigner<String>())
-                    .withRollingPolicy(OnCheckpointRollingPolicy.build())
-                    .withOutputFileConfig(OutputFileConfig.builder()
-                            .withPartPrefix(JOB_NAME)
-                            .withPartSuffix(".csv")
-                            .build())
-                    .build();
-            counts.sinkTo(sink).uid("file-sink").name("file-sink");
-        }
+        LineSink.attach(counts, output, JOB_NAME);
 
         env.execute(JOB_NAME);
     }
