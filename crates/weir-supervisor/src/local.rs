@@ -46,6 +46,9 @@ pub struct LocalConfig {
     pub in_place_rescale: bool,
 }
 
+/// The file in a cluster's directory saying it runs the adaptive scheduler.
+const ADAPTIVE_MARKER: &str = "adaptive-scheduler";
+
 /// CPU seconds a process had used, and when that was read.
 type CpuReading = (f64, std::time::Instant);
 
@@ -274,6 +277,40 @@ impl LocalRuntime {
         (p.current_parallelism.div_ceil(per_kpu).max(1), per_kpu)
     }
 
+    /// Flink's adaptive scheduler, for an application that autoscales (and
+    /// only then: it changes how jobs restart after a failure and how
+    /// bounded jobs are scheduled). It rescales a running job from its
+    /// latest checkpoint when its parallelism bounds change and slots come
+    /// or go; without a cool-down, since Weir decides when to rescale.
+    fn adaptive_scheduler(&self, app: &Application) -> Option<Vec<(String, String)>> {
+        let wanted = self.config.in_place_rescale
+            && app
+                .config
+                .flink
+                .parallelism
+                .effective()
+                .auto_scaling_enabled;
+        wanted.then(|| {
+            [
+                ("jobmanager.scheduler", "adaptive"),
+                // 1.18-1.20.
+                ("jobmanager.adaptive-scheduler.scaling-interval.min", "0 s"),
+                // 2.x.
+                (
+                    "jobmanager.adaptive-scheduler.executing.cooldown-after-rescaling",
+                    "0 s",
+                ),
+                (
+                    "jobmanager.adaptive-scheduler.executing.resource-stabilization-timeout",
+                    "0 s",
+                ),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+        })
+    }
+
     /// How `cluster` compares with what `app`'s current version needs: the
     /// same Flink minor release and slots per Task Manager make it
     /// reusable, with Task Managers added or removed.
@@ -299,7 +336,10 @@ impl LocalRuntime {
         let v = cluster.flink_version();
         let same_series =
             weir_runtime::FlinkVersion::for_runtime(app.runtime).is_ok_and(|r| r.same_series(v));
-        same_series && (v.major, v.minor) >= (1, 18) && cluster.slots_per_task_manager() == slots
+        same_series
+            && (v.major, v.minor) >= (1, 18)
+            && cluster.slots_per_task_manager() == slots
+            && cluster.dir().join(ADAPTIVE_MARKER).exists()
     }
 
     fn properties_json(app: &Application) -> String {
@@ -351,28 +391,6 @@ impl LocalRuntime {
         // 3 s by default; the supervisor would see RUNNING or CANCELED up to
         // 3 s late. A bare number: a Long in 1.x, milliseconds in 2.x.
         spec.flink_config = vec![("web.refresh-interval".to_string(), "100".to_string())];
-        if self.config.in_place_rescale {
-            // The adaptive scheduler (streaming jobs; bounded ones fall back
-            // to the adaptive batch scheduler) rescales a running job from its
-            // latest checkpoint when its parallelism bounds change and slots
-            // come or go. Without a cool-down: Weir decides when to rescale.
-            for (k, v) in [
-                ("jobmanager.scheduler", "adaptive"),
-                // 1.18-1.20.
-                ("jobmanager.adaptive-scheduler.scaling-interval.min", "0 s"),
-                // 2.x.
-                (
-                    "jobmanager.adaptive-scheduler.executing.cooldown-after-rescaling",
-                    "0 s",
-                ),
-                (
-                    "jobmanager.adaptive-scheduler.executing.resource-stabilization-timeout",
-                    "0 s",
-                ),
-            ] {
-                spec.flink_config.push((k.to_string(), v.to_string()));
-            }
-        }
         spec.tm_memory_mb = self.config.task_manager_memory_mb;
         spec.jm_memory_mb = self.config.job_manager_memory_mb;
         spec.startup_timeout = self.config.startup_timeout;
@@ -639,6 +657,19 @@ impl Runtime for LocalRuntime {
         spec.task_managers = task_managers;
         spec.slots_per_task_manager = per_kpu;
         spec.flink_config.extend(Self::flink_config(app, &dir));
+        // The marker says, to this Weir and the next, that jobs on this
+        // cluster can be rescaled in place.
+        let marker = dir.join(ADAPTIVE_MARKER);
+        match self.adaptive_scheduler(app) {
+            Some(cfg) => {
+                spec.flink_config.extend(cfg);
+                std::fs::write(&marker, b"")
+                    .map_err(|e| failure(format!("writing {}: {e}", marker.display())))?;
+            }
+            None => {
+                let _ = std::fs::remove_file(&marker);
+            }
+        }
         let version = spec.flink_home.version;
         let cluster = LocalCluster::launch(spec).await.map_err(failure)?;
         let line = format!(
