@@ -74,6 +74,19 @@ impl Setup {
         runtimes_dir: Option<&Path>,
         jar: Option<&Path>,
     ) -> Result<Setup> {
+        Self::check_example(command, weir_bin, runtime, runtimes_dir, jar, "streaming-count")
+    }
+
+    /// [`Self::check`] with another example job by default:
+    /// `target/examples/<Flink version>/<example>.jar`.
+    pub fn check_example(
+        command: &str,
+        weir_bin: &Path,
+        runtime: &str,
+        runtimes_dir: Option<&Path>,
+        jar: Option<&Path>,
+        example: &str,
+    ) -> Result<Setup> {
         let setup_hint =
             "run scripts/setup-test-env.sh (it installs the runtimes and builds the examples)";
         if !weir_bin.is_file() {
@@ -115,9 +128,7 @@ impl Setup {
             );
         }
         let jar = jar.map(Path::to_path_buf).unwrap_or_else(|| {
-            PathBuf::from(format!(
-                "target/examples/{flink_version}/streaming-count.jar"
-            ))
+            PathBuf::from(format!("target/examples/{flink_version}/{example}.jar"))
         });
         let code = std::fs::read(&jar)
             .with_context(|| format!("reading the example job {}: {setup_hint}", jar.display()))?;
@@ -757,6 +768,18 @@ pub fn samples(values: &[f64]) -> String {
 /// (seconds until the client saw the outcome, milestones); the former is
 /// the row labelled `seen`. `sources` says where the milestones come from.
 pub fn print_timeline(list: &[(f64, &Milestones)], seen: &'static str, sources: &str) {
+    print_timeline_from(list, seen, sources, "the request");
+}
+
+/// [`print_timeline`] with another origin than the request: the offsets
+/// are seconds after `origin` (e.g. "the decision"); those before it are
+/// negative and come first.
+pub fn print_timeline_from(
+    list: &[(f64, &Milestones)],
+    seen: &'static str,
+    sources: &str,
+    origin: &str,
+) {
     let Some(mut labels) = list
         .iter()
         .map(|(_, m)| m)
@@ -782,7 +805,7 @@ pub fn print_timeline(list: &[(f64, &Milestones)], seen: &'static str, sources: 
         .collect();
     rows.sort_by(|a, b| a.1.total_cmp(&b.1));
     println!(
-        "  timeline in seconds after the request, medians ({sources}); stage: time since the row above"
+        "  timeline in seconds after {origin}, medians ({sources}); stage: time since the row above"
     );
     println!("    {:<52} {:>7} {:>7}", "", "at", "stage");
     let mut previous: Option<&str> = None;
@@ -806,6 +829,18 @@ pub fn print_timeline(list: &[(f64, &Milestones)], seen: &'static str, sources: 
         println!("    {label:<52} {at:>7.2} {stage:>7.2}{missing}");
         previous = Some(label);
     }
+}
+
+/// The timestamp of a log4j line (`2026-01-02 03:04:05,678 ...`, local time)
+/// in Unix ms: Flink's own logs (`clusters/<app>/log/`).
+pub fn log4j_ms(line: &str) -> Option<i64> {
+    use chrono::TimeZone as _;
+    let stamp = line.get(..23)?;
+    let naive = chrono::NaiveDateTime::parse_from_str(stamp, "%Y-%m-%d %H:%M:%S,%3f").ok()?;
+    chrono::Local
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.timestamp_millis())
 }
 
 /// Standard base64 with padding (the API's blob encoding).
@@ -847,6 +882,14 @@ mod tests {
         ] {
             assert_eq!(base64(plain.as_bytes()), encoded, "{plain:?}");
         }
+    }
+
+    #[test]
+    fn log4j_timestamps() {
+        let line = "2026-11-26 06:02:23,123 INFO  org.apache.flink.X [] - hello";
+        let ms = log4j_ms(line).expect("a timestamp");
+        assert_eq!(ms.rem_euclid(1000), 123);
+        assert_eq!(log4j_ms("Caused by: something"), None);
     }
 
     #[test]

@@ -38,7 +38,7 @@ use serde_json::{json, Value};
 
 use crate::busy::BusyMeter;
 use crate::harness::{
-    describe_status, interrupted, log_events, mem_total_gb, milestones_in_order, print_timeline,
+    describe_status, interrupted, log4j_ms, log_events, mem_total_gb, milestones_in_order, print_timeline,
     samples, summary, Fleet, Milestones, Pattern, Setup, BUSY_CORES,
 };
 use crate::print_flush;
@@ -570,17 +570,6 @@ impl Fleet {
     }
 }
 
-/// The timestamp of a log4j line (`2026-01-02 03:04:05,678 ...`, local time) in Unix ms.
-fn log4j_ms(line: &str) -> Option<i64> {
-    use chrono::TimeZone as _;
-    let stamp = line.get(..23)?;
-    let naive = chrono::NaiveDateTime::parse_from_str(stamp, "%Y-%m-%d %H:%M:%S,%3f").ok()?;
-    chrono::Local
-        .from_local_datetime(&naive)
-        .earliest()
-        .map(|t| t.timestamp_millis())
-}
-
 // ---------------------------------------------------------------------------
 // The run.
 
@@ -1024,15 +1013,3 @@ fn app_name(i: usize) -> String {
     format!("bench-{i}")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn log4j_timestamps() {
-        let line = "2026-11-26 06:02:23,123 INFO  org.apache.flink.X [] - hello";
-        let ms = log4j_ms(line).expect("a timestamp");
-        assert_eq!(ms.rem_euclid(1000), 123);
-        assert_eq!(log4j_ms("Caused by: something"), None);
-    }
-}

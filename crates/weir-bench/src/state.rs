@@ -959,7 +959,7 @@ fn version_of(detail: &Value) -> Result<u64> {
         .context("DescribeApplication without ApplicationVersionId")
 }
 
-fn parallelism_of(detail: &Value) -> Result<u64> {
+pub(crate) fn parallelism_of(detail: &Value) -> Result<u64> {
     let p = &detail["ApplicationConfigurationDescription"]
         ["FlinkApplicationConfigurationDescription"]["ParallelismConfigurationDescription"];
     p["CurrentParallelism"]
@@ -1059,21 +1059,21 @@ async fn log_tail(fleet: &Fleet, since_ms: i64) -> String {
 /// `key,count,n` must form 1, 2, 3, … (a restore may repeat some: a rollback
 /// goes back to an older snapshot), never start at 1 again, never skip one.
 #[derive(Debug, PartialEq, Eq)]
-struct OutputCheck {
-    lines: usize,
-    keys: usize,
+pub(crate) struct OutputCheck {
+    pub lines: usize,
+    pub keys: usize,
     /// The highest count of each key, by key.
-    max_counts: Vec<u64>,
+    pub max_counts: Vec<u64>,
     /// Times a key's count started at 1 again.
-    resets: usize,
+    pub resets: usize,
     /// Counts missing below a key's highest one.
-    gaps: u64,
+    pub gaps: u64,
     /// Counts seen more than once.
-    repeats: usize,
+    pub repeats: usize,
 }
 
 /// Reads the committed part files (in-progress ones are hidden, `.`-named).
-fn check_output(dir: &Path) -> Result<OutputCheck> {
+pub(crate) fn check_output(dir: &Path) -> Result<OutputCheck> {
     let mut text = String::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let path = entry?.path();

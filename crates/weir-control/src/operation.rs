@@ -177,6 +177,10 @@ pub struct JobState {
     /// configuration (a rollback pins the snapshot it restores).
     #[serde(default)]
     pub restore_from: Option<String>,
+    /// The parallelism an autoscaling in progress started from (what a
+    /// system rollback of a failed scaling returns to).
+    #[serde(default)]
+    pub rescaled_from: Option<u32>,
 }
 
 /// The status changes to record, oldest first, given what was recorded

@@ -395,19 +395,31 @@ impl Catalogue {
     /// `reason`; with system rollback enabled, a rollback to the version that
     /// ran before begins (and is named in the failed operation). Returns
     /// false when the caller must bring the application to READY itself.
+    ///
+    /// A failed scaling (AUTOSCALING) follows the same rule: with system
+    /// rollback enabled the application goes back to the parallelism it had,
+    /// restored from the latest snapshot.
     pub fn fail_update(&self, name: &str, reason: String) -> Result<bool, ServiceError> {
         let _w = self.write_lock();
         let Some(entry) = self.entry_of(name) else {
             return Ok(false);
         };
-        if entry.app.status != ApplicationStatus::Updating
-            || !entry.app.config.system_rollback_enabled
+        let status = entry.app.status;
+        if !matches!(
+            status,
+            ApplicationStatus::Updating | ApplicationStatus::Autoscaling
+        ) || !entry.app.config.system_rollback_enabled
         {
             return Ok(false);
         }
         let mut adv = Advance::from_entry(&entry, now_millis());
+        let rescaled_from = adv.job.rescaled_from.take();
         let failed = self.end_operation(&mut adv, OperationStatus::Failed, Some(reason))?;
-        let Some(target) = failed.as_ref().and_then(|f| f.version_from) else {
+        let target = match status {
+            ApplicationStatus::Autoscaling => rescaled_from.map(|_| entry.app.version_id),
+            _ => failed.as_ref().and_then(|f| f.version_from),
+        };
+        let Some(target) = target else {
             return Ok(false);
         };
         let rollback = self.open_operation(
@@ -429,8 +441,21 @@ impl Catalogue {
             LOGGER,
             format!("System rollback of application {name}: operation {} rolls back to version {target}", rollback.id),
         );
-        let current = (*entry.app).clone();
-        self.roll_back_to(&mut adv, &current, target, restore)?;
+        match (status, rescaled_from) {
+            (ApplicationStatus::Autoscaling, Some(p)) => {
+                // The same version at the parallelism it had.
+                adv.app.config.flink.parallelism.current_parallelism = p;
+                if let Some(op) = adv.operations.last_mut() {
+                    op.version_from = Some(entry.app.version_id);
+                    op.version_to = Some(entry.app.version_id);
+                }
+                adv.job.restore_from = restore;
+            }
+            _ => {
+                let current = (*entry.app).clone();
+                self.roll_back_to(&mut adv, &current, target, restore)?;
+            }
+        }
         self.commit_advance(entry, adv)?;
         drop(_w);
         self.notify(name);
@@ -475,6 +500,7 @@ impl Catalogue {
         let (_, op) = self.begin(name, Action::Autoscale, OperationKind::Autoscale, |entry, adv| {
             let from = entry.app.config.flink.parallelism.current_parallelism;
             adv.app.config.flink.parallelism.current_parallelism = parallelism;
+            adv.job.rescaled_from = Some(from);
             if let Some(op) = adv.operations.last_mut() {
                 op.version_from = Some(entry.app.version_id);
                 op.version_to = Some(entry.app.version_id);

@@ -391,6 +391,7 @@ impl<R: Runtime> Supervisor<R> {
                                 last_change_ms: 0,
                                 version_id: Some(adv.app.version_id),
                                 restore_from: adv.job.restore_from.take(),
+                                rescaled_from: adv.job.rescaled_from,
                             };
                             let from = match &restore {
                                 Some(s) => format!(", restored from snapshot {}", s.name),
@@ -419,6 +420,7 @@ impl<R: Runtime> Supervisor<R> {
                     self.end(adv, OperationStatus::Successful, None);
                     adv.set_status(ApplicationStatus::Running);
                     adv.job.restore_from = None;
+                    adv.job.rescaled_from = None;
                 })?;
                 Ok(Next::After(self.config.idle_interval))
             }
@@ -572,10 +574,12 @@ impl<R: Runtime> Supervisor<R> {
         reason: String,
     ) -> Result<Next, weir_service::ServiceError> {
         let reason = weir_control::operation::root_cause_first(&reason);
-        if entry.app.status == ApplicationStatus::Updating
-            && self
-                .catalogue
-                .fail_update(&entry.app.name, reason.clone())?
+        if matches!(
+            entry.app.status,
+            ApplicationStatus::Updating | ApplicationStatus::Autoscaling
+        ) && self
+            .catalogue
+            .fail_update(&entry.app.name, reason.clone())?
         {
             return Ok(Next::After(Duration::ZERO));
         }

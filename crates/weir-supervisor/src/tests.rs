@@ -41,6 +41,8 @@ struct FakeState {
     restored: Vec<Option<String>>,
     /// Submissions of this version fail (a new version whose main() throws).
     fail_version: Option<u64>,
+    /// Submissions at this parallelism fail.
+    fail_parallelism: Option<u32>,
     started_ms: i64,
     /// What Flink reports as the job's latest savepoint.
     last_savepoint: Option<String>,
@@ -128,7 +130,9 @@ impl Runtime for Fake {
         restore: Option<&Restore>,
     ) -> Result<Submission, RuntimeFailure> {
         let mut st = self.state.lock().unwrap();
-        if st.fail_version == Some(_app.version_id) {
+        if st.fail_version == Some(_app.version_id)
+            || st.fail_parallelism == Some(_app.config.flink.parallelism.current_parallelism)
+        {
             return Err(RuntimeFailure(format!(
                 "Could not execute application: version {} threw in main()",
                 _app.version_id
@@ -902,5 +906,43 @@ async fn autoscaling_rescales_in_place_when_the_cluster_allows_it() {
     assert_eq!(st.savepoints.len(), 1);
     assert!(!st.savepoints[0].1, "a savepoint the job runs on after");
     drop(st);
+    sup.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_scaling_rolls_back_to_the_parallelism_it_had() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = catalogue(dir.path());
+    let update = weir_control::spec::ApplicationUpdate::<CodeSource> {
+        system_rollback_enabled: Some(true),
+        ..Default::default()
+    };
+    let expect = weir_service::Expectation {
+        version_id: Some(1),
+        conditional_token: None,
+    };
+    c.update_application("app", &expect, update).unwrap();
+    let fake: Arc<Fake> = Fake::with(|st| st.fail_parallelism = Some(2));
+    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    c.start_application("app", StartRequest::default()).unwrap();
+    until(&c, ApplicationStatus::Running).await;
+    let op = c.start_autoscale("app", 2, "a test").unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let failed = c.describe_operation("app", &op.id).unwrap();
+        let e = c.entry_of("app").unwrap();
+        if failed.status == OperationStatus::Failed && e.app.status == ApplicationStatus::Running {
+            let rollback = failed.rollback_operation_id.expect("names the rollback");
+            assert_eq!(op_status(&c, &rollback), OperationStatus::Successful);
+            assert_eq!(e.app.config.flink.parallelism.current_parallelism, 1);
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:#?}",
+            log_lines(&c)
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     sup.shutdown();
 }

@@ -197,12 +197,13 @@ async fn cpu_load_scales_up_to_the_kpu_limit_and_back_down_to_the_configured_par
     );
     // In place: the same job, rescaled by Flink, never submitted again.
     assert!(
-        log.iter()
-            .any(|l| l.contains("in place to parallelism 2")),
+        log.iter().any(|l| l.contains("in place to parallelism 2")),
         "{log:#?}"
     );
     assert_eq!(
-        log.iter().filter(|l| l.starts_with("Submitted job ")).count(),
+        log.iter()
+            .filter(|l| l.starts_with("Submitted job "))
+            .count(),
         1,
         "{log:#?}"
     );
