@@ -121,11 +121,13 @@ setup_flink_runtimes() {
     command -v javac >/dev/null 2>&1 || die "javac not found: the example jobs are compiled with it"
     export WEIR_RUNTIMES_DIR="${WEIR_RUNTIMES_DIR:-$CACHE_ROOT/runtimes}"
     quiet "building weir" cargo build -q --bin weir
-    quiet "installing Flink runtimes ${TEST_RUNTIMES[*]}" target/debug/weir runtime install "${TEST_RUNTIMES[@]}"
+    # Where cargo put the binary (CARGO_TARGET_DIR may move it out of the tree).
+    weir="${CARGO_TARGET_DIR:-target}/debug/weir"
+    quiet "installing Flink runtimes ${TEST_RUNTIMES[*]}" "$weir" runtime install "${TEST_RUNTIMES[@]}"
     local runtime home version
     for runtime in "${TEST_RUNTIMES[@]}"; do
-        home="$(target/debug/weir runtime list | awk -v r="$runtime" '$1 == r { print $4 }')"
-        version="$(target/debug/weir runtime list | awk -v r="$runtime" '$1 == r { print $2 }')"
+        home="$("$weir" runtime list | awk -v r="$runtime" '$1 == r { print $4 }')"
+        version="$("$weir" runtime list | awk -v r="$runtime" '$1 == r { print $2 }')"
         [ -d "$home" ] || die "runtime $runtime is not installed at '$home'"
         quiet "building the example jobs for Flink $version" \
             scripts/build-examples.sh "$home" "target/examples/$version"
