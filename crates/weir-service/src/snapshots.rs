@@ -499,6 +499,14 @@ impl Catalogue {
     ) -> Result<OperationRecord, ServiceError> {
         let (_, op) = self.begin(name, Action::Autoscale, OperationKind::Autoscale, |entry, adv| {
             let from = entry.app.config.flink.parallelism.current_parallelism;
+            let per_kpu = entry
+                .app
+                .config
+                .flink
+                .parallelism
+                .effective()
+                .parallelism_per_kpu
+                .max(1);
             adv.app.config.flink.parallelism.current_parallelism = parallelism;
             adv.job.rescaled_from = Some(from);
             if let Some(op) = adv.operations.last_mut() {
@@ -508,7 +516,11 @@ impl Catalogue {
             adv.log(
                 LogLevel::Info,
                 LOGGER,
-                format!("Autoscaling application {name} from parallelism {from} to {parallelism}: {reason}"),
+                format!(
+                    "Autoscaling application {name} from parallelism {from} to {parallelism} ({} to {} KPUs): {reason}",
+                    from.div_ceil(per_kpu),
+                    parallelism.div_ceil(per_kpu)
+                ),
             );
             Ok(())
         })?;
