@@ -74,7 +74,14 @@ impl Setup {
         runtimes_dir: Option<&Path>,
         jar: Option<&Path>,
     ) -> Result<Setup> {
-        Self::check_example(command, weir_bin, runtime, runtimes_dir, jar, "streaming-count")
+        Self::check_example(
+            command,
+            weir_bin,
+            runtime,
+            runtimes_dir,
+            jar,
+            "streaming-count",
+        )
     }
 
     /// [`Self::check`] with another example job by default:

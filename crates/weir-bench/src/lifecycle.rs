@@ -38,8 +38,8 @@ use serde_json::{json, Value};
 
 use crate::busy::BusyMeter;
 use crate::harness::{
-    describe_status, interrupted, log4j_ms, log_events, mem_total_gb, milestones_in_order, print_timeline,
-    samples, summary, Fleet, Milestones, Pattern, Setup, BUSY_CORES,
+    describe_status, interrupted, log4j_ms, log_events, mem_total_gb, milestones_in_order,
+    print_timeline, samples, summary, Fleet, Milestones, Pattern, Setup, BUSY_CORES,
 };
 use crate::print_flush;
 use crate::procs::ProcessInfo;
@@ -1012,4 +1012,3 @@ async fn steady_phase(
 fn app_name(i: usize) -> String {
     format!("bench-{i}")
 }
-
