@@ -130,7 +130,11 @@ pub fn decide(status: ApplicationStatus, seen: Observed) -> Step {
             _ if snapshot_pending => Step::Wait,
             _ => Step::Release,
         },
-        Autoscaling if seen.in_place && in_place_job(seen).is_some() => {
+        // In place only to grow: scaling down in place would leave Flink to
+        // choose which Task Manager keeps the job, and stopping the one it
+        // chose fails the job. Shrinking goes through the restart sequence,
+        // which frees the Task Managers first (as fast: no JVM starts).
+        Autoscaling if seen.in_place && seen.fit != Fit::Shrink && in_place_job(seen).is_some() => {
             let j = in_place_job(seen).expect("checked");
             if j.parallelism == seen.target_parallelism && j.all_tasks_running {
                 Step::Started
@@ -573,6 +577,24 @@ mod tests {
         // cluster before it stops the job).
         assert_eq!(
             decide(Autoscaling, seen(at(J::Running, true, 1), None, false)),
+            Step::Reshape
+        );
+        // Shrinking: the restart sequence, Task Managers removed once the
+        // old job is gone.
+        let shrink = |job, snap| Observed {
+            fit: Fit::Shrink,
+            target_parallelism: 1,
+            ..seen(job, snap, true)
+        };
+        assert_eq!(
+            decide(Autoscaling, shrink(at(J::Running, true, 2), None)),
+            Step::Snapshot
+        );
+        assert_eq!(
+            decide(
+                Autoscaling,
+                shrink(at(J::Finished, false, 2), Some(S::Ready))
+            ),
             Step::Reshape
         );
         // A job that ended: the restart sequence too.
