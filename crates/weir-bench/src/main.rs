@@ -14,8 +14,15 @@
 //! `weir-bench state` (run by `scripts/bench state`) is the benchmark of
 //! "Keep state across every change": snapshot, live update, rollback and
 //! stop-with-snapshot of one stateful application on real Flink; see
-//! `state.rs`. Both share `harness.rs`.
+//! `state.rs`.
+//!
+//! `weir-bench autoscale` (run by `scripts/bench autoscale`) is the benchmark
+//! of "Autoscaling: AUTOSCALING that reacts to load, with less downtime than
+//! the service": time from the decision to RUNNING at the new parallelism
+//! and the job's downtime, for in-place and snapshot-restart rescaling; see
+//! `autoscale.rs`. The three share `harness.rs`.
 
+mod autoscale;
 mod busy;
 mod client;
 mod harness;
@@ -49,7 +56,8 @@ const TARGET_RSS_MB: f64 = 150.0;
     about = "Benchmark weir's control plane (and moto_server for comparison); \
              `weir-bench lifecycle` times application starts and stops on real Flink; \
              `weir-bench state` times snapshots, live updates, rollbacks and \
-             stops with a snapshot on real Flink",
+             stops with a snapshot on real Flink; `weir-bench autoscale` times \
+             autoscaling (in place and through a snapshot) on real Flink",
     args_conflicts_with_subcommands = true
 )]
 struct Args {
@@ -106,6 +114,10 @@ enum Command {
     /// StopApplication with a snapshot, on one stateful application on real
     /// Flink ("Keep state across every change").
     State(state::StateArgs),
+    /// Autoscaling of one stateful application under a switched CPU load on
+    /// real Flink: decision → RUNNING at the new parallelism and the job's
+    /// downtime, 1 → 2 and 2 → 1, in place and through a snapshot and restart.
+    Autoscale(autoscale::AutoscaleArgs),
 }
 
 fn main() {
@@ -119,6 +131,7 @@ fn main() {
         let (name, outcome) = match command {
             Command::Lifecycle(a) => ("lifecycle", runtime.block_on(lifecycle::main(a))),
             Command::State(a) => ("state", runtime.block_on(state::main(a))),
+            Command::Autoscale(a) => ("autoscale", runtime.block_on(autoscale::main(a))),
         };
         drop(runtime);
         match outcome {

@@ -184,6 +184,10 @@ const UPDATE_MILESTONES: &[Pattern] = &[
         "weir: application UPDATING",
         &["status changed from RUNNING to UPDATING"],
     ),
+    (
+        "weir: cluster grown first (\"Resized the Flink cluster\")",
+        &["Resized the Flink cluster"],
+    ),
     (UPDATE_DOWN_FROM, &["Taking snapshot "]),
     (
         "weir: old job FINISHED (stopped with the savepoint)",
@@ -214,6 +218,10 @@ const ROLLBACK_MILESTONES: &[Pattern] = &[
     (
         "weir: old job CANCELED",
         &["switched from state", "to CANCELED."],
+    ),
+    (
+        "weir: cluster shrunk (\"Resized the Flink cluster\")",
+        &["Resized the Flink cluster"],
     ),
     (
         "weir: old cluster released",
@@ -642,7 +650,7 @@ async fn run(args: &StateArgs, setup: &Setup, fleet: &mut Fleet) -> Result<bool>
 }
 
 /// "median X s (min A, max B; N samples: …)", or a note that there are none.
-fn figure(values: &[f64]) -> String {
+pub(crate) fn figure(values: &[f64]) -> String {
     if values.is_empty() {
         return "no samples".to_string();
     }
