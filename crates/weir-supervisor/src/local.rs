@@ -888,6 +888,30 @@ impl Runtime for LocalRuntime {
         for _ in have..needed {
             cluster.add_task_manager().await.map_err(failure)?;
         }
+        if needed > have {
+            // Growing happens while the old job still runs: wait until the
+            // new Task Managers have registered, so that the job stopped next
+            // finds its slots at once (their start-up is then no downtime).
+            let rest = cluster.rest();
+            let deadline = std::time::Instant::now() + self.config.startup_timeout;
+            loop {
+                let registered = rest
+                    .taskmanagers()
+                    .await
+                    .map(|t| t.len() as u32)
+                    .unwrap_or(0);
+                if registered >= needed {
+                    break;
+                }
+                if std::time::Instant::now() > deadline {
+                    return Err(failure(format!(
+                        "{registered} of {needed} Task Managers registered within {} s",
+                        self.config.startup_timeout.as_secs()
+                    )));
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
         if have != needed {
             self.log(
                 &app.name,
