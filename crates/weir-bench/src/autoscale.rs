@@ -974,9 +974,10 @@ fn report(args: &AutoscaleArgs, setup: &Setup, phases: &[Phase]) -> bool {
         let letter = if n == 0 { 'A' } else { 'B' };
         match p.mode {
             Mode::InPlace => println!(
-                "{letter}. in-place rescaling (Flink's adaptive scheduler: weir takes a savepoint the job runs on \
-                 after, adds Task Managers and declares the new parallelism; Flink restarts the job from its \
-                 latest checkpoint)"
+                "{letter}. in-place rescaling (Flink's adaptive scheduler: to scale up, weir takes a savepoint the job \
+                 runs on after, adds Task Managers and declares the new parallelism; Flink restarts the job from \
+                 its latest checkpoint. To scale down, weir stops the job with a savepoint, frees Task Managers and \
+                 resubmits it)"
             ),
             Mode::SnapshotRestart => println!(
                 "{letter}. snapshot-restart rescaling (weir --autoscale-no-in-place: the cluster grown first, \
@@ -1059,9 +1060,11 @@ fn report(args: &AutoscaleArgs, setup: &Setup, phases: &[Phase]) -> bool {
                     .join(", "),
                 n = list.len()
             );
+            // Weir scales up in place and down through a restart (freeing
+            // Task Managers before the job restarts), whatever the mode.
             let wrong = match p.mode {
-                Mode::InPlace => in_place < list.len(),
-                Mode::SnapshotRestart => restarted < list.len(),
+                Mode::InPlace if up => in_place < list.len(),
+                _ => restarted < list.len(),
             };
             if wrong {
                 println!(
