@@ -12,8 +12,8 @@ use weir_control::operation::{OperationKind, OperationRecord, OperationStatus};
 use super::check::{Check, Str};
 use super::detail::{application_detail, ApplicationDetail};
 use super::requests::{
-    version_id, ApplicationRestoreConfiguration, FlinkRunConfiguration, APPLICATION_NAME, ID,
-    MAX_LIMIT, NEXT_TOKEN, UNBOUNDED,
+    offset_page, version_id, ApplicationRestoreConfiguration, FlinkRunConfiguration,
+    APPLICATION_NAME, ID, UNBOUNDED,
 };
 use super::{decode, Timestamp, WireEnum};
 use crate::error::ApiError;
@@ -405,15 +405,7 @@ impl ListApplicationOperationsRequest {
         let c = Check::root();
         let application_name =
             c.req_str("ApplicationName", raw.application_name, APPLICATION_NAME)?;
-        let limit = c
-            .int("Limit", raw.limit, 1, MAX_LIMIT)?
-            .map(i32::unsigned_abs);
-        let start = match c.str("NextToken", raw.next_token, NEXT_TOKEN)? {
-            None => 0,
-            Some(t) => t
-                .parse::<usize>()
-                .map_err(|_| c.fail("NextToken", "is not a token this operation issued"))?,
-        };
+        let (limit, start) = offset_page(&c, raw.limit, raw.next_token)?;
         // The model types `Operation` as a free string; Weir knows which
         // operations it records, and says so rather than answer nothing.
         let operation = c.str("Operation", raw.operation, OPERATION_ID)?;

@@ -44,6 +44,24 @@ pub(crate) const SNAPSHOT_NAME: Str = Str::len(1, 256).matching(Pattern::Name);
 pub(crate) const SNAPSHOT_ARN: Str = Str::len(1, 2048);
 pub(crate) const MAINTENANCE_WINDOW_START_TIME: Str = Str::len(5, 5).matching(Pattern::HourMinute);
 pub(crate) const NEXT_TOKEN: Str = Str::len(1, 512);
+
+/// `Limit` and `NextToken` of a listing that pages by position: the page
+/// size (if given) and where the page starts (the decimal offset a previous
+/// page handed out as its `NextToken`).
+pub(crate) fn offset_page(
+    c: &Check,
+    limit: Option<i32>,
+    next_token: Option<String>,
+) -> Result<(Option<u32>, usize), ApiError> {
+    let limit = c.int("Limit", limit, 1, MAX_LIMIT)?.map(i32::unsigned_abs);
+    let start = match c.str("NextToken", next_token, NEXT_TOKEN)? {
+        None => 0,
+        Some(t) => t
+            .parse::<usize>()
+            .map_err(|_| c.fail("NextToken", "is not a token this operation issued"))?,
+    };
+    Ok((limit, start))
+}
 /// ZipFileContent, in bytes.
 pub(crate) const ZIP_FILE_CONTENT_MAX: usize = 52_428_800;
 pub(crate) const MAX_TAGS: usize = 200;

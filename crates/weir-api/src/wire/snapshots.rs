@@ -11,7 +11,7 @@ use weir_control::model::EpochMillis;
 use weir_control::snapshot::{SnapshotRecord, SnapshotStatus};
 
 use super::check::Check;
-use super::requests::{APPLICATION_NAME, MAX_LIMIT, NEXT_TOKEN, SNAPSHOT_NAME};
+use super::requests::{offset_page, APPLICATION_NAME, SNAPSHOT_NAME};
 use super::{decode, epoch_millis, EmptyResponse, Timestamp, WireEnum};
 use crate::error::ApiError;
 
@@ -81,15 +81,7 @@ impl ListApplicationSnapshotsRequest {
         let c = Check::root();
         let application_name =
             c.req_str("ApplicationName", raw.application_name, APPLICATION_NAME)?;
-        let limit = c
-            .int("Limit", raw.limit, 1, MAX_LIMIT)?
-            .map(i32::unsigned_abs);
-        let start = match c.str("NextToken", raw.next_token, NEXT_TOKEN)? {
-            None => 0,
-            Some(t) => t
-                .parse::<usize>()
-                .map_err(|_| c.fail("NextToken", "is not a token this operation issued"))?,
-        };
+        let (limit, start) = offset_page(&c, raw.limit, raw.next_token)?;
         Ok(Self {
             application_name,
             limit,
