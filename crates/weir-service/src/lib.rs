@@ -142,6 +142,13 @@ fn new_stamp() -> Stamp {
     }
 }
 
+/// Whether `given` names the creation time `actual`: clients that send whole
+/// seconds (botocore's legacy timestamp precision) name the creation second;
+/// others the exact millisecond.
+pub(crate) fn names_creation_time(given: EpochMillis, actual: EpochMillis) -> bool {
+    given == actual || (given % 1000 == 0 && given.div_euclid(1000) == actual.div_euclid(1000))
+}
+
 pub(crate) fn not_found(name: &str) -> ServiceError {
     ServiceError::NotFound(format!("Application {name} is not found"))
 }
@@ -451,11 +458,7 @@ impl Catalogue {
     ) -> Result<(), ServiceError> {
         let _w = self.write_lock();
         let entry = self.entry(name)?;
-        // Clients that send whole seconds (botocore's legacy timestamp
-        // precision) name the creation second; others the exact millisecond.
-        let same_second = create_timestamp % 1000 == 0
-            && create_timestamp.div_euclid(1000) == entry.app.create_timestamp.div_euclid(1000);
-        if entry.app.create_timestamp != create_timestamp && !same_second {
+        if !names_creation_time(create_timestamp, entry.app.create_timestamp) {
             return Err(invalid(
                 "CreateTimestamp",
                 format!("does not match application {name}'s creation time; describe the application for its CreateTimestamp"),

@@ -22,7 +22,7 @@ use weir_control::snapshot::{
 };
 
 use crate::running::{Advance, LOGGER};
-use crate::{invalid, now_millis, Catalogue, Entry, Page, ServiceError};
+use crate::{invalid, names_creation_time, now_millis, Catalogue, Entry, Page, ServiceError};
 
 /// The file every Flink savepoint directory holds.
 const METADATA: &str = "_metadata";
@@ -161,10 +161,7 @@ impl Catalogue {
             .store
             .snapshot(name, snapshot)?
             .ok_or_else(|| snapshot_not_found(name, snapshot))?;
-        // As for DeleteApplication: whole seconds (botocore) or the exact ms.
-        let same_second =
-            created % 1000 == 0 && created.div_euclid(1000) == record.created.div_euclid(1000);
-        if record.created != created && !same_second {
+        if !names_creation_time(created, record.created) {
             return Err(invalid(
                 "SnapshotCreationTimestamp",
                 format!("does not match snapshot {snapshot}'s creation time; describe the snapshot for its SnapshotCreationTimestamp"),

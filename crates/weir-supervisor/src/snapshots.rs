@@ -25,25 +25,7 @@ impl<R: Runtime> Supervisor<R> {
             .filter(|s| s.status == SnapshotStatus::Creating)
         {
             if let Some(next) = self.step_snapshot(snap, seen).await {
-                let line = match next.status {
-                    SnapshotStatus::Ready => Some((
-                        LogLevel::Info,
-                        format!(
-                            "Snapshot {} of application {name} is READY ({})",
-                            next.name,
-                            next.location.as_deref().unwrap_or("")
-                        ),
-                    )),
-                    SnapshotStatus::Failed => Some((
-                        LogLevel::Error,
-                        format!(
-                            "Snapshot {} of application {name} FAILED: {}",
-                            next.name,
-                            next.failure.as_deref().unwrap_or("unknown reason")
-                        ),
-                    )),
-                    _ => None,
-                };
+                let line = settled_line(&next);
                 self.catalogue.put_snapshot(&next, line)?;
                 *snap = next;
             }
@@ -226,19 +208,33 @@ impl<R: Runtime> Supervisor<R> {
         }
         // Ask Flink now rather than on the next look: this is downtime.
         if let Some(next) = self.step_snapshot(&record, seen).await {
-            let line = (next.status == SnapshotStatus::Failed).then(|| {
-                (
-                    LogLevel::Error,
-                    format!(
-                        "Snapshot {} of application {} FAILED: {}",
-                        next.name,
-                        app.name,
-                        next.failure.as_deref().unwrap_or("")
-                    ),
-                )
-            });
+            let line = settled_line(&next);
             self.catalogue.put_snapshot(&next, line)?;
         }
         Ok(())
+    }
+}
+
+/// The log line of a snapshot that has just settled (READY or FAILED).
+fn settled_line(snap: &SnapshotRecord) -> Option<(LogLevel, String)> {
+    let app = &snap.application;
+    match snap.status {
+        SnapshotStatus::Ready => Some((
+            LogLevel::Info,
+            format!(
+                "Snapshot {} of application {app} is READY ({})",
+                snap.name,
+                snap.location.as_deref().unwrap_or("")
+            ),
+        )),
+        SnapshotStatus::Failed => Some((
+            LogLevel::Error,
+            format!(
+                "Snapshot {} of application {app} FAILED: {}",
+                snap.name,
+                snap.failure.as_deref().unwrap_or("unknown reason")
+            ),
+        )),
+        _ => None,
     }
 }
