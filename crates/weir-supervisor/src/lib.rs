@@ -34,8 +34,8 @@ use weir_service::{Advance, Catalogue, Entry, LOGGER};
 pub use autoscale::AUTOSCALING_GROUP;
 pub use local::{LocalConfig, LocalRuntime, PROPERTIES_ENV, PROPERTIES_PROPERTY};
 pub use runtime::{
-    JobObservation, Load, Observation, Restore, Runtime, RuntimeFailure, SavepointProgress,
-    Submission,
+    ClusterView, JobObservation, Load, Observation, ProcessKind, ProcessView, Restore, Runtime,
+    RuntimeFailure, SavepointProgress, Submission,
 };
 
 /// How supervisors pace themselves.

@@ -9,12 +9,14 @@ use std::time::Duration;
 
 use weir_control::model::{Application, CodeContent, LogLevel, RuntimeEnvironment};
 use weir_control::operation::{JobState, JobStatus};
-use weir_runtime::{ClusterSpec, FlinkRest, JobId, LocalCluster, RunJar, RuntimeError, Runtimes};
+use weir_runtime::{
+    ClusterSpec, FlinkRest, JobId, LocalCluster, ProcessRole, RunJar, RuntimeError, Runtimes,
+};
 use weir_service::{Catalogue, LOGGER};
 
 use crate::runtime::{
-    Fit, JobObservation, Load, Observation, Restore, Runtime, RuntimeFailure, SavepointProgress,
-    Submission,
+    ClusterView, Fit, JobObservation, Load, Observation, ProcessKind, ProcessView, Restore,
+    Runtime, RuntimeFailure, SavepointProgress, Submission,
 };
 
 /// The property group and keys through which the service lets a user name
@@ -988,6 +990,35 @@ impl Runtime for LocalRuntime {
             }
         }
         Some(load)
+    }
+
+    async fn view(&self, app: &str) -> Option<ClusterView> {
+        // Only clusters in hand: adopting is the supervisor's decision.
+        let cluster = self.clusters.lock().await.get(app).cloned()?;
+        let started_ms = cluster
+            .started_at()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let processes = cluster
+            .processes()
+            .into_iter()
+            .map(|p| ProcessView {
+                role: match p.role {
+                    ProcessRole::JobManager => ProcessKind::JobManager,
+                    ProcessRole::TaskManager(i) => ProcessKind::TaskManager {
+                        id: cluster.task_manager_id(i),
+                    },
+                },
+                pid: Some(p.pid),
+                alive: p.alive,
+                log_file: Some(p.log_file),
+            })
+            .collect();
+        Some(ClusterView {
+            rest_url: cluster.rest_url().to_string(),
+            started_ms,
+            processes,
+        })
     }
 
     async fn maintenance_due(&self, app: &Application) -> Option<String> {

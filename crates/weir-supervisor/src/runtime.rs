@@ -95,6 +95,39 @@ pub struct Load {
     pub max_parallelism: Option<u32>,
 }
 
+/// Where an application's cluster can be watched from (metrics, logs, the
+/// Flink dashboard): what the runtime knows of it now, without asking Flink.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterView {
+    /// Flink's REST API (and web dashboard), e.g. `http://127.0.0.1:41234`.
+    pub rest_url: String,
+    /// When the cluster was started (ms since the epoch).
+    pub started_ms: i64,
+    /// The Job Manager first, then the Task Managers in order.
+    pub processes: Vec<ProcessView>,
+}
+
+/// One JVM of a cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessView {
+    pub role: ProcessKind,
+    /// `None` where the runtime does not run the process itself (a remote
+    /// cluster).
+    pub pid: Option<u32>,
+    pub alive: bool,
+    /// Flink's log file of the process, where it is on this machine.
+    pub log_file: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProcessKind {
+    JobManager,
+    /// With Flink's resource id, as in `GET /taskmanagers`.
+    TaskManager {
+        id: String,
+    },
+}
+
 /// A backend that runs applications' Flink jobs. Every method is idempotent:
 /// a supervisor may call it again after a crash without knowing whether the
 /// first call took effect.
@@ -175,6 +208,10 @@ pub trait Runtime: Send + Sync + 'static {
     /// Why the application's cluster needs maintenance (a newer patch
     /// release of its Flink), if it does.
     fn maintenance_due(&self, app: &Application) -> impl Future<Output = Option<String>> + Send;
+
+    /// The application's cluster as it can be watched now; `None` when it
+    /// has none. Never starts or adopts anything the supervisor has not.
+    fn view(&self, app: &str) -> impl Future<Output = Option<ClusterView>> + Send;
 
     /// Cancels the job (no savepoint).
     fn stop_job(

@@ -263,6 +263,10 @@ impl Runtime for Fake {
         st.job = None;
     }
 
+    async fn view(&self, _app: &str) -> Option<crate::runtime::ClusterView> {
+        None
+    }
+
     async fn kill(&self, _app: &str) {
         let mut st = self.state.lock().unwrap();
         st.cluster_up = false;
