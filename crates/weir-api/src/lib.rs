@@ -8,10 +8,15 @@
 //! AWS error names and SigV4.
 
 pub mod admin;
+pub mod console;
+pub mod dashboard;
 pub mod error;
 mod handlers;
 pub mod logs;
+pub mod metrics;
 pub mod operation;
 pub mod router;
+pub mod session;
 pub mod sigv4;
+pub mod tokens;
 pub mod wire;

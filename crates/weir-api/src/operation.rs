@@ -122,7 +122,8 @@ impl Operation {
             | ListApplicationSnapshots
             | DescribeApplicationSnapshot
             | DeleteApplicationSnapshot
-            | RollbackApplication => Support::Implemented,
+            | RollbackApplication
+            | CreateApplicationPresignedUrl => Support::Implemented,
             AddApplicationInput
             | AddApplicationInputProcessingConfiguration
             | AddApplicationOutput
@@ -132,8 +133,7 @@ impl Operation {
             | DeleteApplicationReferenceDataSource
             | DiscoverInputSchema => Support::SqlOnly,
             AddApplicationVpcConfiguration
-            | DeleteApplicationVpcConfiguration
-            | CreateApplicationPresignedUrl => Support::NotApplicable,
+            | DeleteApplicationVpcConfiguration => Support::NotApplicable,
             _ => Support::NotYet,
         }
     }
@@ -148,7 +148,7 @@ impl Operation {
                 self.name()
             ),
             Support::NotApplicable => format!(
-                "{} is not implemented yet in Weir: applications run on the host's own network, without VPCs or a hosted console",
+                "{} is not implemented yet in Weir: applications run on the host's own network, without VPCs",
                 self.name()
             ),
         };

@@ -3,7 +3,7 @@
 //! operations, `WeirAdmin_20261126` to Weir's operator API (`admin`),
 //! anything else to the Kinesis Analytics V2 operations
 //! (`KinesisAnalytics_20180523`), which refuse a target they do not know;
-//! `GET /healthz` for readiness.
+//! `GET /healthz` for readiness; `GET /metrics` for Prometheus (`metrics`).
 
 use std::sync::Arc;
 
@@ -11,15 +11,18 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 use weir_service::Catalogue;
 
 use crate::admin::{self, AdminOperation};
+use crate::dashboard::{self, Clusters};
 use crate::error::{ApiError, ErrorKind};
 use crate::logs::{self, LogsOperation};
 use crate::operation::Operation;
+use crate::session;
 use crate::sigv4::{AuthError, Verifier};
+use crate::tokens::{self, Tokens};
 
 /// Bodies up to this size are read: a 50 MiB `ZipFileContent` grows by a third
 /// in base64, plus the JSON around it.
@@ -31,12 +34,38 @@ pub struct ApiState {
     /// `None` only when the operator explicitly turned authentication off for
     /// a loopback listener.
     pub verifier: Option<Verifier>,
+    /// Signs the console's sessions and the Flink dashboard's URLs: under
+    /// the verifier's key pairs, or a key of the process without them.
+    pub tokens: Tokens,
+    /// Where applications' Flink dashboards are (`None`: no runtime, as in
+    /// tests of the API alone).
+    pub clusters: Option<Arc<dyn Clusters>>,
+    /// The dashboard proxy's client (a pool of connections to Job Managers).
+    pub http: reqwest::Client,
+    /// How soon a presigned dashboard URL must be opened (the service: 180 s).
+    pub dashboard_url_validity_secs: i64,
+    /// Every application's latest metrics and their last hour (`GET
+    /// /metrics`, `DescribeApplicationMetrics`), filled by the collector.
+    pub board: Arc<weir_service::Board>,
+    /// Who may read `GET /metrics` (decided by the listener's address).
+    pub metrics_access: crate::metrics::MetricsAccess,
 }
 
 pub fn router(state: Arc<ApiState>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/", post(handle))
+        .route("/metrics", get(crate::metrics::serve))
+        .route("/", post(handle).get(crate::console::index))
+        .merge(crate::console::routes())
+        .route(
+            "/console/session",
+            get(session::status)
+                .post(session::sign_in)
+                .delete(session::sign_out),
+        )
+        .route("/dashboard/{app}", any(dashboard::redirect_to_slash))
+        .route("/dashboard/{app}/", any(dashboard::proxy))
+        .route("/dashboard/{app}/{*rest}", any(dashboard::proxy))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
@@ -92,10 +121,17 @@ async fn serve(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     // Authenticate before looking at anything else, as AWS does: an unsigned
-    // caller learns nothing, not even which operations exist.
-    if let Some(verifier) = &state.verifier {
-        verifier.verify(method, uri, headers, &body, chrono::Utc::now())?;
-    }
+    // caller learns nothing, not even which operations exist. The console's
+    // calls carry its session cookie instead of a signature.
+    let key_id = if headers.contains_key(session::HEADER) {
+        session::identity(state, headers)?
+    } else if let Some(verifier) = &state.verifier {
+        verifier
+            .verify(method, uri, headers, &body, chrono::Utc::now())?
+            .access_key_id
+    } else {
+        tokens::ANONYMOUS.to_string()
+    };
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
@@ -109,5 +145,9 @@ async fn serve(
         return admin::dispatch(state, op, body).await;
     }
     let op = Operation::from_target(target)?;
+    if op == Operation::CreateApplicationPresignedUrl {
+        // Signed under the caller's own key: revoking it revokes the URL.
+        return dashboard::presign(state, &key_id, headers, body).await;
+    }
     crate::handlers::dispatch(state, op, body).await
 }

@@ -11,6 +11,7 @@ pub mod operation;
 pub mod reconcile;
 pub mod snapshot;
 pub mod spec;
+pub mod telemetry;
 
 /// Where applications live: the region and account that appear in their ARNs.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -40,8 +40,8 @@ pub use local::{
 };
 pub use process::cpu_seconds;
 pub use rest::{
-    summarize_java_error, FlinkRest, JobId, JobState, RestError, RunJar, SavepointStatus,
-    TaskCounts, TriggerId,
+    summarize_java_error, AggregatedMetric, FlinkRest, JobId, JobState, Metric, RestError, RunJar,
+    SavepointStatus, SubtaskInfo, TaskCounts, TaskManagerInfo, TriggerId,
 };
 pub use runtimes::{FlinkHome, FlinkVersion, RuntimeState, RuntimeStatus, Runtimes};
 

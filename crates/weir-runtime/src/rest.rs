@@ -265,6 +265,8 @@ pub struct TaskManagerInfo {
     pub slots: u32,
     pub free_slots: u32,
     pub data_port: u32,
+    /// The cores of the machine it runs on, as the JVM sees them.
+    pub cpu_cores: Option<u32>,
 }
 
 /// One entry of `/jobs/overview`.
@@ -397,6 +399,27 @@ impl Metric {
     }
 }
 
+/// A metric aggregated over a vertex's subtasks
+/// (`/jobs/:id/vertices/:vid/subtasks/metrics?agg=min,max,avg,sum`): the
+/// aggregates Flink could compute; `None` where a subtask has no value yet.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AggregatedMetric {
+    pub id: String,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub avg: Option<f64>,
+    pub sum: Option<f64>,
+}
+
+/// One subtask of a vertex (`/jobs/:id/vertices/:vid`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubtaskInfo {
+    pub index: u32,
+    pub status: String,
+    /// The Task Manager it runs on (Flink's resource id), once deployed.
+    pub taskmanager_id: Option<String>,
+}
+
 /// A client of one Job Manager's REST API. Cheap to clone.
 #[derive(Clone)]
 pub struct FlinkRest {
@@ -468,6 +491,7 @@ impl FlinkRest {
                 slots: t.slots_number,
                 free_slots: t.free_slots,
                 data_port: t.data_port,
+                cpu_cores: t.hardware.and_then(|h| h.cpu_cores),
             })
             .collect())
     }
@@ -800,6 +824,109 @@ impl FlinkRest {
             .collect())
     }
 
+    /// The job's metrics by name (`/jobs/:id/metrics?get=`): `uptime`,
+    /// `numRestarts`, `lastCheckpointSize`, ... Unknown names are absent.
+    pub async fn job_metrics(&self, job: &JobId, names: &[&str]) -> Result<Vec<Metric>, RestError> {
+        self.metrics(&format!("/jobs/{}/metrics", segment(&job.0)), names)
+            .await
+    }
+
+    /// A vertex's subtask metrics `names` aggregated over its subtasks:
+    /// min, max, avg and sum of each (one request whatever the parallelism).
+    /// Task metrics (`numRecordsInPerSecond`) and operator metrics
+    /// (`<operator>.numRecordsInPerSecond`) alike.
+    pub async fn vertex_metrics_aggregated(
+        &self,
+        job: &JobId,
+        vertex: &str,
+        names: &[&str],
+    ) -> Result<Vec<AggregatedMetric>, RestError> {
+        let query: Vec<String> = names.iter().map(|n| segment(n)).collect();
+        let m: Vec<wire::AggregatedMetric> = self
+            .get(&format!(
+                "/jobs/{}/vertices/{}/subtasks/metrics?get={}&agg=min,max,avg,sum",
+                segment(&job.0),
+                segment(vertex),
+                query.join(",")
+            ))
+            .await?;
+        let number = |v: Option<serde_json::Value>| -> Option<f64> {
+            let v = v?;
+            let x = v.as_f64().or_else(|| v.as_str()?.parse().ok())?;
+            x.is_finite().then_some(x)
+        };
+        Ok(m.into_iter()
+            .map(|m| AggregatedMetric {
+                id: m.id,
+                min: number(m.min),
+                max: number(m.max),
+                avg: number(m.avg),
+                sum: number(m.sum),
+            })
+            .collect())
+    }
+
+    /// The names of the metrics a vertex's subtasks report, without the
+    /// subtask index (`numRecordsIn`, `Sink__print-sink.numRecordsIn`, ...).
+    pub async fn vertex_metric_names(
+        &self,
+        job: &JobId,
+        vertex: &str,
+    ) -> Result<Vec<String>, RestError> {
+        let m: Vec<wire::Metric> = self
+            .get(&format!(
+                "/jobs/{}/vertices/{}/subtasks/metrics",
+                segment(&job.0),
+                segment(vertex)
+            ))
+            .await?;
+        Ok(m.into_iter().map(|m| m.id).collect())
+    }
+
+    /// A vertex's metrics by their full names, the subtask index first
+    /// (`0.numRecordsInPerSecond`): one value per subtask.
+    pub async fn vertex_metrics(
+        &self,
+        job: &JobId,
+        vertex: &str,
+        names: &[&str],
+    ) -> Result<Vec<Metric>, RestError> {
+        self.metrics(
+            &format!(
+                "/jobs/{}/vertices/{}/metrics",
+                segment(&job.0),
+                segment(vertex)
+            ),
+            names,
+        )
+        .await
+    }
+
+    /// A vertex's subtasks: where each runs.
+    pub async fn vertex_subtasks(
+        &self,
+        job: &JobId,
+        vertex: &str,
+    ) -> Result<Vec<SubtaskInfo>, RestError> {
+        let v: wire::VertexDetails = self
+            .get(&format!(
+                "/jobs/{}/vertices/{}",
+                segment(&job.0),
+                segment(vertex)
+            ))
+            .await?;
+        Ok(v.subtasks
+            .into_iter()
+            .map(|s| SubtaskInfo {
+                index: s.subtask,
+                status: s.status,
+                taskmanager_id: s
+                    .taskmanager_id
+                    .filter(|id| !id.is_empty() && id != "(unassigned)"),
+            })
+            .collect())
+    }
+
     async fn metrics(&self, path: &str, names: &[&str]) -> Result<Vec<Metric>, RestError> {
         let query: Vec<String> = names.iter().map(|n| segment(n)).collect();
         let m: Vec<wire::Metric> = self.get(&format!("{path}?get={}", query.join(","))).await?;
@@ -956,6 +1083,14 @@ mod wire {
         pub free_slots: u32,
         #[serde(rename = "dataPort", default)]
         pub data_port: u32,
+        #[serde(default)]
+        pub hardware: Option<Hardware>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Hardware {
+        #[serde(rename = "cpuCores", default)]
+        pub cpu_cores: Option<u32>,
     }
 
     #[derive(Deserialize)]
@@ -1014,6 +1149,22 @@ mod wire {
         pub status: String,
         #[serde(default)]
         pub tasks: TaskCounts,
+    }
+
+    /// `/jobs/:id/vertices/:vid`, as far as where subtasks run.
+    #[derive(Deserialize)]
+    pub struct VertexDetails {
+        #[serde(default)]
+        pub subtasks: Vec<Subtask>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Subtask {
+        pub subtask: u32,
+        #[serde(default)]
+        pub status: String,
+        #[serde(rename = "taskmanager-id", default)]
+        pub taskmanager_id: Option<String>,
     }
 
     #[derive(Deserialize)]
@@ -1132,6 +1283,12 @@ mod wire {
     #[derive(Deserialize)]
     pub struct AggregatedMetric {
         pub id: String,
+        #[serde(default)]
+        pub min: Option<serde_json::Value>,
+        #[serde(default)]
+        pub max: Option<serde_json::Value>,
+        #[serde(default)]
+        pub sum: Option<serde_json::Value>,
         #[serde(default)]
         pub avg: Option<serde_json::Value>,
     }
@@ -1344,6 +1501,78 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, RestError::ReadJar { .. }), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn aggregated_metrics_read_numbers_and_nan() {
+        let rest = canned(
+            "200 OK",
+            r#"[{"id":"numRecordsInPerSecond","min":1.5,"max":3.0,"avg":2.25,"sum":4.5},{"id":"busyTimeMsPerSecond","min":"NaN","max":"NaN","avg":"NaN","sum":"NaN"},{"id":"x","avg":7}]"#,
+        )
+        .await;
+        let m = rest
+            .vertex_metrics_aggregated(&job(), "v", &["numRecordsInPerSecond"])
+            .await
+            .unwrap();
+        assert_eq!(
+            m,
+            [
+                AggregatedMetric {
+                    id: "numRecordsInPerSecond".into(),
+                    min: Some(1.5),
+                    max: Some(3.0),
+                    avg: Some(2.25),
+                    sum: Some(4.5),
+                },
+                AggregatedMetric {
+                    id: "busyTimeMsPerSecond".into(),
+                    ..AggregatedMetric::default()
+                },
+                AggregatedMetric {
+                    id: "x".into(),
+                    avg: Some(7.0),
+                    ..AggregatedMetric::default()
+                },
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn subtasks_say_where_they_run() {
+        let rest = canned(
+            "200 OK",
+            r#"{"id":"v","name":"Source: datagen","parallelism":2,"subtasks":[{"subtask":0,"status":"RUNNING","attempt":0,"host":"localhost","metrics":{"read-records":0},"taskmanager-id":"app-tm-1"},{"subtask":1,"status":"SCHEDULED","taskmanager-id":"(unassigned)"}]}"#,
+        )
+        .await;
+        let subtasks = rest.vertex_subtasks(&job(), "v").await.unwrap();
+        assert_eq!(
+            subtasks,
+            [
+                SubtaskInfo {
+                    index: 0,
+                    status: "RUNNING".into(),
+                    taskmanager_id: Some("app-tm-1".into()),
+                },
+                SubtaskInfo {
+                    index: 1,
+                    status: "SCHEDULED".into(),
+                    taskmanager_id: None,
+                },
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn task_managers_report_their_machines_cores() {
+        let rest = canned(
+            "200 OK",
+            r#"{"taskmanagers":[{"id":"a-tm-0","slotsNumber":2,"freeSlots":1,"dataPort":1,"hardware":{"cpuCores":8,"physicalMemory":1}},{"id":"a-tm-1","slotsNumber":2,"freeSlots":2}]}"#,
+        )
+        .await;
+        let tms = rest.taskmanagers().await.unwrap();
+        assert_eq!(tms[0].cpu_cores, Some(8));
+        assert_eq!((tms[0].slots, tms[0].free_slots), (2, 1));
+        assert_eq!(tms[1].cpu_cores, None);
     }
 
     #[tokio::test]

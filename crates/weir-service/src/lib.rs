@@ -629,8 +629,10 @@ fn placeholder_code() -> CodeContent {
 
 mod running;
 mod snapshots;
+pub mod telemetry;
 pub use running::{Advance, OperationFilter, StartRequest, LOGGER};
 pub use snapshots::location_path;
+pub use telemetry::Board;
 
 #[cfg(test)]
 mod tests;

@@ -199,6 +199,38 @@ impl Catalogue {
         }
     }
 
+    /// Appends lines that happened elsewhere (the Flink processes' own logs)
+    /// to an application's log, in one transaction: (when, level, logger,
+    /// message).
+    pub fn log_lines(&self, name: &str, lines: Vec<(i64, LogLevel, String, String)>) {
+        let Some(entry) = self.entry_of(name) else {
+            return;
+        };
+        if lines.is_empty() {
+            return;
+        }
+        let now = now_millis();
+        let events: Vec<LogEvent> = lines
+            .into_iter()
+            .map(|(timestamp, level, logger, message)| LogEvent {
+                seq: 0,
+                application: name.to_string(),
+                timestamp,
+                ingestion_time: now,
+                version_id: entry.app.version_id,
+                level,
+                logger,
+                message,
+            })
+            .collect();
+        if let Err(e) = self.store.commit(Change {
+            logs: &events,
+            ..Default::default()
+        }) {
+            tracing::warn!(app = %name, error = %e, "could not write to the application log");
+        }
+    }
+
     /// Begins an operation: the transition's transient status and an
     /// IN_PROGRESS record, durably, then wakes the supervisor. `edit` may
     /// refuse (nothing is written then) and may amend the new record, the

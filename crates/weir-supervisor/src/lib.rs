@@ -15,9 +15,11 @@
 
 mod autoscale;
 mod local;
+mod logship;
 mod maintenance;
 mod runtime;
 mod snapshots;
+mod telemetry;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -32,6 +34,8 @@ use weir_control::reconcile::{decide, is_restart, Observed, ObservedJob, Step};
 use weir_service::{Advance, Catalogue, Entry, LOGGER};
 
 pub use autoscale::AUTOSCALING_GROUP;
+pub use telemetry::Collector;
+pub use logship::LogShipper;
 pub use local::{LocalConfig, LocalRuntime, PROPERTIES_ENV, PROPERTIES_PROPERTY};
 pub use runtime::{
     ClusterView, JobObservation, Load, Observation, ProcessKind, ProcessView, Restore, Runtime,

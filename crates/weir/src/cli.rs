@@ -10,7 +10,8 @@ use clap::{Args, Parser, Subcommand};
 #[command(
     name = "weir",
     version,
-    about = "A self-hosted Managed Service for Apache Flink"
+    about = "A self-hosted Managed Service for Apache Flink",
+    after_help = crate::client::EXIT_CODES_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -20,17 +21,31 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the API server (Kinesis Analytics V2 wire protocol).
+    #[command(after_help = "Examples:
+  weir server
+  weir server --listen 0.0.0.0:8095 --data-dir /var/lib/weir --warm-pool-size 2")]
     Server(Box<ServerArgs>),
     /// Manage Flink runtimes (distributions) on this machine.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:
+  weir runtime install FLINK-1_20 && weir runtime list"
+    )]
     Runtime(RuntimeCommand),
+    /// The client of a running server: apps, snapshots, logs, top, completions.
+    #[command(flatten)]
+    Client(crate::client::ClientCommand),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum RuntimeCommand {
     /// List every supported runtime and where it stands.
+    #[command(after_help = "Example:
+  weir runtime list --runtimes-dir ~/.cache/weir/runtimes")]
     List(RuntimeArgs),
     /// Install runtimes now instead of on first use (e.g. FLINK-1_20 FLINK-2_2).
+    #[command(after_help = "Example:
+  weir runtime install FLINK-1_20 FLINK-2_2")]
     Install {
         #[arg(required = true)]
         runtimes: Vec<String>,
@@ -135,15 +150,32 @@ pub struct ServerArgs {
     #[arg(long, env = "WEIR_NO_AUTH")]
     pub no_auth: bool,
 
+    /// How soon a Flink dashboard URL from CreateApplicationPresignedUrl must
+    /// be opened (the session it opens lasts the requested duration).
+    #[arg(long, env = "WEIR_DASHBOARD_URL_VALIDITY_SECS", default_value_t = 180)]
+    pub dashboard_url_validity_secs: u32,
+
     /// Start of the daily maintenance window given to new applications (HH:MM, UTC).
     #[arg(long, env = "WEIR_MAINTENANCE_WINDOW_START", default_value = "06:00")]
     pub maintenance_window_start: String,
+
+    /// Seconds between two collections of every running application's
+    /// metrics from its Flink (`GET /metrics`, DescribeApplicationMetrics).
+    #[arg(long, env = "WEIR_METRICS_INTERVAL_SECS", default_value_t = 10)]
+    pub metrics_interval_secs: u64,
+
+    /// The bearer token `GET /metrics` wants when the server listens on a
+    /// non-loopback address (on a loopback one it is open; elsewhere,
+    /// without a token, it is refused).
+    #[arg(long, env = "WEIR_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Server(args) => crate::server::run(*args),
         Command::Runtime(cmd) => crate::runtime::run(cmd),
+        Command::Client(cmd) => crate::client::run(cmd),
     }
 }
 

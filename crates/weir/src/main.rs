@@ -8,7 +8,8 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("weir: {e:#}");
-            std::process::ExitCode::FAILURE
+            // Client commands end with the exit code their failure calls for.
+            std::process::ExitCode::from(weir::client::exit_code(&e))
         }
     }
 }

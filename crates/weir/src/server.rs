@@ -6,12 +6,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use weir_api::dashboard::Clusters;
 use weir_api::router::ApiState;
 use weir_api::sigv4::Verifier;
+use weir_api::tokens::Tokens;
 use weir_control::Realm;
 use weir_service::Catalogue;
 use weir_store::Store;
-use weir_supervisor::{LocalConfig, LocalRuntime, Supervisor, SupervisorConfig};
+use weir_supervisor::{
+    Collector, LocalConfig, LocalRuntime, Runtime, Supervisor, SupervisorConfig,
+};
 
 use crate::cli::ServerArgs;
 use crate::credentials::{self, KeyPair, Source};
@@ -86,12 +90,19 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
                 listen = args.listen,
             ),
         }
-        Some(Verifier::new(
+        Some(pair)
+    };
+    let tokens = match &verifier {
+        Some(pair) => Tokens::new([(pair.access_key_id.clone(), pair.secret_access_key.clone())]),
+        None => Tokens::anonymous(),
+    };
+    let verifier = verifier.map(|pair| {
+        Verifier::new(
             &args.region,
             SIGNING_NAMES,
             [(pair.access_key_id, pair.secret_access_key)],
-        ))
-    };
+        )
+    });
 
     let catalogue = Arc::new(catalogue);
     let runtimes = crate::runtime::runtimes(
@@ -124,10 +135,27 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         sample_interval: Duration::from_secs(args.autoscale.sample_interval_secs.max(1)),
         ..SupervisorConfig::default()
     };
+    // Metrics live in memory only, filled by one collector.
+    let board = Arc::new(weir_service::Board::new(Duration::from_secs(
+        args.metrics_interval_secs.max(1),
+    )));
     let state = Arc::new(ApiState {
         catalogue: catalogue.clone(),
         verifier,
+        tokens,
+        clusters: Some(Arc::new(Dashboards(local.clone()))),
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .context("building the dashboard proxy's HTTP client")?,
+        dashboard_url_validity_secs: i64::from(args.dashboard_url_validity_secs.max(1)),
+        board: board.clone(),
+        metrics_access: weir_api::metrics::MetricsAccess::for_listener(
+            args.listen.ip(),
+            args.metrics_token.clone(),
+        ),
     });
+    let collector = Collector::new(catalogue.clone(), local.clone(), board);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("weir")
@@ -143,8 +171,17 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         tokio::spawn(
             supervisor
                 .clone()
-                .run_maintenance(Duration::from_secs(60), pool_stopped),
+                .run_maintenance(Duration::from_secs(60), pool_stopped.clone()),
         );
+        // Flink's own logs into the applications' logs, every 2 s: a
+        // `logs tail` shows what Flink said about as soon as it said it.
+        tokio::spawn(
+            supervisor
+                .clone()
+                .run_log_shipping(Duration::from_secs(2), pool_stopped.clone()),
+        );
+        // Every application's metrics from its Flink, one round per interval.
+        tokio::spawn(collector.run(pool_stopped.clone()));
         let served = serve(args, state).await;
         // Only the supervisors stop; the applications' clusters keep running
         // and the next Weir adopts them. The warm pool's free clusters belong
@@ -154,6 +191,18 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         let _ = pool.await;
         served
     })
+}
+
+/// Applications' Flink dashboards, found through the local runtime.
+struct Dashboards(Arc<LocalRuntime>);
+
+impl Clusters for Dashboards {
+    fn rest_url<'a>(
+        &'a self,
+        app: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<String>> + Send + 'a>> {
+        Box::pin(async move { self.0.view(app).await.map(|v| v.rest_url) })
+    }
 }
 
 async fn serve(args: ServerArgs, state: Arc<ApiState>) -> anyhow::Result<()> {

@@ -26,7 +26,7 @@ use aws_sdk_kinesisanalyticsv2::types::{
     FlinkApplicationConfiguration, FlinkApplicationConfigurationUpdate, LogLevel, MetricsLevel,
     MonitoringConfiguration, MonitoringConfigurationUpdate, ParallelismConfiguration,
     ParallelismConfigurationUpdate, PropertyGroup, RunConfiguration, RuntimeEnvironment,
-    S3ContentLocation, S3ContentLocationUpdate, Tag, UrlType,
+    S3ContentLocation, S3ContentLocationUpdate, Tag,
 };
 use aws_sdk_kinesisanalyticsv2::Client;
 use common::*;
@@ -2965,19 +2965,20 @@ async fn operations_that_are_not_implemented_say_so() {
     let weir = Weir::start();
     let client = weir.client();
     create_app(&client, "app").await;
-    let (code, message) = refused_code(
-        client
-            .create_application_presigned_url()
-            .application_name("app")
-            .url_type(UrlType::FlinkDashboardUrl)
-            .send()
-            .await,
+    let (status, body) = weir
+        .raw(
+            "AddApplicationVpcConfiguration",
+            json!({"ApplicationName": "app", "CurrentApplicationVersionId": 1,
+                   "VpcConfiguration": {"SubnetIds": ["s"], "SecurityGroupIds": ["g"]}}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        error_type(&body).as_deref(),
+        Some("UnsupportedOperationException"),
+        "{body}"
     );
-    assert_eq!(code, "UnsupportedOperationException", "{message}");
-    assert!(
-        message.to_lowercase().contains("not implemented"),
-        "{message}"
-    );
+    assert!(error_message(&body).contains("VPC"), "{body}");
     // Operations newer than the SDK, on the raw wire.
     for op in ["ListSnapshots", "CreateSnapshot", "ImportSnapshot"] {
         let (status, body) = weir.raw(op, json!({})).await;

@@ -47,6 +47,7 @@ const IMPLEMENTED: &[&str] = &[
     "DescribeApplicationSnapshot",
     "DeleteApplicationSnapshot",
     "RollbackApplication",
+    "CreateApplicationPresignedUrl",
 ];
 
 /// Operations that exist only for SQL-1_0 applications: never supported.

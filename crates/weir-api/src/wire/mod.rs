@@ -25,6 +25,7 @@
 
 mod admin;
 mod check;
+mod dashboard;
 mod detail;
 pub mod logs;
 mod operations;
@@ -47,6 +48,7 @@ use weir_control::model::{
 use crate::error::{ApiError, ErrorKind};
 
 pub use admin::{StartApplicationMaintenanceRequest, StartApplicationMaintenanceResponse};
+pub use dashboard::{CreateApplicationPresignedUrlRequest, CreateApplicationPresignedUrlResponse};
 pub use detail::{
     application_detail, application_summary, application_version_summary,
     cloud_watch_logging_option_descriptions, AddApplicationCloudWatchLoggingOptionResponse,

@@ -1,0 +1,463 @@
+//! Log shipping: the Job Manager's and Task Managers' own Flink logs flow
+//! into their application's log, at the application's configured LogLevel,
+//! beside Weir's status events, so that the Logs API (`filter-log-events`)
+//! shows what Flink said.
+//!
+//! One task for every application (not one per application: it is a few
+//! file reads a round). Each round reads what each process's log file gained
+//! since the last round (at most [`MAX_READ_BYTES`] a file), folds
+//! continuation lines (stack traces) into the event they follow, and commits
+//! the round's events of an application in one transaction. An event whose
+//! continuation may still be coming is held until the next round.
+//!
+//! Where a file was read up to is kept beside it (`<log>.weir-offset`,
+//! written after the events are committed), so that a restarted Weir goes on
+//! where it stopped; a crash between the two repeats at most one round.
+
+use std::collections::HashMap;
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use weir_control::model::LogLevel;
+
+use crate::runtime::{ProcessKind, Runtime};
+use crate::Supervisor;
+
+/// The most read from one file in one round: a burst (a Job Manager's
+/// start-up, a storm of stack traces) is shipped over several rounds rather
+/// than stalling the others.
+pub const MAX_READ_BYTES: u64 = 1024 * 1024;
+/// A CloudWatch Logs event holds 256 KiB; a Java stack trace rarely needs a
+/// tenth of that.
+const MAX_MESSAGE_BYTES: usize = 32 * 1024;
+
+/// One event of a Flink log file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlinkLine {
+    /// Milliseconds since the epoch.
+    pub timestamp: i64,
+    pub level: LogLevel,
+    pub logger: String,
+    pub message: String,
+}
+
+/// Parses the header line of an event in Flink's default log4j layout,
+/// `%d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n`:
+/// `2026-11-26 10:41:58,834 INFO  org.apache.flink.Foo [] - message`.
+/// The timestamp is the JVM's local time, which is this machine's.
+pub fn parse_header(line: &str) -> Option<FlinkLine> {
+    let stamp = line.get(..23)?;
+    let naive = chrono::NaiveDateTime::parse_from_str(stamp, "%Y-%m-%d %H:%M:%S,%3f").ok()?;
+    let timestamp = naive
+        .and_local_timezone(chrono::Local)
+        .earliest()?
+        .timestamp_millis();
+    let rest = line.get(23..)?.trim_start();
+    let (level, rest) = rest.split_once(char::is_whitespace)?;
+    let level = match level {
+        "TRACE" | "DEBUG" => LogLevel::Debug,
+        "INFO" => LogLevel::Info,
+        "WARN" => LogLevel::Warn,
+        "ERROR" | "FATAL" => LogLevel::Error,
+        _ => return None,
+    };
+    let rest = rest.trim_start();
+    let (logger, rest) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    // The MDC (`[]` or `[job-id]`) and the separator, then the message.
+    let message = rest.split_once(" - ").map_or(rest.trim(), |(_, m)| m);
+    Some(FlinkLine {
+        timestamp,
+        level,
+        logger: logger.to_string(),
+        message: message.to_string(),
+    })
+}
+
+/// How much a level matters, for "at LogLevel or above".
+fn rank(level: LogLevel) -> u8 {
+    match level {
+        LogLevel::Debug => 0,
+        LogLevel::Info => 1,
+        LogLevel::Warn => 2,
+        LogLevel::Error => 3,
+    }
+}
+
+/// Whether an event of `level` is shipped to a log configured at `at`.
+pub fn passes(level: LogLevel, at: LogLevel) -> bool {
+    rank(level) >= rank(at)
+}
+
+/// Folds lines into events: a header line starts one, any other line
+/// continues the last (lines before the first header are dropped: the tail
+/// of an event from before the offset).
+#[derive(Debug, Default)]
+pub struct Folder {
+    pending: Option<FlinkLine>,
+}
+
+impl Folder {
+    /// Takes one line; returns the event it completed, if any.
+    pub fn push(&mut self, line: &str) -> Option<FlinkLine> {
+        match parse_header(line) {
+            Some(event) => self.pending.replace(event),
+            None => {
+                if let Some(p) = &mut self.pending {
+                    if p.message.len() < MAX_MESSAGE_BYTES {
+                        p.message.push('\n');
+                        p.message.push_str(line);
+                        if p.message.len() > MAX_MESSAGE_BYTES {
+                            let mut cut = MAX_MESSAGE_BYTES;
+                            while !p.message.is_char_boundary(cut) {
+                                cut -= 1;
+                            }
+                            p.message.truncate(cut);
+                            p.message.push_str("\n[…]");
+                        }
+                    }
+                }
+                None
+            }
+        }
+    }
+
+    /// The event still open, for good (no more lines are coming for it).
+    pub fn flush(&mut self) -> Option<FlinkLine> {
+        self.pending.take()
+    }
+
+    pub fn is_pending(&self) -> bool {
+        self.pending.is_some()
+    }
+}
+
+/// Where one log file has been read to.
+#[derive(Debug, Default)]
+struct Cursor {
+    inode: u64,
+    /// Bytes consumed: complete lines, each shipped or in `folder`.
+    offset: u64,
+    /// Where the event held in `folder` started (what a restart re-reads).
+    held_from: u64,
+    folder: Folder,
+}
+
+fn offset_file(log: &Path) -> PathBuf {
+    let mut name = log.as_os_str().to_owned();
+    name.push(".weir-offset");
+    PathBuf::from(name)
+}
+
+/// The stored "inode offset" of a log file.
+fn load_offset(log: &Path) -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string(offset_file(log)).ok()?;
+    let (inode, offset) = text.trim().split_once(' ')?;
+    Some((inode.parse().ok()?, offset.parse().ok()?))
+}
+
+fn save_offset(log: &Path, inode: u64, offset: u64) {
+    let path = offset_file(log);
+    let tmp = path.with_extension("tmp");
+    if std::fs::write(&tmp, format!("{inode} {offset}\n")).is_ok() {
+        let _ = std::fs::rename(&tmp, &path);
+    }
+}
+
+impl Cursor {
+    fn open(log: &Path, inode: u64) -> Cursor {
+        let offset = match load_offset(log) {
+            Some((i, o)) if i == inode => o,
+            _ => 0,
+        };
+        Cursor {
+            inode,
+            offset,
+            held_from: offset,
+            folder: Folder::default(),
+        }
+    }
+
+    /// Reads what the file gained; returns the completed events and whether
+    /// anything was read.
+    fn read(&mut self, log: &Path) -> std::io::Result<(Vec<FlinkLine>, bool)> {
+        let mut file = std::fs::File::open(log)?;
+        let meta = file.metadata()?;
+        if meta.ino() != self.inode || meta.len() < self.offset {
+            // Rotated or truncated: a new file, from its start.
+            *self = Cursor {
+                inode: meta.ino(),
+                ..Cursor::default()
+            };
+        }
+        let mut events = Vec::new();
+        if meta.len() == self.offset {
+            return Ok((events, false));
+        }
+        file.seek(SeekFrom::Start(self.offset))?;
+        let mut buf = Vec::new();
+        file.take(MAX_READ_BYTES).read_to_end(&mut buf)?;
+        // Only complete lines; a partial last line is read again next round.
+        let Some(end) = buf.iter().rposition(|&b| b == b'\n') else {
+            return Ok((events, false));
+        };
+        let mut at = self.offset;
+        for raw in buf[..=end].split(|&b| b == b'\n') {
+            if at > self.offset + end as u64 {
+                break;
+            }
+            let line = String::from_utf8_lossy(raw);
+            let line = line.trim_end_matches('\r');
+            if parse_header(line).is_some() {
+                self.held_from = at;
+            }
+            if let Some(done) = self.folder.push(line) {
+                events.push(done);
+            }
+            at += raw.len() as u64 + 1;
+        }
+        self.offset += end as u64 + 1;
+        if !self.folder.is_pending() {
+            self.held_from = self.offset;
+        }
+        Ok((events, true))
+    }
+}
+
+/// The log shipper's memory: a cursor per file.
+#[derive(Default)]
+pub struct LogShipper {
+    cursors: HashMap<PathBuf, Cursor>,
+}
+
+impl<R: Runtime> Supervisor<R> {
+    /// Ships the Flink logs of every application with a cluster every
+    /// `interval`, until `stop` turns true.
+    pub async fn run_log_shipping(
+        self: Arc<Self>,
+        interval: Duration,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let mut shipper = LogShipper::default();
+        loop {
+            self.ship_logs(&mut shipper).await;
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    }
+
+    /// One round over every application.
+    pub async fn ship_logs(&self, shipper: &mut LogShipper) {
+        let mut seen = Vec::new();
+        for entry in self.catalogue.entries() {
+            let app = &entry.app;
+            let Some(view) = self.runtime.view(&app.name).await else {
+                continue;
+            };
+            let (_, at) = app.config.flink.monitoring.effective();
+            let files: Vec<(String, PathBuf)> = view
+                .processes
+                .iter()
+                .filter_map(|p| {
+                    let source = match &p.role {
+                        ProcessKind::JobManager => "jobmanager".to_string(),
+                        ProcessKind::TaskManager { id } => format!("taskmanager {id}"),
+                    };
+                    Some((source, p.log_file.clone()?))
+                })
+                .collect();
+            seen.extend(files.iter().map(|(_, f)| f.clone()));
+            // File reads are small and bounded, but still off the async
+            // threads: the cursors go to the blocking pool and come back.
+            let mut cursors = std::mem::take(&mut shipper.cursors);
+            let round = tokio::task::spawn_blocking(move || {
+                let mut lines = Vec::new();
+                let mut done = Vec::new();
+                for (source, file) in &files {
+                    let Ok(meta) = std::fs::metadata(file) else {
+                        continue;
+                    };
+                    let cursor = cursors
+                        .entry(file.clone())
+                        .or_insert_with(|| Cursor::open(file, meta.ino()));
+                    let Ok((mut events, read)) = cursor.read(file) else {
+                        continue;
+                    };
+                    if !read {
+                        // Nothing new for a round: the held event is complete.
+                        events.extend(cursor.folder.flush());
+                        cursor.held_from = cursor.offset;
+                    }
+                    lines.extend(events.into_iter().filter(|e| passes(e.level, at)).map(|e| {
+                        (
+                            e.timestamp,
+                            e.level,
+                            e.logger,
+                            format!("[{source}] {}", e.message),
+                        )
+                    }));
+                    done.push((file.clone(), cursor.inode, cursor.held_from));
+                }
+                (cursors, lines, done)
+            })
+            .await;
+            let Ok((cursors, lines, done)) = round else {
+                continue;
+            };
+            shipper.cursors = cursors;
+            if !lines.is_empty() {
+                let catalogue = self.catalogue.clone();
+                let name = app.name.clone();
+                let _ =
+                    tokio::task::spawn_blocking(move || catalogue.log_lines(&name, lines)).await;
+            }
+            for (file, inode, offset) in done {
+                save_offset(&file, inode, offset);
+            }
+        }
+        // Forget files of clusters that are gone.
+        shipper.cursors.retain(|f, _| seen.contains(f));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JM: &str = "2026-11-26 10:41:58,834 INFO  org.apache.flink.runtime.entrypoint.ClusterEntrypoint        [] -  Starting StandaloneSessionClusterEntrypoint (Version: 1.20.5)";
+
+    #[test]
+    fn flink_header_lines_are_parsed() {
+        let l = parse_header(JM).unwrap();
+        assert_eq!(l.level, LogLevel::Info);
+        assert_eq!(
+            l.logger,
+            "org.apache.flink.runtime.entrypoint.ClusterEntrypoint"
+        );
+        assert_eq!(
+            l.message,
+            " Starting StandaloneSessionClusterEntrypoint (Version: 1.20.5)"
+        );
+        let local = chrono::NaiveDate::from_ymd_opt(2026, 11, 26)
+            .unwrap()
+            .and_hms_milli_opt(10, 41, 58, 834)
+            .unwrap()
+            .and_local_timezone(chrono::Local)
+            .earliest()
+            .unwrap();
+        assert_eq!(l.timestamp, local.timestamp_millis());
+
+        let w = parse_header("2026-11-26 10:42:00,419 WARN  org.apache.flink.runtime.security.token.DefaultDelegationTokenManager [] - No tokens obtained").unwrap();
+        assert_eq!(w.level, LogLevel::Warn);
+        assert_eq!(w.message, "No tokens obtained");
+        let e = parse_header("2026-11-26 10:42:00,419 ERROR org.apache.flink.Foo [8f2e] - boom")
+            .unwrap();
+        assert_eq!((e.level, e.message.as_str()), (LogLevel::Error, "boom"));
+        for not in [
+            "",
+            "Missing resources:",
+            "\t at org.apache.flink.Foo.bar(Foo.java:1)",
+            "2026-11-26 10:42:00,419 NOTICE org.Foo [] - x",
+            "2026-13-26 10:42:00,419 INFO org.Foo [] - x",
+        ] {
+            assert_eq!(parse_header(not), None, "{not}");
+        }
+    }
+
+    #[test]
+    fn continuation_lines_join_their_event() {
+        let mut f = Folder::default();
+        assert_eq!(f.push("stray tail of an earlier event"), None);
+        assert_eq!(
+            f.push("2026-11-26 10:42:00,419 ERROR org.Foo [] - failed"),
+            None
+        );
+        assert_eq!(f.push("java.lang.RuntimeException: boom"), None);
+        assert_eq!(f.push("\tat org.Foo.run(Foo.java:3)"), None);
+        let done = f
+            .push("2026-11-26 10:42:01,000 INFO  org.Bar [] - next")
+            .unwrap();
+        assert_eq!(
+            done.message,
+            "failed\njava.lang.RuntimeException: boom\n\tat org.Foo.run(Foo.java:3)"
+        );
+        assert_eq!(f.flush().unwrap().message, "next");
+        assert_eq!(f.flush(), None);
+    }
+
+    #[test]
+    fn huge_events_are_cut() {
+        let mut f = Folder::default();
+        f.push("2026-11-26 10:42:00,419 ERROR org.Foo [] - failed");
+        for _ in 0..10_000 {
+            f.push("\tat org.apache.flink.SomeVeryLongClassName.method(SomeVeryLongClassName.java:123)");
+        }
+        let e = f.flush().unwrap();
+        assert!(e.message.len() <= MAX_MESSAGE_BYTES + 8);
+        assert!(e.message.ends_with("[…]"));
+    }
+
+    #[test]
+    fn levels_pass_at_or_above_the_configured_one() {
+        use LogLevel::*;
+        for (level, at, ok) in [
+            (Debug, Debug, true),
+            (Info, Debug, true),
+            (Debug, Info, false),
+            (Info, Info, true),
+            (Warn, Info, true),
+            (Info, Warn, false),
+            (Error, Warn, true),
+            (Warn, Error, false),
+            (Error, Error, true),
+        ] {
+            assert_eq!(passes(level, at), ok, "{level:?} at {at:?}");
+        }
+    }
+
+    #[test]
+    fn a_file_is_read_in_complete_lines_and_resumed_after_a_restart() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("jobmanager.log");
+        let mut file = std::fs::File::create(&log).unwrap();
+        write!(
+            file,
+            "2026-11-26 10:00:00,000 INFO  org.A [] - one\n2026-11-26 10:00:01,000 WARN  org.B [] - two\ncontinued\n2026-11-26 10:00:02,000 INFO  org.C [] - thr"
+        )
+        .unwrap();
+        let inode = std::fs::metadata(&log).unwrap().ino();
+        let mut c = Cursor::open(&log, inode);
+        let (events, read) = c.read(&log).unwrap();
+        assert!(read);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].message, "one");
+        // "two" is held (a continuation may follow); the partial line waits.
+        save_offset(&log, c.inode, c.held_from);
+
+        // A restarted Weir starts again at the held event.
+        let mut again = Cursor::open(&log, inode);
+        writeln!(file, "ee").unwrap();
+        let (events, _) = again.read(&log).unwrap();
+        assert_eq!(
+            events
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>(),
+            ["two\ncontinued"]
+        );
+        let (events, read) = again.read(&log).unwrap();
+        assert!(!read && events.is_empty());
+        assert_eq!(again.folder.flush().unwrap().message, "three");
+
+        // Truncation starts over.
+        std::fs::write(&log, "2026-11-26 11:00:00,000 INFO  org.D [] - fresh\n").unwrap();
+        let (events, _) = again.read(&log).unwrap();
+        assert!(events.is_empty());
+        assert_eq!(again.folder.flush().unwrap().message, "fresh");
+    }
+}

@@ -1,0 +1,557 @@
+//! `weir apps|snapshots|logs|top|completions`: the command-line client of a
+//! running Weir server.
+//!
+//! It talks to the server as any AWS client does — the official
+//! `aws-sdk-kinesisanalyticsv2` and `aws-sdk-cloudwatchlogs` clients pointed
+//! at `--endpoint`, SigV4 with the standard credentials (or, on the server's
+//! machine, the key pair Weir generated into `<data-dir>/credentials`) — so
+//! it needs no access to the server's files and proves the wire again with
+//! every command. The one call no SDK knows, Weir's operator call
+//! `DescribeApplicationMetrics` behind `weir top`, is signed by hand with
+//! `aws-sigv4` (`top.rs`).
+//!
+//! - `mod.rs`: the commands and flags (clap), exit codes, dispatch.
+//! - `session.rs`: endpoint, region, credentials, SDK clients, the raw
+//!   response capture behind `--output json`, and turning SDK errors into
+//!   one line and an exit code.
+//! - `apps.rs`: `weir apps …` and `weir snapshots …`.
+//! - `wait.rs`: `--wait` (polling DescribeApplication and the operation,
+//!   progress on stderr).
+//! - `logs.rs`: `weir logs`; `top.rs`: `weir top`; `output.rs`: tables,
+//!   times, sizes.
+//!
+//! **Architecture invariant:** the client knows the server only through its
+//! wire API; it links no server crate and reads no server file (other than
+//! the credentials file, which is in the AWS format).
+
+mod apps;
+mod logs;
+mod output;
+mod session;
+mod top;
+mod wait;
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+pub use session::Session;
+
+/// What `weir --help` says about exit codes (also in README.md).
+pub const EXIT_CODES_HELP: &str = "\
+Client commands (apps, snapshots, logs, top) exit with:
+  0  success
+  1  any other error
+  2  usage error (bad flags or arguments)
+  3  not found (no such application, snapshot or operation)
+  4  conflict or wrong state (ResourceInUse, ConcurrentModification,
+     InvalidApplicationConfiguration)
+  5  authentication refused (the credentials used are named on stderr)
+  6  --wait: the application ended in another status than expected, or the
+     operation FAILED (its error is printed)
+  7  --wait: timed out (--timeout)
+  8  the server could not be reached
+
+Example:
+  weir server &
+  weir apps create orders --jar ./orders.jar --start --wait
+  weir apps list";
+
+/// How a client command ended, as a process exit code scripts can rely on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Other = 1,
+    Usage = 2,
+    NotFound = 3,
+    Conflict = 4,
+    Auth = 5,
+    Unexpected = 6,
+    Timeout = 7,
+    Unreachable = 8,
+}
+
+/// A failed client command: one line for stderr, and the exit code.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub exit: Exit,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(exit: Exit, message: impl Into<String>) -> Failure {
+        Failure {
+            exit,
+            message: message.into(),
+        }
+    }
+
+    pub fn other(message: impl Into<String>) -> Failure {
+        Failure::new(Exit::Other, message)
+    }
+
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure::new(Exit::Usage, message)
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// The exit code for an error `weir` ends with: a client [`Failure`]'s own,
+/// 1 for anything else.
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    e.downcast_ref::<Failure>().map_or(1, |f| f.exit as u8)
+}
+
+/// The client's commands, flattened into `weir`'s own.
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Manage applications on a running Weir server: list, describe,
+    /// create (from a local jar), start, stop, update, snapshot, rollback,
+    /// delete.
+    #[command(after_help = "Examples:
+  weir apps list
+  weir apps create orders --jar ./target/orders.jar --parallelism 2 --start --wait
+  weir apps describe orders --output json")]
+    Apps(AppsArgs),
+    /// List, describe and delete an application's snapshots.
+    #[command(after_help = "Examples:
+  weir snapshots list orders
+  weir snapshots delete orders nightly-2026-01-31 --yes")]
+    Snapshots(SnapshotsArgs),
+    /// Print an application's log (Flink's job status changes, Weir's
+    /// lifecycle lines); --follow keeps printing new lines.
+    #[command(after_help = "Examples:
+  weir logs orders --since 10m
+  weir logs orders --follow --filter ERROR")]
+    Logs(LogsArgs),
+    /// A live table of an application's Job Manager and Task Managers (CPU,
+    /// heap, GC, threads, records/s); without APP, one line per RUNNING
+    /// application.
+    #[command(after_help = "Examples:
+  weir top orders
+  weir top --once --output json")]
+    Top(TopArgs),
+    /// Print a shell completion script for weir.
+    #[command(after_help = "Examples:
+  weir completions bash > ~/.local/share/bash-completion/completions/weir
+  weir completions zsh > \"${fpath[1]}/_weir\"
+  weir completions fish > ~/.config/fish/completions/weir.fish")]
+    Completions(CompletionsArgs),
+}
+
+/// How `weir` reaches the server. Every client command takes these, before
+/// or after its subcommand.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Connection")]
+pub struct Connection {
+    /// Weir's endpoint.
+    #[arg(
+        long,
+        env = "WEIR_ENDPOINT",
+        default_value = "http://127.0.0.1:8095",
+        global = true
+    )]
+    pub endpoint: String,
+
+    /// The region requests are signed for (the server's --region).
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1", global = true)]
+    pub region: String,
+
+    /// The profile of the shared credentials/config files to sign with.
+    #[arg(long, env = "AWS_PROFILE", global = true)]
+    pub profile: Option<String>,
+
+    /// Weir's data directory: when no AWS credentials are configured, the
+    /// key pair Weir generated into <data-dir>/credentials is used.
+    #[arg(
+        long,
+        env = "WEIR_DATA_DIR",
+        default_value = "./weir-data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+
+    /// Human tables, or the server's responses as JSON.
+    #[arg(
+        long,
+        short = 'o',
+        env = "WEIR_OUTPUT",
+        value_enum,
+        default_value_t = Output::Table,
+        global = true
+    )]
+    pub output: Output,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// Aligned columns for people.
+    Table,
+    /// The API responses as JSON, with the AWS member names.
+    Json,
+}
+
+/// `--wait` and `--timeout`.
+#[derive(Debug, Clone, Args)]
+pub struct WaitArgs {
+    /// Wait until the application settles (progress on stderr); exit 6 if it
+    /// ends in another status than expected or the operation FAILED.
+    #[arg(long)]
+    pub wait: bool,
+
+    /// With --wait: give up after this many seconds (exit 7).
+    #[arg(long, value_name = "SECS", default_value_t = 900)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct AppsArgs {
+    #[command(flatten)]
+    pub conn: Connection,
+    #[command(subcommand)]
+    pub command: AppsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppsCommand {
+    /// List applications: name, status, version, runtime.
+    #[command(after_help = "Examples:
+  weir apps list
+  weir apps list --output json | jq -r '.ApplicationSummaries[].ApplicationName'")]
+    List,
+    /// Show an application: status, version, runtime, parallelism, code,
+    /// properties, the job, recent operations.
+    #[command(after_help = "Examples:
+  weir apps describe orders
+  weir apps describe orders -o json | jq .ApplicationDetail.ApplicationStatus")]
+    Describe {
+        /// The application's name.
+        name: String,
+    },
+    /// Create an application from a local jar (uploaded as ZipFileContent).
+    #[command(after_help = "Examples:
+  weir apps create orders --jar ./orders.jar
+  weir apps create orders --jar ./orders.jar --runtime FLINK-2_2 --parallelism 4 \\
+      --property SinkConfig.output.path=/tmp/out --start --wait")]
+    Create(Box<CreateArgs>),
+    /// Start an application (restoring its latest snapshot by default).
+    #[command(after_help = "Examples:
+  weir apps start orders --wait
+  weir apps start orders --restore none
+  weir apps start orders --restore nightly-2026-01-31 --allow-non-restored-state")]
+    Start(StartArgs),
+    /// Stop an application (with a snapshot if snapshots are enabled);
+    /// --force stops it at once, from any status.
+    #[command(after_help = "Examples:
+  weir apps stop orders --wait
+  weir apps stop orders --force")]
+    Stop {
+        /// The application's name.
+        name: String,
+        /// Stop at once (no snapshot), also from a transient status.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Change an application's code, parallelism, properties, runtime or
+    /// snapshot setting; a RUNNING application is updated live.
+    #[command(after_help = "Examples:
+  weir apps update orders --jar ./orders-v2.jar --wait
+  weir apps update orders --parallelism 4 --property SourceConfig.records.per.second=500
+  weir apps update orders --unset-property SinkConfig.tag")]
+    Update(Box<UpdateArgs>),
+    /// Take a snapshot (a Flink savepoint) of a RUNNING application.
+    #[command(after_help = "Examples:
+  weir apps snapshot orders --wait
+  weir apps snapshot orders before-upgrade --wait")]
+    Snapshot {
+        /// The application's name.
+        name: String,
+        /// The snapshot's name. Default: the current UTC time, e.g.
+        /// weir-20260131-235959.
+        snapshot_name: Option<String>,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Go back to the previous version of an application's configuration
+    /// (restored from its last snapshot).
+    #[command(after_help = "Example:
+  weir apps rollback orders --wait")]
+    Rollback {
+        /// The application's name.
+        name: String,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Delete an application (stopping it first if it runs). Asks for
+    /// confirmation when stdin is a terminal, unless --yes.
+    #[command(after_help = "Examples:
+  weir apps delete orders
+  weir apps delete orders --yes --wait")]
+    Delete {
+        /// The application's name.
+        name: String,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// List an application's operations (start, stop, update, …), or
+    /// describe one with its error.
+    #[command(after_help = "Examples:
+  weir apps operations orders
+  weir apps operations orders 7PzUZbJEsF0a")]
+    Operations {
+        /// The application's name.
+        name: String,
+        /// Describe this operation (with the error of a FAILED one).
+        operation_id: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The application's name.
+    pub name: String,
+
+    /// The application's code: a local jar, uploaded with the request.
+    #[arg(long, value_name = "PATH")]
+    pub jar: PathBuf,
+
+    /// The Flink runtime (FLINK-1_18, FLINK-1_19, FLINK-1_20, FLINK-2_2, FLINK-2_3).
+    #[arg(long, default_value = "FLINK-1_20")]
+    pub runtime: String,
+
+    /// The service execution role (an IAM role ARN; Weir records it).
+    #[arg(long, default_value = "arn:aws:iam::000000000000:role/weir")]
+    pub role: String,
+
+    /// A description of the application.
+    #[arg(long)]
+    pub description: Option<String>,
+
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    /// Start the application once it is created.
+    #[arg(long)]
+    pub start: bool,
+
+    #[command(flatten)]
+    pub wait: WaitArgs,
+}
+
+/// What `create` and `update` both set.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Parallelism of the job (sets the parallelism configuration to CUSTOM).
+    #[arg(long, value_name = "N")]
+    pub parallelism: Option<i32>,
+
+    /// Slots per KPU (Task Manager).
+    #[arg(long, value_name = "N")]
+    pub parallelism_per_kpu: Option<i32>,
+
+    /// Let Weir scale the application by its load.
+    #[arg(long, overrides_with = "no_autoscaling")]
+    pub autoscaling: bool,
+
+    /// Keep the parallelism as configured.
+    #[arg(long, overrides_with = "autoscaling")]
+    pub no_autoscaling: bool,
+
+    /// An environment property, GROUP.KEY=VALUE (split at the first dot; write
+    /// GROUP:KEY=VALUE when the group's name has dots). Repeatable.
+    #[arg(long = "property", short = 'p', value_name = "GROUP.KEY=VALUE")]
+    pub properties: Vec<String>,
+
+    /// The job's entry class (property kinesis.analytics.flink.run.options:entryClass).
+    #[arg(long, value_name = "CLASS")]
+    pub entry_class: Option<String>,
+
+    /// Take snapshots on stop and update (the default for new applications).
+    #[arg(long, overrides_with = "no_snapshots")]
+    pub snapshots: bool,
+
+    /// Stop without a snapshot.
+    #[arg(long, overrides_with = "snapshots")]
+    pub no_snapshots: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// The application's name.
+    pub name: String,
+
+    /// What to restore: `latest` (the latest snapshot, the default),
+    /// `none`, or a snapshot's name.
+    #[arg(long, value_name = "latest|none|SNAPSHOT")]
+    pub restore: Option<String>,
+
+    /// Start even if the snapshot holds state the job no longer has.
+    #[arg(long)]
+    pub allow_non_restored_state: bool,
+
+    #[command(flatten)]
+    pub wait: WaitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The application's name.
+    pub name: String,
+
+    /// New code: a local jar.
+    #[arg(long, value_name = "PATH")]
+    pub jar: Option<PathBuf>,
+
+    /// Move to another Flink runtime.
+    #[arg(long)]
+    pub runtime: Option<String>,
+
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    /// Remove an environment property, GROUP.KEY (or GROUP:KEY). Repeatable.
+    #[arg(long = "unset-property", value_name = "GROUP.KEY")]
+    pub unset_properties: Vec<String>,
+
+    #[command(flatten)]
+    pub wait: WaitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotsArgs {
+    #[command(flatten)]
+    pub conn: Connection,
+    #[command(subcommand)]
+    pub command: SnapshotsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotsCommand {
+    /// List an application's snapshots, newest first.
+    #[command(after_help = "Example:
+  weir snapshots list orders")]
+    List {
+        /// The application's name.
+        name: String,
+    },
+    /// Show one snapshot.
+    #[command(after_help = "Example:
+  weir snapshots describe orders before-upgrade")]
+    Describe {
+        /// The application's name.
+        name: String,
+        /// The snapshot's name.
+        snapshot_name: String,
+    },
+    /// Delete a snapshot. Asks for confirmation when stdin is a terminal,
+    /// unless --yes.
+    #[command(after_help = "Example:
+  weir snapshots delete orders before-upgrade --yes")]
+    Delete {
+        /// The application's name.
+        name: String,
+        /// The snapshot's name.
+        snapshot_name: String,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    #[command(flatten)]
+    pub conn: Connection,
+
+    /// The application's name.
+    pub name: String,
+
+    /// Keep printing new lines until interrupted.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+
+    /// Only lines from this far back (30s, 10m, 2h, 1d) or since this time
+    /// (RFC 3339, e.g. 2026-01-31T12:00:00Z).
+    #[arg(long, value_name = "AGE|TIME")]
+    pub since: Option<String>,
+
+    /// A CloudWatch Logs filter pattern (terms, "quoted phrases", ?any,
+    /// -exclude, or { $.messageType = "ERROR" }).
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Option<String>,
+
+    /// With --follow: seconds between two looks.
+    #[arg(long, value_name = "SECS", default_value_t = 1.0)]
+    pub interval: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    #[command(flatten)]
+    pub conn: Connection,
+
+    /// The application; without it, one line per RUNNING application.
+    pub name: Option<String>,
+
+    /// Seconds between two refreshes.
+    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+    pub interval: f64,
+
+    /// Print once and exit.
+    #[arg(long)]
+    pub once: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Runs a client command to the end.
+pub fn run(command: ClientCommand) -> anyhow::Result<()> {
+    if let ClientCommand::Completions(args) = &command {
+        let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+        let mut script = Vec::new();
+        clap_complete::generate(args.shell, &mut cmd, "weir", &mut script);
+        output::print_str(&String::from_utf8_lossy(&script));
+        return Ok(());
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match command {
+            ClientCommand::Apps(args) => {
+                let session = Session::open(&args.conn).await?;
+                apps::run(&session, args.command).await
+            }
+            ClientCommand::Snapshots(args) => {
+                let session = Session::open(&args.conn).await?;
+                apps::snapshots(&session, args.command).await
+            }
+            ClientCommand::Logs(args) => {
+                let session = Session::open(&args.conn).await?;
+                logs::run(&session, &args).await
+            }
+            ClientCommand::Top(args) => {
+                let session = Session::open(&args.conn).await?;
+                top::run(&session, &args).await
+            }
+            ClientCommand::Completions(_) => unreachable!("handled above"),
+        }
+    })?;
+    Ok(())
+}

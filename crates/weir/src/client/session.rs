@@ -1,0 +1,359 @@
+//! One command's connection to the server: the endpoint, the region, the
+//! credentials and where they came from, the official SDK clients, and the
+//! conversion of every failure into one line and an exit code.
+//!
+//! Credentials follow the AWS SDKs' standard order — `AWS_ACCESS_KEY_ID`/
+//! `AWS_SECRET_ACCESS_KEY`, then the shared credentials and config files
+//! (`AWS_SHARED_CREDENTIALS_FILE`, `AWS_CONFIG_FILE`, `AWS_PROFILE`) — and
+//! when neither has any, the key pair Weir generated into
+//! `<data-dir>/credentials`, so that `weir apps list` works on the server's
+//! machine as it is. Instance metadata and container credentials are not
+//! asked: Weir runs beside its users, not on EC2, and a look-up there only
+//! costs a timeout. No region or endpoint is discovered either: both come
+//! from the flags.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_credential_types::provider::ProvideCredentials;
+use aws_credential_types::Credentials;
+use aws_sdk_kinesisanalyticsv2::config::interceptors::AfterDeserializationInterceptorContextRef;
+use aws_sdk_kinesisanalyticsv2::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_kinesisanalyticsv2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use serde_json::Value;
+
+use super::{Connection, Exit, Failure, Output};
+
+/// The clients and everything a command needs to say about them.
+pub struct Session {
+    pub kda: aws_sdk_kinesisanalyticsv2::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub endpoint: String,
+    pub region: String,
+    pub output: Output,
+    pub credentials: Credentials,
+    /// Which key signs, and where it came from (for refusals).
+    pub credentials_source: String,
+    /// Weir's own key pair file, named in the hint of a refusal.
+    weir_credentials_file: PathBuf,
+}
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Long enough for a large jar to be uploaded and stored.
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(300);
+
+impl Session {
+    pub async fn open(conn: &Connection) -> Result<Session, Failure> {
+        let endpoint = conn.endpoint.trim_end_matches('/').to_string();
+        if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+            return Err(Failure::usage(format!(
+                "--endpoint must be an http:// or https:// URL, not {endpoint:?}"
+            )));
+        }
+        let weir_credentials_file = conn.data_dir.join("credentials");
+        let (credentials, credentials_source) =
+            resolve_credentials(conn.profile.as_deref(), &weir_credentials_file).await?;
+
+        let kda = {
+            use aws_sdk_kinesisanalyticsv2::config::{
+                retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region,
+            };
+            let config = aws_sdk_kinesisanalyticsv2::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .endpoint_url(&endpoint)
+                .region(Region::new(conn.region.clone()))
+                .credentials_provider(credentials.clone())
+                // A refusal is reported as it is; --wait polls again anyway.
+                .retry_config(RetryConfig::disabled())
+                .timeout_config(
+                    TimeoutConfig::builder()
+                        .connect_timeout(CONNECT_TIMEOUT)
+                        .operation_timeout(OPERATION_TIMEOUT)
+                        .build(),
+                )
+                .build();
+            aws_sdk_kinesisanalyticsv2::Client::from_conf(config)
+        };
+        let logs = {
+            use aws_sdk_cloudwatchlogs::config::{
+                retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region,
+            };
+            let config = aws_sdk_cloudwatchlogs::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .endpoint_url(&endpoint)
+                .region(Region::new(conn.region.clone()))
+                .credentials_provider(credentials.clone())
+                .retry_config(RetryConfig::disabled())
+                .timeout_config(
+                    TimeoutConfig::builder()
+                        .connect_timeout(CONNECT_TIMEOUT)
+                        .operation_timeout(OPERATION_TIMEOUT)
+                        .build(),
+                )
+                .build();
+            aws_sdk_cloudwatchlogs::Client::from_conf(config)
+        };
+        Ok(Session {
+            kda,
+            logs,
+            endpoint,
+            region: conn.region.clone(),
+            output: conn.output,
+            credentials,
+            credentials_source,
+            weir_credentials_file,
+        })
+    }
+
+    pub fn json(&self) -> bool {
+        self.output == Output::Json
+    }
+
+    /// One line and an exit code for a failed SDK call.
+    pub fn fail<E, R>(&self, err: SdkError<E, R>) -> Failure
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug + 'static,
+    {
+        match &err {
+            SdkError::ServiceError(service) => {
+                let e = service.err();
+                self.refused(
+                    e.code().unwrap_or("UnknownError"),
+                    e.message().unwrap_or_default(),
+                )
+            }
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => self.unreachable(
+                &root_cause(&err),
+                matches!(err, SdkError::TimeoutError(_)),
+            ),
+            _ => Failure::other(one_line(&format!(
+                "unexpected answer from {}: {}",
+                self.endpoint,
+                DisplayErrorContext(&err)
+            ))),
+        }
+    }
+
+    /// The server could not be reached (or did not answer in time).
+    pub fn unreachable(&self, detail: &str, timed_out: bool) -> Failure {
+        let what = if timed_out {
+            "no answer from Weir at"
+        } else {
+            "cannot reach Weir at"
+        };
+        Failure::new(
+            Exit::Unreachable,
+            one_line(&format!(
+                "{what} {} ({detail}); is `weir server` running there? (--endpoint, WEIR_ENDPOINT)",
+                self.endpoint
+            )),
+        )
+    }
+
+    /// An AWS error the server answered with: `Code: message`, the exit
+    /// code its kind calls for, and for an authentication refusal which
+    /// credentials were used.
+    pub fn refused(&self, code: &str, message: &str) -> Failure {
+        let exit = classify(code);
+        let mut line = format!("{code}: {message}");
+        if exit == Exit::Auth {
+            line.push_str(&format!(
+                " — signed with {} for region {}",
+                self.credentials_source, self.region
+            ));
+            if self.weir_credentials_file.is_file() {
+                line.push_str(&format!(
+                    "; Weir's own key pair is in {} (AWS_SHARED_CREDENTIALS_FILE={} AWS_PROFILE=weir)",
+                    self.weir_credentials_file.display(),
+                    self.weir_credentials_file.display()
+                ));
+            } else {
+                line.push_str(
+                    "; Weir's key pair is in <data-dir>/credentials on the server's machine (--data-dir)",
+                );
+            }
+        }
+        Failure::new(exit, one_line(&line))
+    }
+}
+
+/// The exit code of an AWS error code.
+pub fn classify(code: &str) -> Exit {
+    match code {
+        "ResourceNotFoundException" => Exit::NotFound,
+        "ResourceInUseException"
+        | "ConcurrentModificationException"
+        | "InvalidApplicationConfigurationException" => Exit::Conflict,
+        "UnrecognizedClientException"
+        | "InvalidSignatureException"
+        | "IncompleteSignatureException"
+        | "MissingAuthenticationTokenException"
+        | "AccessDeniedException"
+        | "ExpiredTokenException"
+        | "InvalidClientTokenId"
+        | "SignatureDoesNotMatch" => Exit::Auth,
+        _ => Exit::Other,
+    }
+}
+
+/// The innermost cause of an error (`Connection refused (os error 111)`),
+/// which says more to a person than the layers of client machinery above it.
+pub fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+/// Newlines and runs of white space folded into single spaces.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn short_key(credentials: &Credentials) -> String {
+    let id = credentials.access_key_id();
+    if id.len() > 8 {
+        format!("{}…", &id[..8])
+    } else {
+        id.to_string()
+    }
+}
+
+fn home() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+}
+
+fn env_path(var: &str, default: &str) -> String {
+    match std::env::var_os(var).filter(|v| !v.is_empty()) {
+        Some(path) => PathBuf::from(path).display().to_string(),
+        None => home()
+            .map(|h| h.join(default).display().to_string())
+            .unwrap_or_else(|| format!("~/{default}")),
+    }
+}
+
+/// The key to sign with and a sentence naming it and its origin.
+async fn resolve_credentials(
+    profile: Option<&str>,
+    weir_file: &Path,
+) -> Result<(Credentials, String), Failure> {
+    if let Ok(credentials) = EnvironmentVariableCredentialsProvider::new()
+        .provide_credentials()
+        .await
+    {
+        let source = format!(
+            "access key {} from AWS_ACCESS_KEY_ID in the environment",
+            short_key(&credentials)
+        );
+        return Ok((credentials, source));
+    }
+
+    let mut builder = ProfileFileCredentialsProvider::builder();
+    if let Some(name) = profile {
+        builder = builder.profile_name(name);
+    }
+    let files = format!(
+        "{}, {}",
+        env_path("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"),
+        env_path("AWS_CONFIG_FILE", ".aws/config")
+    );
+    match builder.build().provide_credentials().await {
+        Ok(credentials) => {
+            let source = format!(
+                "access key {} of profile {} ({files})",
+                short_key(&credentials),
+                profile.unwrap_or("default")
+            );
+            return Ok((credentials, source));
+        }
+        // A profile asked for by name must be there.
+        Err(e) if profile.is_some() => {
+            return Err(Failure::new(
+                Exit::Auth,
+                one_line(&format!(
+                    "no credentials for profile {} in {files}: {}",
+                    profile.unwrap_or_default(),
+                    DisplayErrorContext(&e)
+                )),
+            ));
+        }
+        Err(_) => {}
+    }
+
+    match std::fs::read_to_string(weir_file) {
+        Ok(text) => match crate::credentials::parse(&text) {
+            Some(pair) => {
+                let credentials = Credentials::new(
+                    pair.access_key_id,
+                    pair.secret_access_key,
+                    None,
+                    None,
+                    "weir-data-dir",
+                );
+                let source = format!(
+                    "access key {} from Weir's key pair file {}",
+                    short_key(&credentials),
+                    weir_file.display()
+                );
+                Ok((credentials, source))
+            }
+            None => Err(Failure::new(
+                Exit::Auth,
+                format!(
+                    "{} has no aws_access_key_id and aws_secret_access_key",
+                    weir_file.display()
+                ),
+            )),
+        },
+        Err(_) => Err(Failure::new(
+            Exit::Auth,
+            format!(
+                "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or \
+                 AWS_SHARED_CREDENTIALS_FILE and AWS_PROFILE, or point --data-dir at the \
+                 server's data directory (no {} here)",
+                weir_file.display()
+            ),
+        )),
+    }
+}
+
+/// Keeps the body of the response an SDK call received, so `--output json`
+/// prints what the server said, member for member, rather than a re-encoding
+/// of the SDK's types. Attach a fresh one to a call with
+/// `.customize().interceptor(capture.clone())`.
+#[derive(Debug, Clone, Default)]
+pub struct Capture(Arc<Mutex<Option<Vec<u8>>>>);
+
+impl Capture {
+    /// The response body as JSON (`{}` when there was none).
+    pub fn json(&self) -> Value {
+        let body = self.0.lock().expect("capture lock").take();
+        body.and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_else(|| Value::Object(Default::default()))
+    }
+}
+
+impl Intercept for Capture {
+    fn name(&self) -> &'static str {
+        "WeirCliCapture"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        if let Some(bytes) = context.response().body().bytes() {
+            *self.0.lock().expect("capture lock") = Some(bytes.to_vec());
+        }
+        Ok(())
+    }
+}

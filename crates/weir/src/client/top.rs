@@ -1,0 +1,420 @@
+//! `weir top [APP]`: a live table of an application's Job Manager and Task
+//! Managers, or one line per RUNNING application.
+//!
+//! The figures come from Weir's operator call
+//! `WeirAdmin_20261126.DescribeApplicationMetrics` — `POST /`, AWS JSON 1.1,
+//! SigV4 with the signing name `kinesisanalytics`, the same keys as every
+//! other call — which no AWS SDK knows, so it is signed here with
+//! `aws-sigv4` and sent with `reqwest`. Every number in its answer may be
+//! null (not measured yet, or not at this metrics level); those show as `-`.
+
+use std::io::IsTerminal;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+use aws_sigv4::sign::v4;
+use aws_smithy_runtime_api::client::identity::Identity;
+use serde_json::{json, Value};
+
+use super::output::{self, opt, print_json, print_json_line, print_str, Table};
+use super::session::{one_line, root_cause, Session};
+use super::{Failure, TopArgs};
+
+pub const ADMIN_TARGET_PREFIX: &str = "WeirAdmin_20261126";
+const SIGNING_NAME: &str = "kinesisanalytics";
+const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+
+/// DescribeApplicationMetrics for `app`, the current figures only.
+pub async fn fetch(s: &Session, app: &str, timeout: Duration) -> Result<Value, Failure> {
+    admin_call(
+        s,
+        "DescribeApplicationMetrics",
+        &json!({ "ApplicationName": app, "HistorySeconds": 0 }),
+        timeout,
+    )
+    .await
+}
+
+/// A signed call to Weir's operator API; the answer's JSON, or the AWS
+/// error it answered with as a [`Failure`].
+pub async fn admin_call(
+    s: &Session,
+    operation: &str,
+    body: &Value,
+    timeout: Duration,
+) -> Result<Value, Failure> {
+    let body = serde_json::to_vec(body).expect("JSON values serialize");
+    let url = format!("{}/", s.endpoint);
+    let host = url
+        .split_once("://")
+        .map(|(_, rest)| rest.split('/').next().unwrap_or_default())
+        .unwrap_or_default()
+        .to_string();
+    let target = format!("{ADMIN_TARGET_PREFIX}.{operation}");
+    let headers = [
+        ("content-type", CONTENT_TYPE),
+        ("host", host.as_str()),
+        ("x-amz-target", target.as_str()),
+    ];
+    let identity: Identity = s.credentials.clone().into();
+    let params = v4::SigningParams::builder()
+        .identity(&identity)
+        .region(&s.region)
+        .name(SIGNING_NAME)
+        .time(SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .map_err(|e| Failure::other(format!("signing {operation}: {e}")))?
+        .into();
+    let signable = SignableRequest::new(
+        "POST",
+        &url,
+        headers.iter().copied(),
+        SignableBody::Bytes(&body),
+    )
+    .map_err(|e| Failure::other(format!("signing {operation}: {e}")))?;
+    let (instructions, _) = sign(signable, &params)
+        .map_err(|e| Failure::other(format!("signing {operation}: {e}")))?
+        .into_parts();
+
+    let client = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(timeout)
+        .build()
+        .map_err(|e| Failure::other(format!("HTTP client: {e}")))?;
+    let mut request = client
+        .post(&url)
+        .header("content-type", CONTENT_TYPE)
+        .header("x-amz-target", &target)
+        .body(body);
+    for (name, value) in instructions.headers() {
+        request = request.header(name, value);
+    }
+    let response = request
+        .send()
+        .await
+        .map_err(|e| s.unreachable(&root_cause(&e), e.is_timeout()))?;
+    let status = response.status();
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| s.unreachable(&e.to_string(), e.is_timeout()))?;
+    let json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if status.is_success() {
+        return Ok(json);
+    }
+    let code = json
+        .get("__type")
+        .and_then(Value::as_str)
+        .map(|t| {
+            let t = t.rsplit('#').next().unwrap_or(t);
+            t.split(':').next().unwrap_or(t).to_string()
+        })
+        .unwrap_or_else(|| format!("HTTP{}", status.as_u16()));
+    let message = json
+        .get("message")
+        .or_else(|| json.get("Message"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| one_line(&String::from_utf8_lossy(&bytes)));
+    Err(s.refused(&code, &message))
+}
+
+pub async fn run(s: &Session, args: &TopArgs) -> Result<(), Failure> {
+    let interval = Duration::from_secs_f64(args.interval.clamp(0.2, 3600.0));
+    let live = !args.once && std::io::stdout().is_terminal() && !s.json();
+    loop {
+        let frame = match &args.name {
+            Some(app) => one_app(s, app).await,
+            None => all_apps(s).await,
+        };
+        let (text, raw) = match frame {
+            Ok(frame) => frame,
+            // A live view rides out a server restart; anything else ends it.
+            Err(f) if live && f.exit == super::Exit::Unreachable => (format!("{f}\n"), Value::Null),
+            Err(f) => return Err(f),
+        };
+        if s.json() {
+            if args.once {
+                print_json(&raw);
+            } else {
+                print_json_line(&raw);
+            }
+        } else if live {
+            // Home, clear, redraw: the table refreshes in place.
+            print_str(&format!(
+                "\x1b[H\x1b[2J{}  (every {} s; Ctrl-C quits)\n\n{text}",
+                output::epoch_ms(now_ms()),
+                output::number(interval.as_secs_f64())
+            ));
+        } else if args.once {
+            print_str(&text);
+        } else {
+            print_str(&format!("--- {}\n{text}\n", output::epoch_ms(now_ms())));
+        }
+        if args.once {
+            return Ok(());
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
+async fn one_app(s: &Session, app: &str) -> Result<(String, Value), Failure> {
+    let m = fetch(s, app, Duration::from_secs(30)).await?;
+    Ok((render_app(&m), m))
+}
+
+async fn all_apps(s: &Session) -> Result<(String, Value), Failure> {
+    let mut running = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = s
+            .kda
+            .list_applications()
+            .limit(50)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| s.fail(e))?;
+        running.extend(
+            page.application_summaries()
+                .iter()
+                .filter(|a| a.application_status().as_str() == "RUNNING")
+                .map(|a| a.application_name().to_string()),
+        );
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    let mut all = Vec::new();
+    for app in &running {
+        match fetch(s, app, Duration::from_secs(30)).await {
+            Ok(m) => all.push(m),
+            // Stopped or deleted between the two calls.
+            Err(f) if f.exit == super::Exit::NotFound => {}
+            Err(f) => return Err(f),
+        }
+    }
+    let raw = json!({ "Applications": all });
+    if all.is_empty() {
+        return Ok(("No RUNNING applications.\n".into(), raw));
+    }
+    let mut table = Table::new(&[
+        "APPLICATION",
+        "JOB",
+        "UPTIME>",
+        "RESTARTS>",
+        "PARALLELISM>",
+        "KPUS>",
+        "TMS>",
+        "MAX CPU %>",
+        "MAX HEAP %>",
+        "IN/s>",
+        "OUT/s>",
+    ]);
+    for m in &all {
+        let job = &m["Job"];
+        let tms = m["TaskManagers"].as_array().cloned().unwrap_or_default();
+        let max = |key: &str| {
+            tms.iter()
+                .filter_map(|tm| tm[key].as_f64())
+                .fold(None, |acc: Option<f64>, v| {
+                    Some(acc.map_or(v, |a| a.max(v)))
+                })
+        };
+        table.row(vec![
+            str_of(&m["ApplicationName"]),
+            str_of(&job["JobStatus"]),
+            opt(job["Uptime"].as_f64(), |ms| {
+                output::duration_secs((ms / 1000.0) as u64)
+            }),
+            opt(job["NumRestarts"].as_f64(), output::number),
+            opt(job["CurrentParallelism"].as_f64(), output::number),
+            opt(job["KPUs"].as_f64(), output::number),
+            tms.len().to_string(),
+            opt(max("CpuUtilization"), output::number),
+            opt(max("HeapMemoryUtilization"), output::number),
+            opt(job["RecordsInPerSecond"].as_f64(), output::number),
+            opt(job["RecordsOutPerSecond"].as_f64(), output::number),
+        ]);
+    }
+    Ok((table.render(), raw))
+}
+
+fn str_of(v: &Value) -> String {
+    v.as_str().map_or_else(|| "-".to_string(), str::to_string)
+}
+
+fn num(v: &Value) -> String {
+    opt(v.as_f64(), output::number)
+}
+
+fn ms(v: &Value) -> String {
+    opt(v.as_f64(), |ms| {
+        if ms < 10_000.0 {
+            format!("{} ms", output::number(ms))
+        } else {
+            format!("{} s", output::number(ms / 1000.0))
+        }
+    })
+}
+
+/// `RUNNING, up 5m 02s, 0 restarts` — the job line of `weir apps describe`.
+pub fn job_summary(m: &Value) -> Option<String> {
+    let job = m.get("Job").filter(|j| j.is_object())?;
+    let mut line = str_of(&job["JobStatus"]);
+    if let Some(up) = job["Uptime"].as_f64() {
+        line.push_str(&format!(
+            ", up {}",
+            output::duration_secs((up / 1000.0) as u64)
+        ));
+    }
+    if let Some(n) = job["NumRestarts"].as_f64() {
+        line.push_str(&format!(", {} restarts", output::number(n)));
+    }
+    if let Some(id) = job["JobId"].as_str() {
+        line.push_str(&format!(" (job {id})"));
+    }
+    Some(line)
+}
+
+/// The view of one application: a summary and the table of its JVMs.
+pub fn render_app(m: &Value) -> String {
+    let mut out = format!(
+        "{}  {}",
+        str_of(&m["ApplicationName"]),
+        str_of(&m["ApplicationStatus"])
+    );
+    let job = &m["Job"];
+    if job.is_object() {
+        out.push_str(&format!(
+            "  job {}  up {}  restarts {}  parallelism {} on {} KPU(s)\n",
+            str_of(&job["JobStatus"]),
+            opt(job["Uptime"].as_f64(), |ms| output::duration_secs(
+                (ms / 1000.0) as u64
+            )),
+            num(&job["NumRestarts"]),
+            num(&job["CurrentParallelism"]),
+            num(&job["KPUs"]),
+        ));
+        out.push_str(&format!(
+            "records in {}/s, out {}/s; busy {} ms/s, back-pressured {} ms/s\n",
+            num(&job["RecordsInPerSecond"]),
+            num(&job["RecordsOutPerSecond"]),
+            num(&job["BusyTimeMsPerSecond"]),
+            num(&job["BackPressuredTimeMsPerSecond"]),
+        ));
+        out.push_str(&format!(
+            "last checkpoint {}, {}; {} failed\n",
+            ms(&job["LastCheckpointDuration"]),
+            opt(job["LastCheckpointSize"].as_f64(), output::bytes),
+            num(&job["NumberOfFailedCheckpoints"]),
+        ));
+    } else {
+        out.push_str("  no job\n");
+    }
+    let mut collected = match m["CollectedAt"].as_f64() {
+        Some(at) => format!("collected {}", output::epoch_ms((at * 1000.0) as i64)),
+        None => "not collected yet".to_string(),
+    };
+    if let Some(every) = m["IntervalSeconds"].as_f64() {
+        collected.push_str(&format!(", every {} s", output::number(every)));
+    }
+    if let Some(level) = m["MetricsLevel"].as_str() {
+        collected.push_str(&format!(", metrics level {level}"));
+    }
+    out.push_str(&collected);
+    out.push_str("\n\n");
+
+    let mut table = Table::new(&[
+        "ROLE",
+        "ID",
+        "SLOTS>",
+        "FREE>",
+        "CPU %>",
+        "HEAP %>",
+        "HEAP USED>",
+        "HEAP MAX>",
+        "GC>",
+        "GC TIME>",
+        "THREADS>",
+        "IN/s>",
+        "OUT/s>",
+    ]);
+    let row = |role: &str, v: &Value| -> Vec<String> {
+        vec![
+            role.to_string(),
+            str_of(&v["Id"]),
+            num(&v["Slots"]),
+            num(&v["FreeSlots"]),
+            num(&v["CpuUtilization"]),
+            num(&v["HeapMemoryUtilization"]),
+            opt(v["HeapUsed"].as_f64(), output::bytes),
+            opt(v["HeapMax"].as_f64(), output::bytes),
+            num(&v["GcCount"]),
+            ms(&v["GcTime"]),
+            num(&v["Threads"]),
+            num(&v["RecordsInPerSecond"]),
+            num(&v["RecordsOutPerSecond"]),
+        ]
+    };
+    if m["JobManager"].is_object() {
+        table.row(row("JM", &m["JobManager"]));
+    }
+    for tm in m["TaskManagers"].as_array().into_iter().flatten() {
+        table.row(row("TM", tm));
+    }
+    if table.is_empty() {
+        out.push_str("(no Job Manager or Task Manager reported)\n");
+    } else {
+        out.push_str(&table.render());
+    }
+    out
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_nulls_as_dashes_and_every_jvm_as_a_row() {
+        let m = json!({
+            "ApplicationName": "orders", "ApplicationStatus": "RUNNING",
+            "CollectedAt": null, "IntervalSeconds": 5, "MetricsLevel": "APPLICATION",
+            "Job": {"JobId": "ab", "JobStatus": "RUNNING", "Uptime": 65000, "NumRestarts": 0,
+                    "RecordsInPerSecond": 100.0, "RecordsOutPerSecond": null,
+                    "CurrentParallelism": 2, "KPUs": 2, "LastCheckpointDuration": 120,
+                    "LastCheckpointSize": 2048},
+            "JobManager": {"Id": "jobmanager", "CpuUtilization": 3.5, "HeapUsed": 1048576,
+                           "HeapMax": null},
+            "TaskManagers": [
+                {"Id": "tm-1", "Slots": 1, "FreeSlots": 0, "CpuUtilization": 12.25},
+                {"Id": "tm-2", "Slots": 1, "FreeSlots": null}
+            ],
+            "History": []
+        });
+        let text = render_app(&m);
+        assert!(text.starts_with("orders  RUNNING  job RUNNING  up 1m 05s  restarts 0"));
+        assert!(text.contains("last checkpoint 120 ms, 2.0 KiB; - failed"));
+        assert!(text.contains("not collected yet, every 5 s, metrics level APPLICATION"));
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("JM ") || l.starts_with("TM "))
+            .collect();
+        assert_eq!(rows.len(), 3, "{text}");
+        assert!(rows[0].contains("1.0 MiB"), "{}", rows[0]);
+        assert!(rows[1].contains("tm-1") && rows[1].contains("12.2"));
+        assert_eq!(
+            job_summary(&m).unwrap(),
+            "RUNNING, up 1m 05s, 0 restarts (job ab)"
+        );
+        assert!(job_summary(&json!({"Job": null})).is_none());
+    }
+}
