@@ -5,6 +5,11 @@
 #   - .venv/ (git-ignored, in the repo root) with requirements-test.txt:
 #     boto3, botocore (whose API model the conformance test reads), the AWS CLI,
 #     moto_server (benchmark comparison) and pytest.
+#   - the Flink runtimes and the example jobs built against them.
+#   - the web console's browser tests: Debian's chromium (/usr/bin/chromium;
+#     installed with apt-get when missing and running as root) and
+#     tests/console/node_modules (`npm ci`: playwright-core, which drives that
+#     chromium and never downloads a browser of its own).
 #
 # Downloads are cached outside the clone, under ${XDG_CACHE_HOME:-~/.cache}/weir,
 # so that a fresh clone (as CI makes) reuses them; a fresh machine fetches them.
@@ -134,5 +139,49 @@ setup_flink_runtimes() {
     done
 }
 
+# ---------------------------------------------------------------------------
+# 3. The web console's end-to-end tests: Debian's chromium and playwright-core.
+#    npm's cache lives beside the others; `npm ci` runs only when
+#    node_modules does not match package-lock.json (and the node version).
+# ---------------------------------------------------------------------------
+CONSOLE_TESTS="$ROOT/tests/console"
+CONSOLE_MARKER="$CONSOLE_TESTS/node_modules/.weir-lock.sha256"
+
+setup_console_tests() {
+    local chromium="${WEIR_CHROMIUM:-/usr/bin/chromium}"
+    if [ ! -x "$chromium" ]; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            echo "setup-test-env: installing Debian's chromium (for the console tests)" >&2
+            quiet "apt-get update" apt-get update
+            quiet "apt-get install chromium" env DEBIAN_FRONTEND=noninteractive \
+                apt-get install -y --no-install-recommends chromium fonts-dejavu-core
+        else
+            die "$chromium is missing: install Debian's chromium (sudo apt-get install chromium) for the console tests"
+        fi
+        [ -x "$chromium" ] || die "chromium installed, but $chromium is still missing"
+    fi
+
+    command -v node >/dev/null 2>&1 || die "node not found: the console tests need Node.js 18+ and npm (apt-get install nodejs npm)"
+    command -v npm >/dev/null 2>&1 || die "npm not found: the console tests need npm (apt-get install npm)"
+    node -e 'process.exit(+process.versions.node.split(".")[0] >= 18 ? 0 : 1)' \
+        || die "Node.js 18+ is needed for the console tests; node is $(node --version)"
+
+    local want
+    want="$( { sha256sum "$CONSOLE_TESTS/package-lock.json" | cut -d' ' -f1; node --version; } | sha256sum | cut -d' ' -f1)"
+    if [ -f "$CONSOLE_MARKER" ] && [ "$(cat "$CONSOLE_MARKER")" = "$want" ] \
+        && [ -f "$CONSOLE_TESTS/node_modules/playwright-core/package.json" ]; then
+        return 0
+    fi
+    mkdir -p "$CACHE_ROOT/npm"
+    (
+        cd "$CONSOLE_TESTS"
+        # Never a browser download: the tests use Debian's chromium.
+        PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 quiet "npm ci in tests/console" \
+            npm ci --cache "$CACHE_ROOT/npm" --prefer-offline --no-audit --no-fund --loglevel=error
+    )
+    echo "$want" >"$CONSOLE_MARKER"
+}
+
 setup_python
 setup_flink_runtimes
+setup_console_tests

@@ -11,6 +11,17 @@
 //!   `ResourceNotFoundException` for an unknown application,
 //!   `ResourceInUseException` when it is not RUNNING. Follow it with
 //!   DescribeApplicationOperation, like any other operation.
+//! - `DescribeApplicationMetrics` `{"ApplicationName": "...", "HistorySeconds":
+//!   3600}` → the application's latest metrics as the collector gathered them
+//!   (`CollectedAt`, `IntervalSeconds`, `MetricsLevel`, `Stale`), the job's
+//!   (`Job`: uptime, restarts, checkpoints, records per second, busy and
+//!   back-pressured time, parallelism, KPUs; `Tasks` from the TASK level up),
+//!   the Job Manager's and each Task Manager's JVM (CPU, heap, GC, threads),
+//!   and `History`, oldest first, over the last `HistorySeconds` (0-3600,
+//!   default 3600). Any figure may be null; `Job`, `JobManager` are null and
+//!   `TaskManagers` empty while the application has no cluster.
+//!   `ResourceNotFoundException` for an unknown application. What `weir top`
+//!   and the console show.
 //!
 //! No AWS SDK knows these targets; send them signed by hand (the AWS CLI's
 //! `--debug` requests, `aws-sigv4`, botocore's `SigV4Auth`).
@@ -21,7 +32,10 @@ use axum::response::Response;
 use crate::error::{ApiError, ErrorKind};
 use crate::handlers::{blocking, ok};
 use crate::router::ApiState;
-use crate::wire::{StartApplicationMaintenanceRequest, StartApplicationMaintenanceResponse};
+use crate::wire::{
+    history_since, DescribeApplicationMetricsRequest, DescribeApplicationMetricsResponse,
+    StartApplicationMaintenanceRequest, StartApplicationMaintenanceResponse,
+};
 
 /// The JSON 1.1 target prefix of Weir's operator API.
 pub const TARGET_PREFIX: &str = "WeirAdmin_20261126";
@@ -30,14 +44,19 @@ pub const TARGET_PREFIX: &str = "WeirAdmin_20261126";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AdminOperation {
     StartApplicationMaintenance,
+    DescribeApplicationMetrics,
 }
 
 impl AdminOperation {
-    pub const ALL: &'static [AdminOperation] = &[AdminOperation::StartApplicationMaintenance];
+    pub const ALL: &'static [AdminOperation] = &[
+        AdminOperation::StartApplicationMaintenance,
+        AdminOperation::DescribeApplicationMetrics,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             AdminOperation::StartApplicationMaintenance => "StartApplicationMaintenance",
+            AdminOperation::DescribeApplicationMetrics => "DescribeApplicationMetrics",
         }
     }
 
@@ -79,6 +98,23 @@ pub async fn dispatch(
             ok(&StartApplicationMaintenanceResponse {
                 operation_id: &op.id,
             })
+        }
+        AdminOperation::DescribeApplicationMetrics => {
+            let req = DescribeApplicationMetricsRequest::parse(&body)?;
+            let app = catalogue.describe_application(&req.application_name)?;
+            let latest = state.board.latest(&app.name);
+            let since = history_since(weir_service::now_millis(), req.history_seconds);
+            let history = if req.history_seconds == 0 {
+                Vec::new()
+            } else {
+                state.board.history(&app.name, since)
+            };
+            ok(&DescribeApplicationMetricsResponse::new(
+                &app,
+                latest.as_deref(),
+                &history,
+                state.board.interval().as_secs(),
+            ))
         }
     }
 }

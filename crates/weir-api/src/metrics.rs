@@ -67,17 +67,15 @@ impl MetricsAccess {
         }
     }
 
-    /// Whether a request with `headers` may read the metrics; the refusal
-    /// to send otherwise.
-    pub fn check(&self, headers: &HeaderMap) -> Result<(), Response> {
+    /// Whether a request with `headers` may read the metrics; why not.
+    pub fn check(&self, headers: &HeaderMap) -> Result<(), Refusal> {
         let token = match self {
             MetricsAccess::Open => return Ok(()),
             MetricsAccess::Refused => {
-                return Err((
-                    StatusCode::FORBIDDEN,
-                    "GET /metrics is open only on a loopback listener. This server listens on another address and has no metrics token: start it with --metrics-token (WEIR_METRICS_TOKEN) and scrape with `Authorization: Bearer <token>`.\n",
-                )
-                    .into_response())
+                return Err(Refusal {
+                    status: StatusCode::FORBIDDEN,
+                    message: "GET /metrics is open only on a loopback listener. This server listens on another address and has no metrics token: start it with --metrics-token (WEIR_METRICS_TOKEN) and scrape with `Authorization: Bearer <token>`.\n",
+                })
             }
             MetricsAccess::Bearer(token) => token,
         };
@@ -88,17 +86,38 @@ impl MetricsAccess {
                 let (scheme, rest) = v.trim().split_once(' ')?;
                 scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
             });
-        let problem = match given {
+        let message = match given {
             Some(g) if constant_time_eq(g.as_bytes(), token.as_bytes()) => return Ok(()),
             Some(_) => "GET /metrics: the bearer token is not the metrics token\n",
             None => "GET /metrics needs `Authorization: Bearer <token>` with the server's metrics token (--metrics-token)\n",
         };
-        Err((
-            StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, "Bearer realm=\"weir-metrics\"")],
-            problem,
-        )
-            .into_response())
+        Err(Refusal {
+            status: StatusCode::UNAUTHORIZED,
+            message,
+        })
+    }
+}
+
+/// Why `GET /metrics` was refused: 401 (no or a wrong token) or 403 (no
+/// token configured), with a sentence saying what to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: StatusCode,
+    pub message: &'static str,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        if self.status == StatusCode::UNAUTHORIZED {
+            (
+                self.status,
+                [(header::WWW_AUTHENTICATE, "Bearer realm=\"weir-metrics\"")],
+                self.message,
+            )
+                .into_response()
+        } else {
+            (self.status, self.message).into_response()
+        }
     }
 }
 
@@ -114,7 +133,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// `GET /metrics`
 pub async fn serve(State(state): State<Arc<ApiState>>, headers: HeaderMap) -> Response {
     if let Err(refusal) = state.metrics_access.check(&headers) {
-        return refusal;
+        return refusal.into_response();
     }
     let entries = state.catalogue.entries();
     let latest: Vec<Option<Arc<AppMetrics>>> = entries
@@ -592,7 +611,7 @@ mod tests {
         let status = |access: &MetricsAccess, auth: Option<&str>| match access.check(&headers(auth))
         {
             Ok(()) => 200,
-            Err(r) => r.status().as_u16(),
+            Err(r) => r.status.as_u16(),
         };
         let open = MetricsAccess::Open;
         let bearer = MetricsAccess::Bearer("s3cret".into());

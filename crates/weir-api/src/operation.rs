@@ -132,8 +132,9 @@ impl Operation {
             | DeleteApplicationOutput
             | DeleteApplicationReferenceDataSource
             | DiscoverInputSchema => Support::SqlOnly,
-            AddApplicationVpcConfiguration
-            | DeleteApplicationVpcConfiguration => Support::NotApplicable,
+            AddApplicationVpcConfiguration | DeleteApplicationVpcConfiguration => {
+                Support::NotApplicable
+            }
             _ => Support::NotYet,
         }
     }

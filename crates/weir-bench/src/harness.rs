@@ -286,7 +286,7 @@ impl Fleet {
         extra_args: &[String],
     ) -> Result<()> {
         let data = self.data_dir();
-        std::fs::create_dir(&data)?;
+        std::fs::create_dir_all(&data)?;
         let runtimes: &OsStr = setup.runtimes_dir.as_os_str();
         let server = Server::start_weir(
             weir_bin,
@@ -314,6 +314,28 @@ impl Fleet {
         });
         self.server = Some(server);
         Ok(())
+    }
+
+    /// Stops weir (SIGTERM; killed if it lingers) and starts it again on
+    /// the same data directory with `extra_args`: the applications' clusters
+    /// keep running and the new weir adopts them. The old log is kept as
+    /// `weir.log.<n>`.
+    pub async fn restart_weir(
+        &mut self,
+        weir_bin: &Path,
+        setup: &Setup,
+        extra_args: &[String],
+    ) -> Result<()> {
+        if let Some(mut server) = self.server.take() {
+            server.terminate(Duration::from_secs(15)).await;
+        }
+        let log = self.dir().join("weir.log");
+        let kept = (1..)
+            .map(|n| self.dir().join(format!("weir.log.{n}")))
+            .find(|p| !p.exists())
+            .expect("a free name");
+        std::fs::rename(&log, kept)?;
+        self.start_weir(weir_bin, setup, extra_args)
     }
 
     /// CreateApplication; the application is then force-stopped at the clean-up.

@@ -20,7 +20,12 @@
 //! of "Autoscaling: AUTOSCALING that reacts to load, with less downtime than
 //! the service": time from the decision to RUNNING at the new parallelism
 //! and the job's downtime, for in-place and snapshot-restart rescaling; see
-//! `autoscale.rs`. The three share `harness.rs`.
+//! `autoscale.rs`.
+//!
+//! `weir-bench metrics` (run by `scripts/bench metrics`) is the benchmark of
+//! metrics (issue 6): the cost of one `GET /metrics` scrape and of the
+//! collector with applications running (weir's CPU and RSS); see
+//! `metrics.rs`. The four share `harness.rs`.
 
 mod autoscale;
 mod busy;
@@ -28,6 +33,7 @@ mod client;
 mod harness;
 mod lifecycle;
 mod load;
+mod metrics;
 mod procs;
 mod sign;
 mod state;
@@ -57,7 +63,8 @@ const TARGET_RSS_MB: f64 = 150.0;
              `weir-bench lifecycle` times application starts and stops on real Flink; \
              `weir-bench state` times snapshots, live updates, rollbacks and \
              stops with a snapshot on real Flink; `weir-bench autoscale` times \
-             autoscaling (in place and through a snapshot) on real Flink",
+             autoscaling (in place and through a snapshot) on real Flink; \
+             `weir-bench metrics` measures GET /metrics and the metrics collector",
     args_conflicts_with_subcommands = true
 )]
 struct Args {
@@ -118,6 +125,10 @@ enum Command {
     /// real Flink: decision → RUNNING at the new parallelism and the job's
     /// downtime, 1 → 2 and 2 → 1, in place and through a snapshot and restart.
     Autoscale(autoscale::AutoscaleArgs),
+    /// The cost of one GET /metrics scrape (latency, size, weir's CPU) and of
+    /// the metrics collector (weir's CPU and RSS, per interval and without)
+    /// with applications running on real Flink.
+    Metrics(metrics::MetricsArgs),
 }
 
 fn main() {
@@ -132,6 +143,7 @@ fn main() {
             Command::Lifecycle(a) => ("lifecycle", runtime.block_on(lifecycle::main(a))),
             Command::State(a) => ("state", runtime.block_on(state::main(a))),
             Command::Autoscale(a) => ("autoscale", runtime.block_on(autoscale::main(a))),
+            Command::Metrics(a) => ("metrics", runtime.block_on(metrics::main(a))),
         };
         drop(runtime);
         match outcome {

@@ -33,14 +33,15 @@ use weir_control::operation::{
 use weir_control::reconcile::{decide, is_restart, Observed, ObservedJob, Step};
 use weir_service::{Advance, Catalogue, Entry, LOGGER};
 
+use logship::LogShipper;
+
 pub use autoscale::AUTOSCALING_GROUP;
-pub use telemetry::Collector;
-pub use logship::LogShipper;
 pub use local::{LocalConfig, LocalRuntime, PROPERTIES_ENV, PROPERTIES_PROPERTY};
 pub use runtime::{
     ClusterView, JobObservation, Load, Observation, ProcessKind, ProcessView, Restore, Runtime,
     RuntimeFailure, SavepointProgress, Submission,
 };
+pub use telemetry::Collector;
 
 /// How supervisors pace themselves.
 #[derive(Debug, Clone)]
@@ -89,6 +90,9 @@ pub struct Supervisor<R: Runtime> {
     shutdown: watch::Sender<bool>,
     /// Each autoscaling application's load history.
     histories: Mutex<HashMap<String, autoscale::History>>,
+    /// Where each Flink log file has been shipped to: the shipping task's,
+    /// and a retiring cluster's last lines.
+    shipper: tokio::sync::Mutex<LogShipper>,
 }
 
 /// What a task does after one look.
@@ -114,6 +118,7 @@ impl<R: Runtime> Supervisor<R> {
             tasks: Mutex::new(HashMap::new()),
             shutdown,
             histories: Mutex::new(HashMap::new()),
+            shipper: tokio::sync::Mutex::new(LogShipper::default()),
         });
         let weak = Arc::downgrade(&sup);
         catalogue.set_notifier(Box::new(move |name| {
@@ -459,7 +464,7 @@ impl<R: Runtime> Supervisor<R> {
                     LOGGER,
                     format!("Releasing the Flink cluster of application {name}: version {} needs a new one", app.version_id),
                 );
-                self.runtime.release(name, self.config.release_grace).await;
+                self.retire(name, false).await;
                 Ok(Next::After(Duration::ZERO))
             }
             Step::FailStart => {
@@ -474,7 +479,7 @@ impl<R: Runtime> Supervisor<R> {
                 self.fail_start(&entry, reason).await
             }
             Step::Finished => {
-                self.runtime.release(name, self.config.release_grace).await;
+                self.retire(name, false).await;
                 self.catalogue.advance(name, status, |adv| {
                     adv.log(
                         LogLevel::Info,
@@ -505,12 +510,12 @@ impl<R: Runtime> Supervisor<R> {
                 Ok(busy)
             }
             Step::Release => {
-                self.runtime.release(name, self.config.release_grace).await;
+                self.retire(name, false).await;
                 self.settle(&entry, OperationStatus::Successful, None)?;
                 Ok(Next::After(self.config.idle_interval))
             }
             Step::Kill => {
-                self.runtime.kill(name).await;
+                self.retire(name, true).await;
                 self.settle(&entry, OperationStatus::Successful, None)?;
                 Ok(Next::After(self.config.idle_interval))
             }
@@ -528,9 +533,24 @@ impl<R: Runtime> Supervisor<R> {
                     "Application {name} is READY but its Flink cluster still runs; releasing it"
                 ),
                 );
-                self.runtime.kill(name).await;
+                self.retire(name, true).await;
                 Ok(Next::After(self.config.idle_interval))
             }
+        }
+    }
+
+    /// Ends the application's cluster (killed at once, or released with
+    /// grace), then ships what its processes logged last: often why a job
+    /// failed.
+    async fn retire(&self, name: &str, kill: bool) {
+        let view = self.runtime.view(name).await;
+        if kill {
+            self.runtime.kill(name).await;
+        } else {
+            self.runtime.release(name, self.config.release_grace).await;
+        }
+        if let Some(view) = view {
+            self.ship_last(name, &view).await;
         }
     }
 
@@ -587,7 +607,7 @@ impl<R: Runtime> Supervisor<R> {
         {
             return Ok(Next::After(Duration::ZERO));
         }
-        self.runtime.kill(&entry.app.name).await;
+        self.retire(&entry.app.name, true).await;
         self.settle(entry, OperationStatus::Failed, Some(reason))?;
         Ok(Next::After(self.config.idle_interval))
     }

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use weir_control::model::LogLevel;
 
-use crate::runtime::{ProcessKind, Runtime};
+use crate::runtime::{ClusterView, ProcessKind, Runtime};
 use crate::Supervisor;
 
 /// The most read from one file in one round: a burst (a Job Manager's
@@ -137,6 +137,9 @@ impl Folder {
 /// Where one log file has been read to.
 #[derive(Debug, Default)]
 struct Cursor {
+    /// Whose file it is, and which process writes it.
+    app: String,
+    source: String,
     inode: u64,
     /// Bytes consumed: complete lines, each shipped or in `folder`.
     offset: u64,
@@ -167,12 +170,14 @@ fn save_offset(log: &Path, inode: u64, offset: u64) {
 }
 
 impl Cursor {
-    fn open(log: &Path, inode: u64) -> Cursor {
+    fn open(log: &Path, inode: u64, app: &str, source: &str) -> Cursor {
         let offset = match load_offset(log) {
             Some((i, o)) if i == inode => o,
             _ => 0,
         };
         Cursor {
+            app: app.to_string(),
+            source: source.to_string(),
             inode,
             offset,
             held_from: offset,
@@ -188,6 +193,8 @@ impl Cursor {
         if meta.ino() != self.inode || meta.len() < self.offset {
             // Rotated or truncated: a new file, from its start.
             *self = Cursor {
+                app: std::mem::take(&mut self.app),
+                source: std::mem::take(&mut self.source),
                 inode: meta.ino(),
                 ..Cursor::default()
             };
@@ -240,9 +247,8 @@ impl<R: Runtime> Supervisor<R> {
         interval: Duration,
         mut stop: tokio::sync::watch::Receiver<bool>,
     ) {
-        let mut shipper = LogShipper::default();
         loop {
-            self.ship_logs(&mut shipper).await;
+            self.ship_logs().await;
             tokio::select! {
                 _ = tokio::time::sleep(interval) => {}
                 _ = stop.changed() => return,
@@ -251,7 +257,9 @@ impl<R: Runtime> Supervisor<R> {
     }
 
     /// One round over every application.
-    pub async fn ship_logs(&self, shipper: &mut LogShipper) {
+    pub async fn ship_logs(&self) {
+        let mut shipper = self.shipper.lock().await;
+        let shipper = &mut *shipper;
         let mut seen = Vec::new();
         for entry in self.catalogue.entries() {
             let app = &entry.app;
@@ -259,69 +267,122 @@ impl<R: Runtime> Supervisor<R> {
                 continue;
             };
             let (_, at) = app.config.flink.monitoring.effective();
-            let files: Vec<(String, PathBuf)> = view
-                .processes
-                .iter()
-                .filter_map(|p| {
-                    let source = match &p.role {
-                        ProcessKind::JobManager => "jobmanager".to_string(),
-                        ProcessKind::TaskManager { id } => format!("taskmanager {id}"),
-                    };
-                    Some((source, p.log_file.clone()?))
-                })
-                .collect();
+            let files = log_files(&view);
             seen.extend(files.iter().map(|(_, f)| f.clone()));
-            // File reads are small and bounded, but still off the async
-            // threads: the cursors go to the blocking pool and come back.
-            let mut cursors = std::mem::take(&mut shipper.cursors);
-            let round = tokio::task::spawn_blocking(move || {
-                let mut lines = Vec::new();
-                let mut done = Vec::new();
-                for (source, file) in &files {
-                    let Ok(meta) = std::fs::metadata(file) else {
-                        continue;
-                    };
-                    let cursor = cursors
-                        .entry(file.clone())
-                        .or_insert_with(|| Cursor::open(file, meta.ino()));
-                    let Ok((mut events, read)) = cursor.read(file) else {
-                        continue;
-                    };
-                    if !read {
-                        // Nothing new for a round: the held event is complete.
-                        events.extend(cursor.folder.flush());
-                        cursor.held_from = cursor.offset;
-                    }
-                    lines.extend(events.into_iter().filter(|e| passes(e.level, at)).map(|e| {
-                        (
-                            e.timestamp,
-                            e.level,
-                            e.logger,
-                            format!("[{source}] {}", e.message),
-                        )
-                    }));
-                    done.push((file.clone(), cursor.inode, cursor.held_from));
-                }
-                (cursors, lines, done)
-            })
-            .await;
-            let Ok((cursors, lines, done)) = round else {
-                continue;
-            };
-            shipper.cursors = cursors;
-            if !lines.is_empty() {
-                let catalogue = self.catalogue.clone();
-                let name = app.name.clone();
-                let _ =
-                    tokio::task::spawn_blocking(move || catalogue.log_lines(&name, lines)).await;
-            }
-            for (file, inode, offset) in done {
-                save_offset(&file, inode, offset);
+            self.ship_files(shipper, &app.name, at, files, false).await;
+        }
+        // Clusters gone since the last round (stopped, failed, replaced):
+        // their files are still on disk, and their last lines (often the
+        // reason a job failed) are shipped before they are forgotten.
+        let mut gone: HashMap<String, Vec<(String, PathBuf)>> = HashMap::new();
+        for (file, cursor) in &shipper.cursors {
+            if !seen.contains(file) {
+                gone.entry(cursor.app.clone())
+                    .or_default()
+                    .push((cursor.source.clone(), file.clone()));
             }
         }
-        // Forget files of clusters that are gone.
-        shipper.cursors.retain(|f, _| seen.contains(f));
+        for (app, files) in gone {
+            // A deleted application's log went with it.
+            if let Some(entry) = self.catalogue.entry_of(&app) {
+                let (_, at) = entry.app.config.flink.monitoring.effective();
+                self.ship_files(shipper, &app, at, files.clone(), true)
+                    .await;
+            }
+            for (_, file) in files {
+                shipper.cursors.remove(&file);
+            }
+        }
     }
+
+    /// Ships the last lines of a cluster that was just stopped or killed
+    /// (the shipping round may never have seen it: a job that fails at once).
+    pub(crate) async fn ship_last(&self, app: &str, view: &ClusterView) {
+        let Some(entry) = self.catalogue.entry_of(app) else {
+            return;
+        };
+        let (_, at) = entry.app.config.flink.monitoring.effective();
+        let files = log_files(view);
+        let mut shipper = self.shipper.lock().await;
+        self.ship_files(&mut shipper, app, at, files.clone(), true)
+            .await;
+        for (_, file) in files {
+            shipper.cursors.remove(&file);
+        }
+    }
+
+    /// Ships what `files` of application `app` gained; `last`: they will
+    /// not grow any more, so the event held back is complete too.
+    async fn ship_files(
+        &self,
+        shipper: &mut LogShipper,
+        app: &str,
+        at: LogLevel,
+        files: Vec<(String, PathBuf)>,
+        last: bool,
+    ) {
+        // File reads are small and bounded, but still off the async threads:
+        // the cursors go to the blocking pool and come back.
+        let mut cursors = std::mem::take(&mut shipper.cursors);
+        let name = app.to_string();
+        let round = tokio::task::spawn_blocking(move || {
+            let mut lines = Vec::new();
+            let mut done = Vec::new();
+            for (source, file) in &files {
+                let Ok(meta) = std::fs::metadata(file) else {
+                    continue;
+                };
+                let cursor = cursors
+                    .entry(file.clone())
+                    .or_insert_with(|| Cursor::open(file, meta.ino(), &name, source));
+                let Ok((mut events, read)) = cursor.read(file) else {
+                    continue;
+                };
+                if !read || last {
+                    // Nothing new for a round: the held event is complete.
+                    events.extend(cursor.folder.flush());
+                    cursor.held_from = cursor.offset;
+                }
+                lines.extend(events.into_iter().filter(|e| passes(e.level, at)).map(|e| {
+                    (
+                        e.timestamp,
+                        e.level,
+                        e.logger,
+                        format!("[{source}] {}", e.message),
+                    )
+                }));
+                done.push((file.clone(), cursor.inode, cursor.held_from));
+            }
+            (cursors, lines, done)
+        })
+        .await;
+        let Ok((cursors, lines, done)) = round else {
+            return;
+        };
+        shipper.cursors = cursors;
+        if !lines.is_empty() {
+            let catalogue = self.catalogue.clone();
+            let name = app.to_string();
+            let _ = tokio::task::spawn_blocking(move || catalogue.log_lines(&name, lines)).await;
+        }
+        for (file, inode, offset) in done {
+            save_offset(&file, inode, offset);
+        }
+    }
+}
+
+/// The log files of a cluster's processes: (who writes it, where).
+fn log_files(view: &ClusterView) -> Vec<(String, PathBuf)> {
+    view.processes
+        .iter()
+        .filter_map(|p| {
+            let source = match &p.role {
+                ProcessKind::JobManager => "jobmanager".to_string(),
+                ProcessKind::TaskManager { id } => format!("taskmanager {id}"),
+            };
+            Some((source, p.log_file.clone()?))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -431,7 +492,7 @@ mod tests {
         )
         .unwrap();
         let inode = std::fs::metadata(&log).unwrap().ino();
-        let mut c = Cursor::open(&log, inode);
+        let mut c = Cursor::open(&log, inode, "a", "jobmanager");
         let (events, read) = c.read(&log).unwrap();
         assert!(read);
         assert_eq!(events.len(), 1);
@@ -440,7 +501,7 @@ mod tests {
         save_offset(&log, c.inode, c.held_from);
 
         // A restarted Weir starts again at the held event.
-        let mut again = Cursor::open(&log, inode);
+        let mut again = Cursor::open(&log, inode, "a", "jobmanager");
         writeln!(file, "ee").unwrap();
         let (events, _) = again.read(&log).unwrap();
         assert_eq!(

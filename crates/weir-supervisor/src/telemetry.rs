@@ -505,3 +505,272 @@ fn soft<T: Default>(result: Result<T, RestError>) -> Result<T, RestError> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The collector against a canned Flink REST API: what it reads, and
+    //! that an application whose Flink does not answer keeps its figures,
+    //! marked stale, without holding up the others.
+
+    use std::path::Path;
+    use std::sync::Mutex as StdMutex;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use weir_control::model::*;
+    use weir_control::operation::JobState;
+    use weir_control::spec::{CodeSource, NewApplication};
+    use weir_control::Realm;
+    use weir_store::Store;
+
+    use super::*;
+    use crate::runtime::{
+        Load, Observation, ProcessView, Restore, RuntimeFailure, SavepointProgress, Submission,
+    };
+
+    const JOB: &str = "0123456789abcdef0123456789abcdef";
+
+    /// Answers Flink's metrics requests with canned JSON, forever.
+    async fn fake_flink() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 16 * 1024];
+                    let n = s.read(&mut buf).await.unwrap_or(0);
+                    let request = String::from_utf8_lossy(&buf[..n]).into_owned();
+                    let path = request.split(' ').nth(1).unwrap_or_default().to_string();
+                    let body = answer(&path);
+                    let reply = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = s.write_all(reply.as_bytes()).await;
+                });
+            }
+        });
+        url
+    }
+
+    fn answer(path: &str) -> String {
+        let jvm = |gc: &str| {
+            format!(
+                r#"[{{"id":"Status.JVM.CPU.Load","value":"0.25"}},{{"id":"Status.JVM.Memory.Heap.Used","value":"50"}},{{"id":"Status.JVM.Memory.Heap.Max","value":"200"}},{{"id":"Status.JVM.Threads.Count","value":"40"}},{gc}]"#
+            )
+        };
+        if path.starts_with("/taskmanagers/app-tm-0/metrics") {
+            jvm(
+                r#"{"id":"Status.JVM.GarbageCollector.G1_Young_Generation.Count","value":"7"},{"id":"Status.JVM.GarbageCollector.G1_Young_Generation.Time","value":"70"},{"id":"Status.JVM.GarbageCollector.G1_Old_Generation.Count","value":"1"},{"id":"Status.JVM.GarbageCollector.G1_Old_Generation.Time","value":"30"}"#,
+            )
+        } else if path.starts_with("/taskmanagers") {
+            r#"{"taskmanagers":[{"id":"app-tm-0","slotsNumber":1,"freeSlots":0,"hardware":{"cpuCores":4}}]}"#.into()
+        } else if path.starts_with("/jobmanager/metrics") {
+            jvm(
+                r#"{"id":"Status.JVM.GarbageCollector.All.Count","value":"3"},{"id":"Status.JVM.GarbageCollector.All.Time","value":"9"}"#,
+            )
+        } else if path.starts_with(&format!("/jobs/{JOB}/vertices/v1/subtasks/metrics")) {
+            r#"[{"id":"numRecordsInPerSecond","min":0,"max":0,"avg":0,"sum":0},{"id":"numRecordsOutPerSecond","min":5,"max":5,"avg":5,"sum":10},{"id":"busyTimeMsPerSecond","min":"NaN","max":"NaN","avg":"NaN","sum":"NaN"}]"#.into()
+        } else if path.starts_with(&format!("/jobs/{JOB}/vertices/v2/subtasks/metrics")) {
+            r#"[{"id":"numRecordsInPerSecond","min":5,"max":5,"avg":5,"sum":10},{"id":"numRecordsOutPerSecond","min":0,"max":0,"avg":0,"sum":0},{"id":"busyTimeMsPerSecond","min":100,"max":300,"avg":200,"sum":400},{"id":"backPressuredTimeMsPerSecond","min":0,"max":0,"avg":0,"sum":0}]"#.into()
+        } else if path.starts_with(&format!("/jobs/{JOB}/metrics")) {
+            r#"[{"id":"uptime","value":"5000"},{"id":"downtime","value":"0"},{"id":"numRestarts","value":"2"},{"id":"lastCheckpointSize","value":"-1"},{"id":"numberOfFailedCheckpoints","value":"0"}]"#.into()
+        } else if path.starts_with(&format!("/jobs/{JOB}")) {
+            format!(
+                r#"{{"jid":"{JOB}","name":"n","state":"RUNNING","vertices":[{{"id":"v1","name":"Source: gen","parallelism":2,"status":"RUNNING"}},{{"id":"v2","name":"count","parallelism":2,"status":"RUNNING"}}]}}"#
+            )
+        } else {
+            "[]".into()
+        }
+    }
+
+    /// Clusters by application: only `view` is asked of it.
+    #[derive(Default)]
+    struct Views(StdMutex<HashMap<String, String>>);
+
+    impl Runtime for Views {
+        async fn observe(&self, _: &Application, _: &JobState) -> Observation {
+            Observation::default()
+        }
+        async fn launch(&self, _: &Application) -> Result<String, RuntimeFailure> {
+            unreachable!()
+        }
+        async fn submit(
+            &self,
+            _: &Application,
+            _: &Catalogue,
+            _: Option<&Restore>,
+        ) -> Result<Submission, RuntimeFailure> {
+            unreachable!()
+        }
+        async fn savepoint(
+            &self,
+            _: &str,
+            _: &str,
+            _: &Path,
+            _: bool,
+        ) -> Result<String, RuntimeFailure> {
+            unreachable!()
+        }
+        async fn savepoint_status(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+        ) -> Result<SavepointProgress, RuntimeFailure> {
+            unreachable!()
+        }
+        async fn last_savepoint(&self, _: &str, _: &str) -> Option<String> {
+            None
+        }
+        async fn rescale(&self, _: &Application, _: &str, _: u32) -> Result<(), RuntimeFailure> {
+            unreachable!()
+        }
+        async fn trim(&self, _: &Application) {}
+        async fn reshape(&self, _: &Application) -> Result<(), RuntimeFailure> {
+            unreachable!()
+        }
+        async fn load(&self, _: &str, _: &str) -> Option<Load> {
+            None
+        }
+        async fn maintenance_due(&self, _: &Application) -> Option<String> {
+            None
+        }
+        async fn view(&self, app: &str) -> Option<ClusterView> {
+            let url = self.0.lock().unwrap().get(app).cloned()?;
+            Some(ClusterView {
+                rest_url: url,
+                started_ms: 0,
+                processes: vec![ProcessView {
+                    role: ProcessKind::JobManager,
+                    pid: None,
+                    alive: true,
+                    log_file: None,
+                }],
+            })
+        }
+        async fn stop_job(&self, _: &str, _: &str) -> Result<(), RuntimeFailure> {
+            unreachable!()
+        }
+        async fn release(&self, _: &str, _: Duration) {}
+        async fn kill(&self, _: &str) {}
+    }
+
+    fn catalogue(dir: &Path, apps: &[&str]) -> Arc<Catalogue> {
+        let realm = Realm {
+            region: "us-east-1".into(),
+            account_id: "000000000000".into(),
+        };
+        let c = Catalogue::open(Store::open(dir).unwrap(), realm.clone(), "06:00".into()).unwrap();
+        for name in apps {
+            let req = NewApplication::<CodeSource> {
+                name: name.to_string(),
+                arn: realm.application_arn(name),
+                description: None,
+                runtime: RuntimeEnvironment::Flink1_20,
+                service_execution_role: "arn:aws:iam::000000000000:role/r".into(),
+                mode: None,
+                code: Some((
+                    CodeContentType::Zipfile,
+                    Some(CodeSource::Zip(b"jar".to_vec())),
+                )),
+                checkpoint: None,
+                monitoring: None,
+                parallelism: None,
+                environment_properties: None,
+                snapshots: None,
+                system_rollback_enabled: None,
+                has_vpc_configurations: false,
+                encryption: None,
+                log_stream_arns: vec![],
+                has_sql_configuration: false,
+                has_zeppelin_configuration: false,
+                maintenance_start: "06:00".into(),
+            };
+            c.create_application(req, vec![]).unwrap();
+            c.advance(name, ApplicationStatus::Ready, |adv| {
+                adv.job.job_id = Some(JOB.into());
+            })
+            .unwrap();
+        }
+        Arc::new(c)
+    }
+
+    /// A URL nothing listens at.
+    fn closed_port() -> String {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        format!("http://127.0.0.1:{port}")
+    }
+
+    #[tokio::test]
+    async fn a_round_reads_flink_and_a_silent_flink_goes_stale_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = catalogue(dir.path(), &["a", "b", "idle"]);
+        let views = Arc::new(Views::default());
+        let flink = fake_flink().await;
+        views.0.lock().unwrap().insert("a".into(), flink.clone());
+        views.0.lock().unwrap().insert("b".into(), flink);
+        let board = Arc::new(Board::new(Duration::from_secs(10)));
+        let collector = Collector::new(c.clone(), views.clone(), board.clone());
+        collector.round().await;
+
+        let a = board.latest("a").expect("figures of a");
+        assert!(!a.stale);
+        assert_eq!(a.level, MetricsLevel::Application);
+        let job = a.job.as_ref().expect("job figures");
+        assert_eq!(job.job_id, JOB);
+        assert_eq!(job.status, Some(JobStatus::Running));
+        assert_eq!(job.uptime_ms, Some(5000.0));
+        assert_eq!(job.num_restarts, Some(2.0));
+        // -1 is Flink's "no checkpoint yet"; an absent metric is unknown.
+        assert_eq!(job.last_checkpoint_size_bytes, None);
+        assert_eq!(job.full_restarts, None);
+        // Summed over the tasks; the busiest task's average busy time.
+        assert_eq!(job.records_in_per_second, Some(10.0));
+        assert_eq!(job.records_out_per_second, Some(10.0));
+        assert_eq!(job.busy_time_ms_per_second, Some(200.0));
+        assert_eq!(job.back_pressured_time_ms_per_second, Some(0.0));
+        assert!(job.tasks.is_empty(), "APPLICATION keeps no task detail");
+        let jm = a.job_manager.as_ref().unwrap();
+        assert_eq!((jm.gc_count, jm.gc_time_ms), (Some(3.0), Some(9.0)));
+        assert_eq!(jm.heap_utilization(), Some(25.0));
+        // Not a local process and no core count: no CPU figure.
+        assert_eq!(jm.cpu_utilization, None);
+        let tm = &a.task_managers[0];
+        assert_eq!(tm.id, "app-tm-0");
+        assert_eq!((tm.slots, tm.free_slots), (Some(1), Some(0)));
+        // A quarter of 4 cores: one core's worth.
+        assert_eq!(tm.jvm.cpu_utilization, Some(100.0));
+        assert_eq!(
+            (tm.jvm.gc_count, tm.jvm.gc_time_ms),
+            (Some(8.0), Some(100.0))
+        );
+        assert_eq!(tm.jvm.old_gc_count, Some(1.0));
+        assert_eq!(tm.jvm.threads, Some(40.0));
+        assert!(board.latest("idle").is_none(), "no cluster, no figures");
+        assert_eq!(board.history("a", 0).len(), 1);
+
+        // b's Flink stops answering: b keeps its figures, stale; a goes on.
+        views.0.lock().unwrap().insert("b".into(), closed_port());
+        collector.round().await;
+        let b = board.latest("b").expect("b's last figures");
+        assert!(b.stale);
+        assert_eq!(b.job.as_ref().unwrap().uptime_ms, Some(5000.0));
+        assert!(!board.latest("a").unwrap().stale);
+        assert_eq!(board.history("a", 0).len(), 2);
+        assert_eq!(
+            board.history("b", 0).len(),
+            1,
+            "a stale round adds no sample"
+        );
+
+        // a's cluster goes: no current figures; a deleted application is forgotten.
+        views.0.lock().unwrap().remove("a");
+        collector.round().await;
+        assert!(board.latest("a").is_none());
+        assert_eq!(board.history("a", 0).len(), 2);
+    }
+}

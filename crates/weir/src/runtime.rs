@@ -1,7 +1,7 @@
 //! `weir runtime list|install`: the Flink distributions Weir runs
 //! applications on, managed by hand.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, Context};
 use weir_control::model::RuntimeEnvironment;
@@ -24,7 +24,10 @@ pub fn runtimes(
             bail!("--flink-home takes RUNTIME=FLINK_HOME (e.g. FLINK-1_20=/opt/flink-1.20), not {entry:?}");
         };
         let runtime = parse_runtime(name.trim())?;
-        runtimes.register(runtime, PathBuf::from(path.trim()));
+        // Absolute: Flink's JVMs do not run in this directory.
+        let home = std::path::absolute(path.trim())
+            .with_context(|| format!("resolving --flink-home {path:?}"))?;
+        runtimes.register(runtime, home);
     }
     Ok(runtimes)
 }

@@ -34,7 +34,7 @@ fn valid_window_start(s: &str) -> bool {
         && matches!((b[3], b[4]), (b'0'..=b'5', b'0'..=b'9'))
 }
 
-pub fn run(args: ServerArgs) -> anyhow::Result<()> {
+pub fn run(mut args: ServerArgs) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("WEIR_LOG")
@@ -57,6 +57,20 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         );
     }
 
+    // Absolute from here on: Flink's JVMs run in their cluster's directory,
+    // where a relative path (the default `./weir-data`) means nothing.
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("creating the data directory {}", args.data_dir.display()))?;
+    args.data_dir = std::fs::canonicalize(&args.data_dir)
+        .with_context(|| format!("resolving the data directory {}", args.data_dir.display()))?;
+    if let Some(dir) = &args.runtimes_dir {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the runtimes directory {}", dir.display()))?;
+        args.runtimes_dir = Some(
+            std::fs::canonicalize(dir)
+                .with_context(|| format!("resolving the runtimes directory {}", dir.display()))?,
+        );
+    }
     let store = Store::open(&args.data_dir)
         .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
     let realm = Realm {

@@ -96,9 +96,23 @@ async fn flink_lines(f: &Flink, app: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The Job Manager's "Completed checkpoint N" lines shipped, in order, as N.
+async fn completed_checkpoints(f: &Flink, app: &str) -> Vec<u64> {
+    let mut ids: Vec<u64> = flink_lines(f, app)
+        .await
+        .iter()
+        .filter_map(|(_, m)| {
+            let rest = m.strip_prefix("[jobmanager] Completed checkpoint ")?;
+            rest.split_whitespace().next()?.parse().ok()
+        })
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flink_logs_flow_into_the_application_log_at_its_level() {
-    let f = Flink::start(&[FLINK_1_20]).await;
+    let mut f = Flink::start(&[FLINK_1_20]).await;
     let app = "observed-logs";
     f.create(&App::new(app, FLINK_1_20, "streaming-count").group("job", &[("rate", RATE)]))
         .await;
@@ -155,6 +169,24 @@ async fn flink_logs_flow_into_the_application_log_at_its_level() {
     // The Logs API filters them like any line.
     let filtered = f.filter_log(app, "\"Completed checkpoint\"").await;
     assert!(!filtered.is_empty());
+
+    // A Weir killed and restarted goes on where it stopped: no checkpoint
+    // line twice, and new ones keep coming.
+    let shipped_before = completed_checkpoints(&f, app).await;
+    f.weir.restart();
+    f.reconnect();
+    let deadline = Instant::now() + EVENT_TIMEOUT;
+    loop {
+        let now = completed_checkpoints(&f, app).await;
+        let mut unique = now.clone();
+        unique.dedup();
+        assert_eq!(unique, now, "a Flink line was shipped twice");
+        if now.len() >= shipped_before.len() + 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no new lines after a restart");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 
     // At WARN, checkpoints go on but their INFO lines no longer ship, while
     // Weir's own status lines still do.
@@ -310,5 +342,44 @@ async fn the_flink_dashboard_opens_through_a_presigned_url() {
     f.wait_status(app, ApplicationStatus::Ready, &[], STOP_TIMEOUT)
         .await;
     assert_eq!(get(&format!("{base}overview"), Some(&cookie)).await.0, 503);
+    f.assert_no_jvms(app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_start_ships_the_job_managers_last_words() {
+    let f = Flink::start(&[FLINK_1_20]).await;
+    let app = "observed-failure";
+    f.create(
+        &App::new(app, FLINK_1_20, "fail-on-demand").group("FailConfig", &[("fail.mode", "main")]),
+    )
+    .await;
+    f.start_app(app).await;
+    f.wait_status(app, ApplicationStatus::Ready, &[], START_TIMEOUT)
+        .await;
+    // The cluster is gone; what its Job Manager said about main() is not.
+    let deadline = Instant::now() + EVENT_TIMEOUT;
+    loop {
+        let lines = flink_lines(&f, app).await;
+        let said = lines.iter().find(|(_, m)| {
+            m.starts_with("[jobmanager]")
+                && m.contains("fail-on-demand: failing in main() as configured")
+        });
+        if let Some((level, message)) = said {
+            assert!(
+                ["WARN", "ERROR"].contains(&level.as_str()),
+                "{level}: {message}"
+            );
+            // The stack trace is part of the event, not events of its own.
+            assert!(message.contains("\n"), "{message}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the Job Manager's failure is not in the log ({} Flink lines)\n{}",
+            lines.len(),
+            f.diagnosis(app).await
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
     f.assert_no_jvms(app).await;
 }

@@ -484,6 +484,7 @@ function signedIn() {
   const s = state.session || {};
   const who = $('#who');
   who.hidden = false;
+  $('#live').hidden = false;
   if (s.AuthRequired === false) {
     who.replaceChildren(h('span', { class: 'chip warn', title: 'The server runs with --no-auth: anyone on this machine can change every application' }, 'Authentication off'));
   } else {
@@ -521,6 +522,7 @@ function showSignIn(err) {
   closeDialog();
   $('#who').hidden = true;
   $('#signout').hidden = true;
+  $('#live').hidden = true;
   $('#crumbs').replaceChildren();
   setLive('idle');
   const error = h('p', { class: 'form-error', 'data-testid': 'signin-error', role: 'alert', hidden: !err }, err ? err.text : '');
@@ -693,7 +695,8 @@ function openList() {
   schedule([
     {
       name: 'list',
-      every: FAST_MS,
+      // A very long list is walked less often.
+      every: () => ((state.apps?.length || 0) > 500 ? SLOW_MS : FAST_MS),
       run: async (current) => {
         try {
           const apps = await listAll();
@@ -1366,6 +1369,14 @@ async function loadLog(app, current) {
   }
 }
 
+// The metrics while the application has a cluster; once it is READY only
+// their history still means something.
+function liveMetrics(app) {
+  const m = app.metrics;
+  if (!m || app.detail?.ApplicationStatus !== 'READY') return m;
+  return { ...m, Job: null, JobManager: null, TaskManagers: [] };
+}
+
 function renderApp() {
   const app = state.app;
   if (!app || state.route.view !== 'app') return;
@@ -1392,9 +1403,16 @@ function renderApp() {
   renderConfig(app);
 }
 
+// The Flink job's status: from the metrics, else from the newest job line
+// of the log (while the application has a cluster).
 function jobStatus(app) {
-  const m = app.metrics;
+  const m = liveMetrics(app);
   if (m?.Job?.JobStatus) return m.Job.JobStatus;
+  if (!app.detail || app.detail.ApplicationStatus === 'READY') return null;
+  for (const e of app.timeline || []) {
+    const j = /^Job .* switched from state \w+ to (\w+)/.exec(e.message || '');
+    if (j) return j[1];
+  }
   return null;
 }
 
@@ -1402,7 +1420,7 @@ function renderHead(app) {
   const d = app.detail;
   const p = parallelismOf(d);
   const job = jobStatus(app);
-  const kpus = app.metrics?.Job?.KPUs ?? (p.CurrentParallelism || p.Parallelism ? Math.ceil((p.CurrentParallelism || p.Parallelism) / (p.ParallelismPerKPU || 1)) : null);
+  const kpus = liveMetrics(app)?.Job?.KPUs ?? (p.CurrentParallelism || p.Parallelism ? Math.ceil((p.CurrentParallelism || p.Parallelism) / (p.ParallelismPerKPU || 1)) : null);
   const acts = ['run', 'stop', 'force', 'snapshot', 'rollback', 'parallelism', 'delete'];
   const key = [d.ApplicationStatus, d.ApplicationVersionId, job, kpus, p, d.ApplicationDescription, d.RuntimeEnvironment, acts.map((k) => allowed(k, d))];
   patch($('#app-head'), key, () => [
@@ -1481,7 +1499,7 @@ function renderBanner(app) {
   patch($('#app-banner'), [a, opStatus, snapStatus, d.ApplicationStatus, failText, took != null ? Math.round(took * 10) : null], () =>
     h('div', { class: `banner tone-${t}`, 'data-testid': 'action-result', 'data-state': done ? result : 'IN_PROGRESS', 'data-action': a.key },
       h('div', { class: 'banner-main' },
-        h('i', { class: `banner-ico ${done ? (t === 'ok' ? 'check' : t === 'bad' ? 'cross' : 'dotc') : 'spin'}`, 'aria-hidden': 'true' }),
+        h('i', { class: `banner-ico ${done ? (t === 'ok' ? 'is-check' : 'is-dot') : 'is-spin'}`, 'aria-hidden': 'true' }),
         h('b', null, a.label),
         h('span', null, a.opId ? ` · operation ${short(a.opId)} ` : a.snapshot ? ` · snapshot ${a.snapshot} ` : ' '),
         result ? badge(result) : null,
@@ -1507,7 +1525,7 @@ function hist(app, key) {
 }
 
 function renderTiles(app) {
-  const m = app.metrics;
+  const m = liveMetrics(app);
   const j = m?.Job;
   const key = [m?.CollectedAt, m?.History?.length, j, m?.JobManager, (m?.TaskManagers || []).length, app.metricsError?.type, app.detail.ApplicationStatus];
   patch($('#app-tiles'), key, () => {
@@ -1518,10 +1536,10 @@ function renderTiles(app) {
     const free = tms.reduce((a, t) => a + (t.FreeSlots || 0), 0);
     const cpu = avg(tms.map((t) => t.CpuUtilization));
     return [
-      tile('Records in', h('span', null, fmtCount(j?.RecordsInPerSecond), h('small', null, '/s')), j ? `${fmtCount(j.RecordsOutPerSecond)}/s out` : noMetrics(app), sparkline(hist(app, 'RecordsInPerSecond'), { cls: 'spark-a' }), '', 'tile-records'),
+      tile('Records in', isNum(j?.RecordsInPerSecond) ? h('span', null, fmtCount(j.RecordsInPerSecond), h('small', null, '/s')) : '–', isNum(j?.RecordsOutPerSecond) ? `${fmtCount(j.RecordsOutPerSecond)}/s out` : noMetrics(app), sparkline(hist(app, 'RecordsInPerSecond'), { cls: 'spark-a' }), '', 'tile-records'),
       tile('CPU', fmtPct(cpu ?? lastOf(hist(app, 'CpuUtilization'))), tms.length ? `${tms.length} Task Manager${tms.length === 1 ? '' : 's'}` : noMetrics(app), sparkline(hist(app, 'CpuUtilization'), { cls: 'spark-b', min: 100 }), '', 'tile-cpu'),
       tile('Heap', heapMax ? fmtPct((heapUsed / heapMax) * 100) : '–', heapMax ? `${fmtBytes(heapUsed)} of ${fmtBytes(heapMax)}` : slots ? '' : noMetrics(app), heapMax ? meter(heapUsed / heapMax) : null, '', 'tile-heap'),
-      tile('Last checkpoint', fmtMs(j?.LastCheckpointDuration), j ? `${fmtBytes(j.LastCheckpointSize)}${j.NumberOfFailedCheckpoints ? ` · ${j.NumberOfFailedCheckpoints} failed` : ''}` : noMetrics(app), sparkline(hist(app, 'LastCheckpointDuration'), { cls: 'spark-c' }), j?.NumberOfFailedCheckpoints ? 'warn' : '', 'tile-checkpoint'),
+      tile('Last checkpoint', fmtMs(j?.LastCheckpointDuration), isNum(j?.LastCheckpointSize) ? `${fmtBytes(j.LastCheckpointSize)}${j.NumberOfFailedCheckpoints ? ` · ${j.NumberOfFailedCheckpoints} failed` : ''}` : j ? 'no checkpoint yet' : noMetrics(app), sparkline(hist(app, 'LastCheckpointDuration'), { cls: 'spark-c' }), j?.NumberOfFailedCheckpoints ? 'warn' : '', 'tile-checkpoint'),
       tile('Uptime', isNum(j?.Uptime) && j.Uptime > 0 ? fmtMs(j.Uptime) : '–', j ? `${j.NumRestarts ?? 0} restart${j.NumRestarts === 1 ? '' : 's'}` : noMetrics(app), slots ? h('div', { class: 'slots-line' }, slotDots(slots, free)) : null, j?.NumRestarts ? 'warn' : '', 'tile-uptime'),
     ];
   });
@@ -1563,8 +1581,9 @@ function slotDots(total, free) {
 function renderRibbon(app) {
   const now = Date.now();
   const hourAgo = now - HOUR_S * 1000;
-  const from = hourAgo;
   const born = toMs(app.detail.CreateTimestamp) || hourAgo;
+  // A young application's strip starts when it was created.
+  const from = Math.min(Math.max(hourAgo, born), now - 60 * 1000);
   const changes = (app.timeline || [])
     .map((e) => ({ ts: e.ts, m: /status changed from (\w+) to (\w+)/.exec(e.message || '') }))
     .filter((e) => e.m)
@@ -1593,9 +1612,9 @@ function renderRibbon(app) {
         return seg;
       }));
     return h('div', { class: 'ribbon-box' },
-      h('span', { class: 'ribbon-label muted' }, 'Status, last hour'),
+      h('span', { class: 'ribbon-label muted' }, from > hourAgo ? 'Status since created' : 'Status, last hour'),
       bar,
-      h('div', { class: 'ribbon-axis muted' }, h('span', null, fmtTime(from).slice(0, 5)), h('span', null, 'now')));
+      h('div', { class: 'ribbon-axis muted' }, h('span', null, fmtTime(from)), h('span', null, 'now')));
   });
 }
 
@@ -1603,9 +1622,10 @@ function renderCharts(app) {
   const m = app.metrics;
   const H = m?.History || [];
   const key = [m?.CollectedAt, H.length, H[H.length - 1]?.Timestamp, app.metricsError?.type, app.detail.ApplicationStatus];
-  const empty = () => h('div', { class: 'chart-empty muted' }, chartEmptyArt(), noMetrics(app));
+  const empty = (why) => h('div', { class: 'chart-empty muted' }, chartEmptyArt(), why || noMetrics(app));
+  const has = (k) => H.some((p) => isNum(p[k]));
   patch($('#throughput-body'), key, () =>
-    H.length < 2 ? empty() : chart({
+    H.length < 2 || !(has('RecordsInPerSecond') || has('RecordsOutPerSecond')) ? empty() : chart({
       id: 'throughput',
       series: [
         { name: 'In', cls: 's-a', points: H.map((p) => [p.Timestamp, p.RecordsInPerSecond]) },
@@ -1614,20 +1634,20 @@ function renderCharts(app) {
       fmt: (v) => fmtCount(v) + '/s',
     }));
   patch($('#cpu-body'), key, () =>
-    H.length < 2 ? empty() : chart({
+    H.length < 2 || !has('CpuUtilization') ? empty() : chart({
       id: 'cpu',
       series: [{ name: 'CPU', cls: 's-b', points: H.map((p) => [p.Timestamp, p.CpuUtilization]) }],
       fmt: fmtPct,
       minMax: 100,
     }));
   patch($('#checkpoints-body'), key, () =>
-    H.length < 2 ? empty() : chart({
+    H.length < 2 ? empty() : !has('LastCheckpointDuration') ? empty('no checkpoint yet') : chart({
       id: 'checkpoints',
       series: [{ name: 'Duration', cls: 's-c', points: H.map((p) => [p.Timestamp, p.LastCheckpointDuration]), step: true }],
       fmt: fmtMs,
       extra: (i) => (isNum(H[i]?.LastCheckpointSize) ? `size ${fmtBytes(H[i].LastCheckpointSize)}` : null),
     }));
-  const j = m?.Job;
+  const j = liveMetrics(app)?.Job;
   patch($('#throughput-extra'), [j?.RecordsInPerSecond, j?.RecordsOutPerSecond], () =>
     j ? [legend('s-a', 'in', fmtCount(j.RecordsInPerSecond) + '/s'), legend('s-b', 'out', fmtCount(j.RecordsOutPerSecond) + '/s')] : null);
   const cpuNow = lastOf(H.map((p) => [p.Timestamp, p.CpuUtilization]));
@@ -1692,7 +1712,7 @@ function chart(opts) {
   return wrap;
 }
 
-function drawChart(wrap, { id, series, fmt, minMax = 0, extra }) {
+function drawChart(wrap, { id, series, fmt, fmtAxis, minMax = 0, extra }) {
   const W = Math.max(200, wrap.clientWidth || 320);
   wrap.__w = wrap.clientWidth;
   const H = 150;
@@ -1716,7 +1736,7 @@ function drawChart(wrap, { id, series, fmt, minMax = 0, extra }) {
     const v = (vmax / 3) * i;
     const y = Y(v);
     svg.append(s('line', { x1: m.l, x2: W - m.r, y1: y, y2: y, class: i ? 'grid' : 'axis' }));
-    svg.append(s('text', { x: m.l - 6, y: y + 3.5, class: 'ylab', 'text-anchor': 'end' }, fmt(v).replace(/\/s$/, '')));
+    svg.append(s('text', { x: m.l - 6, y: y + 3.5, class: 'ylab', 'text-anchor': 'end' }, (fmtAxis || fmt)(v).replace(/\/s$/, '')));
   }
   // Time labels: about every 100 px, on round minutes.
   const span = t1 - t0;
@@ -1817,7 +1837,7 @@ function drawChart(wrap, { id, series, fmt, minMax = 0, extra }) {
 // ---------------------------------------------------------------------------
 
 function renderCluster(app) {
-  const m = app.metrics;
+  const m = liveMetrics(app);
   const key = [m?.JobManager, m?.TaskManagers, app.metricsError?.type, app.detail.ApplicationStatus];
   patch($('#cluster-extra'), [m?.TaskManagers?.length, m?.IntervalSeconds, m?.MetricsLevel], () =>
     m ? h('span', { class: 'muted' }, `${(m.TaskManagers || []).length} Task Manager${(m.TaskManagers || []).length === 1 ? '' : 's'}${m.IntervalSeconds ? ` · every ${m.IntervalSeconds} s` : ''}`) : null);
@@ -1964,13 +1984,21 @@ function renderLog(app) {
       h('div', { class: `log-line lvl-${String(e.messageType || 'INFO').toLowerCase()}` },
         h('span', { class: 'log-ts', title: fmtTime(e.ts, true) }, fmtTime(e.ts)),
         h('span', { class: 'log-lvl' }, e.messageType || 'INFO'),
-        h('span', { class: 'log-msg' }, e.message))));
+        logMessage(e.message))));
     requestAnimationFrame(() => {
       box.scrollTop = box.scrollHeight;
     });
     return box;
   });
   patch($('#log-extra'), [app.name], () => h('span', { class: 'muted mono small', title: 'aws logs get-log-events --log-group-name … --log-stream-name kinesis-analytics-log-stream' }, group(app)));
+}
+
+// Flink's own lines come as "[jobmanager] …" or "[taskmanager <id>] …".
+function logMessage(msg) {
+  const m = /^\[([^\]]{1,80})\] ([\s\S]*)$/.exec(msg || '');
+  if (!m) return h('span', { class: 'log-msg' }, msg);
+  const src = m[1].startsWith('jobmanager') ? 'jm' : m[1].startsWith('taskmanager') ? 'tm' : 'other';
+  return h('span', { class: 'log-msg' }, h('span', { class: `log-src ${src}`, title: m[1] }, src === 'other' ? m[1] : src.toUpperCase()), m[2]);
 }
 
 function renderConfig(app) {

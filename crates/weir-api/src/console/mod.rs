@@ -182,10 +182,17 @@ mod tests {
     fn the_page_loads_only_its_own_assets() {
         let page = INDEX.body;
         for asset in [&SCRIPT, &STYLE, &ICON] {
-            assert!(page.contains(asset.path), "index.html must load {}", asset.path);
+            assert!(
+                page.contains(asset.path),
+                "index.html must load {}",
+                asset.path
+            );
         }
         for outside in ["src=\"http", "href=\"http", "src=\"//", "href=\"//"] {
-            assert!(!page.contains(outside), "index.html loads nothing from elsewhere");
+            assert!(
+                !page.contains(outside),
+                "index.html loads nothing from elsewhere"
+            );
         }
         assert!(!page.contains("<script>"), "no inline script (CSP)");
         let response = INDEX.respond(&HeaderMap::new());

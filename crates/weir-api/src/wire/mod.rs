@@ -47,7 +47,10 @@ use weir_control::model::{
 
 use crate::error::{ApiError, ErrorKind};
 
-pub use admin::{StartApplicationMaintenanceRequest, StartApplicationMaintenanceResponse};
+pub use admin::{
+    history_since, DescribeApplicationMetricsRequest, DescribeApplicationMetricsResponse,
+    StartApplicationMaintenanceRequest, StartApplicationMaintenanceResponse,
+};
 pub use dashboard::{CreateApplicationPresignedUrlRequest, CreateApplicationPresignedUrlResponse};
 pub use detail::{
     application_detail, application_summary, application_version_summary,

@@ -135,16 +135,18 @@ async fn describe(s: &Session, name: &str) -> Result<(), Failure> {
         return Ok(());
     }
     let d = &described.detail;
-    let mut text = detail_fields(d);
+    let mut rows = detail_rows(d);
     // The job, if the server's operator call tells (best effort: an older
     // server without it, or a stopped application, shows nothing).
     if d.application_status().as_str() != "READY" {
         if let Ok(metrics) = super::top::fetch(s, name, Duration::from_secs(5)).await {
             if let Some(line) = super::top::job_summary(&metrics) {
-                text.push_str(&fields(&[("Job", line)]));
+                let at = rows.iter().position(|(k, _)| *k == "Version").unwrap_or(0);
+                rows.insert(at, ("Job", line));
             }
         }
     }
+    let mut text = fields(&rows);
     let properties = properties_of(d);
     if !properties.is_empty() {
         text.push_str("\nProperties:\n");
@@ -163,8 +165,8 @@ async fn describe(s: &Session, name: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-fn detail_fields(d: &ApplicationDetail) -> String {
-    let mut rows: Vec<(&str, String)> = vec![
+fn detail_rows(d: &ApplicationDetail) -> Vec<(&'static str, String)> {
+    let mut rows: Vec<(&'static str, String)> = vec![
         ("Name", d.application_name().to_string()),
         ("ARN", d.application_arn().to_string()),
     ];
@@ -274,7 +276,7 @@ fn detail_fields(d: &ApplicationDetail) -> String {
         }
         rows.push(("Restore on start", line));
     }
-    fields(&rows)
+    rows
 }
 
 fn opt_ms(ms: Option<i64>) -> String {

@@ -6,7 +6,7 @@
 //! arrive late with an older timestamp (Weir records job status changes
 //! with the time Flink gives them) still show once.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_cloudwatchlogs::types::FilteredLogEvent;
@@ -33,7 +33,8 @@ pub async fn run(s: &Session, args: &LogsArgs) -> Result<(), Failure> {
         .transpose()?;
     let interval = Duration::from_secs_f64(args.interval.clamp(0.1, 3600.0));
 
-    let mut printed: HashSet<String> = HashSet::new();
+    // eventId → timestamp of what was printed, as far back as a look goes.
+    let mut printed: HashMap<String, i64> = HashMap::new();
     let mut newest: Option<i64> = None;
     let mut all_raw = Vec::new();
     loop {
@@ -53,12 +54,11 @@ pub async fn run(s: &Session, args: &LogsArgs) -> Result<(), Failure> {
         };
         for (event, raw) in events.iter().zip(raw) {
             let id = event.event_id().unwrap_or_default().to_string();
-            if !id.is_empty() && !printed.insert(id) {
+            let t = event.timestamp().unwrap_or_default();
+            if !id.is_empty() && printed.insert(id, t).is_some() {
                 continue;
             }
-            if let Some(t) = event.timestamp() {
-                newest = Some(newest.map_or(t, |n| n.max(t)));
-            }
+            newest = Some(newest.map_or(t, |n| n.max(t)));
             if s.json() {
                 if args.follow {
                     print_json_line(&raw);
@@ -75,9 +75,9 @@ pub async fn run(s: &Session, args: &LogsArgs) -> Result<(), Failure> {
             }
             return Ok(());
         }
-        // Forget what can no longer come back.
-        if printed.len() > 100_000 {
-            printed.clear();
+        // Forget what the next look no longer reaches.
+        if let Some(newest) = newest {
+            printed.retain(|_, t| *t >= newest - LOOKBACK_MS);
         }
         tokio::time::sleep(interval).await;
     }

@@ -126,10 +126,9 @@ impl Session {
                     e.message().unwrap_or_default(),
                 )
             }
-            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => self.unreachable(
-                &root_cause(&err),
-                matches!(err, SdkError::TimeoutError(_)),
-            ),
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+                self.unreachable(&root_cause(&err), matches!(err, SdkError::TimeoutError(_)))
+            }
             _ => Failure::other(one_line(&format!(
                 "unexpected answer from {}: {}",
                 self.endpoint,

@@ -141,12 +141,21 @@ pub async fn run(s: &Session, args: &TopArgs) -> Result<(), Failure> {
                 print_json_line(&raw);
             }
         } else if live {
-            // Home, clear, redraw: the table refreshes in place.
-            print_str(&format!(
-                "\x1b[H\x1b[2J{}  (every {} s; Ctrl-C quits)\n\n{text}",
+            // Redrawn in place: from the top-left corner, each line
+            // clearing what is left of the old one, then the rest of the
+            // old screen cleared.
+            let screen = format!(
+                "{}  (every {} s; Ctrl-C quits)\n\n{text}",
                 output::epoch_ms(now_ms()),
                 output::number(interval.as_secs_f64())
-            ));
+            );
+            let mut frame = String::from("\x1b[H");
+            for line in screen.lines() {
+                frame.push_str(line);
+                frame.push_str("\x1b[K\n");
+            }
+            frame.push_str("\x1b[J");
+            print_str(&frame);
         } else if args.once {
             print_str(&text);
         } else {
@@ -324,6 +333,9 @@ pub fn render_app(m: &Value) -> String {
     if let Some(level) = m["MetricsLevel"].as_str() {
         collected.push_str(&format!(", metrics level {level}"));
     }
+    if m["Stale"].as_bool() == Some(true) {
+        collected.push_str(" (stale: Flink did not answer the last collection)");
+    }
     out.push_str(&collected);
     out.push_str("\n\n");
 
@@ -362,7 +374,9 @@ pub fn render_app(m: &Value) -> String {
     if m["JobManager"].is_object() {
         table.row(row("JM", &m["JobManager"]));
     }
-    for tm in m["TaskManagers"].as_array().into_iter().flatten() {
+    let mut tms: Vec<&Value> = m["TaskManagers"].as_array().into_iter().flatten().collect();
+    tms.sort_by_key(|tm| tm["Id"].as_str().unwrap_or_default().to_string());
+    for tm in tms {
         table.row(row("TM", tm));
     }
     if table.is_empty() {
