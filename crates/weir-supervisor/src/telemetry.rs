@@ -767,7 +767,7 @@ mod tests {
             "a stale round adds no sample"
         );
 
-        // a's cluster goes: no current figures; a deleted application is forgotten.
+        // a's cluster goes: no current figures, the history stays.
         views.0.lock().unwrap().remove("a");
         collector.round().await;
         assert!(board.latest("a").is_none());

@@ -88,6 +88,7 @@ async fn the_console_signs_in_runs_watches_and_stops_an_application() {
     let artifacts = artifacts_dir();
     let _ = std::fs::remove_dir_all(&artifacts);
     std::fs::create_dir_all(&artifacts).expect("create the artifacts directory");
+    let artifacts = artifacts.canonicalize().unwrap_or(artifacts);
     let require_metrics = has_metrics(&f).await;
 
     let log_path = artifacts.join("e2e.log");

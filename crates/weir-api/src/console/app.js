@@ -211,7 +211,8 @@ function tone(status) {
 }
 
 function badge(status, props = {}) {
-  const t = tone(status);
+  // A snapshot that is READY is a success, unlike an application READY.
+  const t = props.snapshot && status === 'READY' ? 'ok' : tone(status);
   return h(
     'span',
     { class: `badge tone-${t}${props.big ? ' big' : ''}`, 'data-status': status || '', title: status || '', 'data-testid': props.testid },
@@ -398,7 +399,9 @@ async function run(task) {
   } finally {
     task.busy = false;
     const every = typeof task.every === 'function' ? task.every() : task.every;
-    task.due = started + every;
+    // A little early rather than late: a browser that runs a page's timers
+    // once a second (a background window) still polls every second.
+    task.due = started + every * 0.85;
   }
 }
 
@@ -1502,7 +1505,7 @@ function renderBanner(app) {
         h('i', { class: `banner-ico ${done ? (t === 'ok' ? 'is-check' : 'is-dot') : 'is-spin'}`, 'aria-hidden': 'true' }),
         h('b', null, a.label),
         h('span', null, a.opId ? ` · operation ${short(a.opId)} ` : a.snapshot ? ` · snapshot ${a.snapshot} ` : ' '),
-        result ? badge(result) : null,
+        result ? badge(result, { snapshot: !!a.snapshot }) : null,
         h('span', { class: 'muted' }, ' · application '),
         badge(d.ApplicationStatus),
         h('span', { class: 'muted banner-time' }, done && took != null ? ` · took ${fmtSpan(Math.max(0, took))}` : done ? '' : h('span', null, ' · ', h('span', { 'data-since': a.at }, fmtSpan((Date.now() - a.at) / 1000)))),
@@ -1537,7 +1540,7 @@ function renderTiles(app) {
     const cpu = avg(tms.map((t) => t.CpuUtilization));
     return [
       tile('Records in', isNum(j?.RecordsInPerSecond) ? h('span', null, fmtCount(j.RecordsInPerSecond), h('small', null, '/s')) : '–', isNum(j?.RecordsOutPerSecond) ? `${fmtCount(j.RecordsOutPerSecond)}/s out` : noMetrics(app), sparkline(hist(app, 'RecordsInPerSecond'), { cls: 'spark-a' }), '', 'tile-records'),
-      tile('CPU', fmtPct(cpu ?? lastOf(hist(app, 'CpuUtilization'))), tms.length ? `${tms.length} Task Manager${tms.length === 1 ? '' : 's'}` : noMetrics(app), sparkline(hist(app, 'CpuUtilization'), { cls: 'spark-b', min: 100 }), '', 'tile-cpu'),
+      tile('CPU', fmtPct(cpu ?? (app.detail.ApplicationStatus === 'READY' ? null : lastOf(hist(app, 'CpuUtilization')))), tms.length ? `${tms.length} Task Manager${tms.length === 1 ? '' : 's'}` : noMetrics(app), sparkline(hist(app, 'CpuUtilization'), { cls: 'spark-b', min: 100 }), '', 'tile-cpu'),
       tile('Heap', heapMax ? fmtPct((heapUsed / heapMax) * 100) : '–', heapMax ? `${fmtBytes(heapUsed)} of ${fmtBytes(heapMax)}` : slots ? '' : noMetrics(app), heapMax ? meter(heapUsed / heapMax) : null, '', 'tile-heap'),
       tile('Last checkpoint', fmtMs(j?.LastCheckpointDuration), isNum(j?.LastCheckpointSize) ? `${fmtBytes(j.LastCheckpointSize)}${j.NumberOfFailedCheckpoints ? ` · ${j.NumberOfFailedCheckpoints} failed` : ''}` : j ? 'no checkpoint yet' : noMetrics(app), sparkline(hist(app, 'LastCheckpointDuration'), { cls: 'spark-c' }), j?.NumberOfFailedCheckpoints ? 'warn' : '', 'tile-checkpoint'),
       tile('Uptime', isNum(j?.Uptime) && j.Uptime > 0 ? fmtMs(j.Uptime) : '–', j ? `${j.NumRestarts ?? 0} restart${j.NumRestarts === 1 ? '' : 's'}` : noMetrics(app), slots ? h('div', { class: 'slots-line' }, slotDots(slots, free)) : null, j?.NumRestarts ? 'warn' : '', 'tile-uptime'),
@@ -1676,7 +1679,7 @@ function sparkline(points, { cls = 'spark-a', min = 0 } = {}) {
   if (pts.length < 2) return s('svg', { class: `spark ${cls}`, viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', 'aria-hidden': 'true' });
   const t0 = pts[0][0];
   const t1 = pts[pts.length - 1][0];
-  const max = Math.max(min || 0, ...pts.map((p) => p[1])) || 1;
+  const max = Math.max(min || 0, ...pts.map((p) => p[1] * 1.15)) || 1;
   const x = (t) => ((t - t0) / (t1 - t0 || 1)) * W;
   const y = (v) => H - 2 - (v / max) * (H - 4);
   const line = pts.map((p, i) => `${i ? 'L' : 'M'}${x(p[0]).toFixed(1)} ${y(p[1]).toFixed(1)}`).join('');
@@ -1840,7 +1843,7 @@ function renderCluster(app) {
   const m = liveMetrics(app);
   const key = [m?.JobManager, m?.TaskManagers, app.metricsError?.type, app.detail.ApplicationStatus];
   patch($('#cluster-extra'), [m?.TaskManagers?.length, m?.IntervalSeconds, m?.MetricsLevel], () =>
-    m ? h('span', { class: 'muted' }, `${(m.TaskManagers || []).length} Task Manager${(m.TaskManagers || []).length === 1 ? '' : 's'}${m.IntervalSeconds ? ` · every ${m.IntervalSeconds} s` : ''}`) : null);
+    m?.TaskManagers?.length ? h('span', { class: 'muted' }, `${(m.TaskManagers || []).length} Task Manager${(m.TaskManagers || []).length === 1 ? '' : 's'}${m.IntervalSeconds ? ` · every ${m.IntervalSeconds} s` : ''}`) : null);
   patch($('#cluster-body'), key, () => {
     const tms = m?.TaskManagers || [];
     if (!m?.JobManager && !tms.length) {
@@ -1945,7 +1948,7 @@ function renderSnapshots(app) {
       h('thead', null, h('tr', null, h('th', null, 'Name'), h('th', null, 'Status'), h('th', { class: 'num' }, 'Version'), h('th', null, 'Taken'))),
       h('tbody', null, list.map((x) => h('tr', { 'data-testid': 'snapshot-row', 'data-snapshot': x.SnapshotName },
         h('td', { class: 'mono' }, x.SnapshotName),
-        h('td', null, badge(x.SnapshotStatus)),
+        h('td', null, badge(x.SnapshotStatus, { snapshot: true })),
         h('td', { class: 'num' }, `v${x.ApplicationVersionId}`),
         h('td', null, when(x.SnapshotCreationTimestamp)))))));
   });
