@@ -1,7 +1,8 @@
 // End-to-end test of Weir's web console in real headless Chromium: sign in
 // (a wrong secret is refused, nothing is shown before), create an
 // application from a jar with the form, run it, watch it reach RUNNING, open
-// its page, see its Task Managers, stop it, watch it reach READY, sign out.
+// its page, see its Task Managers, take a snapshot, stop it, watch it reach
+// READY, delete it, sign out.
 // A screenshot after each step goes to $WEIR_ARTIFACTS.
 //
 //   WEIR_URL=http://127.0.0.1:8095 WEIR_ACCESS_KEY_ID=… WEIR_SECRET_ACCESS_KEY=… \
@@ -164,6 +165,20 @@ try {
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
+  await check('Snapshot asks for a name and the snapshot becomes READY on the page', async () => {
+    const appPage = page.locator(`${tid('app-page')}[data-app="${name}"]`);
+    await appPage.locator(tid('action-snapshot')).click();
+    const dialog = page.locator('dialog[data-dialog="snapshot"]');
+    await dialog.waitFor();
+    await dialog.locator(tid('field-snapshot')).fill('from-the-console');
+    await dialog.locator(tid('dialog-confirm')).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const snap = appPage.locator(`${tid('snapshot-row')}[data-snapshot="from-the-console"]`);
+    await snap.waitFor({ timeout: 30_000 });
+    await waitStatus(snap.locator('[data-status]'), 'READY', 120_000, ['FAILED']);
+    await shot(page, 'snapshot');
+  });
+
   await check('Stop asks for confirmation, shows the operation, and the application reaches READY', async () => {
     const appPage = page.locator(`${tid('app-page')}[data-app="${name}"]`);
     await appPage.locator(tid('action-stop')).click();
@@ -187,6 +202,30 @@ try {
     }
     if (state !== 'SUCCESSFUL') throw new Error(`the stop operation shows ${state}, not SUCCESSFUL`);
     await shot(page, 'stopped');
+  });
+
+  await check('Delete wants the name typed, then the application is gone from the list', async () => {
+    const appPage = page.locator(`${tid('app-page')}[data-app="${name}"]`);
+    await appPage.locator(tid('action-delete')).click();
+    const dialog = page.locator('dialog[data-dialog="delete"]');
+    await dialog.waitFor();
+    // A wrong name is refused and nothing is deleted.
+    await dialog.locator(tid('field-confirmName')).fill(`${name}-not`);
+    await dialog.locator(tid('dialog-confirm')).click();
+    await page.waitForTimeout(500);
+    if (!(await dialog.isVisible())) throw new Error('the delete dialog closed on a wrong name');
+    await dialog.locator(tid('field-confirmName')).fill(name);
+    await shot(page, 'confirm-delete', { fullPage: false });
+    await dialog.locator(tid('dialog-confirm')).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.goto(`${url}/#/`);
+    await page.locator(tid('app-list')).waitFor();
+    const deadline = Date.now() + 60_000;
+    while (await row().count()) {
+      if (Date.now() > deadline) throw new Error(`${name} is still listed 60 s after Delete`);
+      await page.waitForTimeout(250);
+    }
+    await shot(page, 'deleted');
   });
 
   await check('signing out hides the applications again', async () => {
