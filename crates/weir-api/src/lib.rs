@@ -2,7 +2,8 @@
 //!
 //! Three APIs share the endpoint: Kinesis Analytics V2 (`operation`,
 //! `handlers`), the read side of CloudWatch Logs for application logs
-//! (`logs`), and Weir's own operator API (`admin`: maintenance on demand).
+//! (`logs`), and Weir's own operator API (`admin`: maintenance on demand,
+//! metrics). `GET /metrics` serves the same metrics to Prometheus (`metrics`).
 //!
 //! **Architecture invariant:** this is the only crate that knows AWS JSON shapes,
 //! AWS error names and SigV4.

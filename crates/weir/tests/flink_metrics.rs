@@ -4,7 +4,7 @@
 //! killed, the Job Manager's and every Task Manager's JVM series — the
 //! operator call `WeirAdmin_20261126.DescribeApplicationMetrics` in the
 //! shape the CLI and the console use, and the detail of the PARALLELISM
-//! level after an update.
+//! level after an update; on Flink 1.20 and 2.2.
 //!
 //! The server collects every second (`--metrics-interval-secs 1`), but
 //! Flink's REST metrics are themselves refreshed only every 10 s and its
@@ -163,8 +163,17 @@ fn number(v: &Value) -> Option<f64> {
 }
 
 #[tokio::test]
-async fn metrics_move_while_the_example_job_runs() {
-    let rt = FLINK_1_20;
+async fn metrics_move_while_the_example_job_runs_flink_1_20() {
+    metrics_move(FLINK_1_20).await;
+}
+
+/// Flink 2.x has no `fullRestarts`; everything else is the same.
+#[tokio::test]
+async fn metrics_move_while_the_example_job_runs_flink_2_2() {
+    metrics_move(FLINK_2_2).await;
+}
+
+async fn metrics_move(rt: Rt) {
     let f = Flink::start_with_args(&[rt], &["--metrics-interval-secs", "1"]).await;
     let app = "metered";
     let mut spec =
@@ -302,6 +311,11 @@ async fn metrics_move_while_the_example_job_runs() {
     assert_eq!(job["JobId"].as_str().map(str::len), Some(32), "{job:#}");
     assert_eq!(job["CurrentParallelism"], 2);
     assert_eq!(job["KPUs"], 2);
+    if rt.version.starts_with("1.") {
+        assert_eq!(job["FullRestarts"], 0, "{job:#}");
+    } else {
+        assert_eq!(job["FullRestarts"], Value::Null, "{job:#}");
+    }
     assert!(
         number(&job["RecordsInPerSecond"]).is_some_and(|r| r > 0.0),
         "{job:#}"
