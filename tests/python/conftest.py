@@ -125,8 +125,8 @@ class WeirServer:
             ),
         )
 
-    def aws(self, *args: str, check: bool = True) -> "CliResult":
-        """Runs `.venv/bin/aws kinesisanalyticsv2 ARGS` against this server."""
+    def aws(self, *args: str, check: bool = True, service: str = "kinesisanalyticsv2") -> "CliResult":
+        """Runs `.venv/bin/aws SERVICE ARGS` (kinesisanalyticsv2 unless said) against this server."""
         env = dict(os.environ)
         env.update(
             AWS_ACCESS_KEY_ID=self.access_key_id,
@@ -137,7 +137,7 @@ class WeirServer:
         )
         cmd = [
             str(aws_cli()),
-            "kinesisanalyticsv2",
+            service,
             *args,
             "--endpoint-url",
             self.endpoint,

@@ -340,3 +340,59 @@ def test_aws_cli_wrong_create_timestamp_is_refused(weir):
     assert wrong.returncode != 0, str(wrong)
     # The application is still there.
     weir.aws("describe-application", "--application-name", name)
+
+
+def test_aws_cli_presigned_dashboard_url_needs_a_running_application(weir):
+    name = unique_name("dash")
+    create_zip_app(weir.client(), name)
+    refused = weir.aws(
+        "create-application-presigned-url",
+        "--application-name", name,
+        "--url-type", "FLINK_DASHBOARD_URL",
+        check=False,
+    )
+    assert refused.returncode != 0, str(refused)
+    assert "ResourceInUseException" in refused.stderr, str(refused)
+    assert "only while it runs" in refused.stderr, str(refused)
+
+
+def test_aws_cli_filter_log_events_reads_and_follows_the_application_log(weir):
+    # `aws logs tail` is an AWS CLI v2 command; v1 (PyPI) follows a log the
+    # way tail does, by repeated filter-log-events from the last timestamp.
+    client = weir.client()
+    name = unique_name("tail")
+    create_zip_app(client, name)
+    client.update_application(
+        ApplicationName=name,
+        CurrentApplicationVersionId=1,
+        ApplicationConfigurationUpdate={
+            "EnvironmentPropertyUpdates": {
+                "PropertyGroups": [{"PropertyGroupId": "g", "PropertyMap": {"k": "v"}}]
+            }
+        },
+    )
+    group = f"/aws/kinesis-analytics/{name}"
+    filtered = weir.aws(
+        "filter-log-events", "--log-group-name", group, "--filter-pattern", '"updated to version"',
+        service="logs",
+    ).json()
+    events = filtered["events"]
+    assert len(events) == 1 and "updated to version 2" in events[0]["message"], events
+
+    # Following: from just after the last event seen, only what is new.
+    since = str(events[0]["timestamp"] + 1)
+    client.update_application(
+        ApplicationName=name,
+        CurrentApplicationVersionId=2,
+        ApplicationConfigurationUpdate={
+            "EnvironmentPropertyUpdates": {
+                "PropertyGroups": [{"PropertyGroupId": "g", "PropertyMap": {"k": "w"}}]
+            }
+        },
+    )
+    newer = weir.aws(
+        "filter-log-events", "--log-group-name", group, "--start-time", since, service="logs",
+    ).json()["events"]
+    assert [e["message"] for e in newer if "updated to version" in e["message"]] and all(
+        "version 2" not in e["message"] for e in newer
+    ), newer
