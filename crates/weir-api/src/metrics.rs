@@ -343,31 +343,27 @@ pub fn render(apps: &[Exposed<'_>]) -> String {
                 job.last_checkpoint_size_bytes,
             );
             x.add("weir_numberOfFailedCheckpoints", &a, job.failed_checkpoints);
-            x.add("weir_numRecordsInPerSecond", &a, job.records_in_per_second);
-            x.add(
-                "weir_numRecordsOutPerSecond",
+            add_rates(
+                &mut x,
                 &a,
-                job.records_out_per_second,
-            );
-            x.add("weir_busyTimeMsPerSecond", &a, job.busy_time_ms_per_second);
-            x.add(
-                "weir_backPressuredTimeMsPerSecond",
-                &a,
-                job.back_pressured_time_ms_per_second,
+                [
+                    job.records_in_per_second,
+                    job.records_out_per_second,
+                    job.busy_time_ms_per_second,
+                    job.back_pressured_time_ms_per_second,
+                ],
             );
             for task in &job.tasks {
                 let t = [("application", app.name), ("task", task.name.as_str())];
-                x.add("weir_numRecordsInPerSecond", &t, task.records_in_per_second);
-                x.add(
-                    "weir_numRecordsOutPerSecond",
+                add_rates(
+                    &mut x,
                     &t,
-                    task.records_out_per_second,
-                );
-                x.add("weir_busyTimeMsPerSecond", &t, task.busy_time_ms_per_second);
-                x.add(
-                    "weir_backPressuredTimeMsPerSecond",
-                    &t,
-                    task.back_pressured_time_ms_per_second,
+                    [
+                        task.records_in_per_second,
+                        task.records_out_per_second,
+                        task.busy_time_ms_per_second,
+                        task.back_pressured_time_ms_per_second,
+                    ],
                 );
                 for op in &task.operators {
                     let o = [
@@ -385,17 +381,15 @@ pub fn render(apps: &[Exposed<'_>]) -> String {
                         ("task", task.name.as_str()),
                         ("subtask", index.as_str()),
                     ];
-                    x.add("weir_numRecordsInPerSecond", &s, sub.records_in_per_second);
-                    x.add(
-                        "weir_numRecordsOutPerSecond",
+                    add_rates(
+                        &mut x,
                         &s,
-                        sub.records_out_per_second,
-                    );
-                    x.add("weir_busyTimeMsPerSecond", &s, sub.busy_time_ms_per_second);
-                    x.add(
-                        "weir_backPressuredTimeMsPerSecond",
-                        &s,
-                        sub.back_pressured_time_ms_per_second,
+                        [
+                            sub.records_in_per_second,
+                            sub.records_out_per_second,
+                            sub.busy_time_ms_per_second,
+                            sub.back_pressured_time_ms_per_second,
+                        ],
                     );
                 }
             }
@@ -417,6 +411,19 @@ pub fn render(apps: &[Exposed<'_>]) -> String {
         }
     }
     x.finish()
+}
+
+/// The four rates Flink reports of a job, a task and a subtask: records in
+/// and out, busy and back-pressured time, per second.
+fn add_rates(
+    x: &mut Exposition,
+    labels: &[(&str, &str)],
+    [rin, rout, busy, back]: [Option<f64>; 4],
+) {
+    x.add("weir_numRecordsInPerSecond", labels, rin);
+    x.add("weir_numRecordsOutPerSecond", labels, rout);
+    x.add("weir_busyTimeMsPerSecond", labels, busy);
+    x.add("weir_backPressuredTimeMsPerSecond", labels, back);
 }
 
 fn add_jvm(x: &mut Exposition, labels: &[(&str, &str)], jvm: &JvmMetrics) {

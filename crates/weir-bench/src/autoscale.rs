@@ -47,17 +47,18 @@
 //! Every JVM and weir are gone when it ends, also on an error, Ctrl-C or
 //! SIGTERM.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
 use crate::busy::BusyMeter;
 use crate::client::Client;
 use crate::harness::{
-    call, describe, find_line, interrupted, log4j_ms, log_events, mem_total_gb,
-    print_timeline_from, summary, unix_ms, Fleet, LogLine, Milestones, Setup, BUSY_CORES,
+    call, describe, find_line, log4j_ms, log_events, mem_total_gb, or_interrupted,
+    print_timeline_from, summary, unix_ms, Fleet, LogLine, Milestones, Setup, SetupArgs,
+    BUSY_CORES,
 };
 use crate::print_flush;
 use crate::state::{check_output, figure, parallelism_of, OutputCheck};
@@ -92,19 +93,8 @@ impl Mode {
 
 #[derive(clap::Args, Debug)]
 pub struct AutoscaleArgs {
-    /// The weir binary (the release build).
-    #[arg(long, default_value = "target/release/weir")]
-    weir_bin: PathBuf,
-    /// Runtime of the application (FLINK-1_20, FLINK-2_2, ...; must be installed).
-    #[arg(long, default_value = "FLINK-1_20")]
-    runtime: String,
-    /// Where the Flink distributions are installed; never downloaded here.
-    /// Default: $WEIR_RUNTIMES_DIR, else ${XDG_CACHE_HOME:-~/.cache}/weir/runtimes.
-    #[arg(long)]
-    runtimes_dir: Option<PathBuf>,
-    /// The job's jar. Default: target/examples/<Flink version>/load-control.jar.
-    #[arg(long)]
-    jar: Option<PathBuf>,
+    #[command(flatten)]
+    setup: SetupArgs,
     /// Measured runs per rescaling mode (each: load on → scale 1→2, load off → scale 2→1).
     #[arg(long, default_value_t = 3)]
     runs: usize,
@@ -158,14 +148,7 @@ pub async fn main(args: &AutoscaleArgs) -> Result<bool> {
     if args.sample_interval_secs == 0 {
         bail!("--sample-interval-secs must be at least 1");
     }
-    let setup = Setup::check_example(
-        "autoscale",
-        &args.weir_bin,
-        &args.runtime,
-        args.runtimes_dir.as_deref(),
-        args.jar.as_deref(),
-        "load-control",
-    )?;
+    let setup = Setup::check("autoscale", &args.setup, "load-control")?;
     print_header(args, &setup);
     let modes = match args.only {
         Some(m) => vec![m],
@@ -179,14 +162,7 @@ pub async fn main(args: &AutoscaleArgs) -> Result<bool> {
             args.keep_dir,
             Duration::from_millis(args.poll_ms),
         )?;
-        let outcome = tokio::select! {
-            r = phase(args, &setup, &mut fleet, mode) => r,
-            why = interrupted() => Err(anyhow!("{why}")),
-        };
-        if outcome.is_err() {
-            // The error itself is printed last, after the clean-up.
-            eprintln!("weir-bench autoscale: stopped early; cleaning up");
-        }
+        let outcome = or_interrupted("autoscale", phase(args, &setup, &mut fleet, mode)).await;
         clean &= fleet.cleanup().await;
         drop(fleet);
         phases.push(outcome?);
@@ -201,12 +177,7 @@ pub async fn main(args: &AutoscaleArgs) -> Result<bool> {
 fn print_header(args: &AutoscaleArgs, setup: &Setup) {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!("weir-bench autoscale");
-    println!(
-        "  runtime: {} (Flink {}) from {}",
-        args.runtime,
-        setup.flink_version,
-        setup.runtimes_dir.display()
-    );
+    setup.print_runtime();
     println!(
         "  job: {} ({RECORDS_PER_SECOND} records/s over {KEYS} keys, a count per key in keyed state, \
          file sink committed on checkpoints; checkpoints every {CHECKPOINT_INTERVAL_MS} ms, min pause \
@@ -477,7 +448,7 @@ async fn phase(
         args.job_manager_memory_mb.to_string(),
     ];
     extra_args.extend(autoscale_args.iter().cloned());
-    fleet.start_weir(&args.weir_bin, setup, &extra_args)?;
+    fleet.start_weir(&args.setup.weir_bin, setup, &extra_args)?;
     println!(
         "  weir server {}: pid {} on {}, data in {}",
         autoscale_args.join(" "),
@@ -487,17 +458,15 @@ async fn phase(
     );
     let quiet = Duration::from_secs(args.wait_quiet);
     let mut busy = Vec::new();
-    fleet.wait_quiet(quiet).await;
-    let probe = fleet.probe("starting").await;
-    if probe > BUSY_CORES {
-        busy.push(format!("before starting: {probe:.2} cores"));
-    }
+    fleet
+        .quiet_probe(quiet, "starting", "starting", &mut busy)
+        .await;
 
     let control = fleet.dir().join("control");
     set_load(&control, "idle")?;
     let output = fleet.dir().join("out").join(APP);
     fleet
-        .create(APP, &create_body(setup, &args.runtime, &output, &control))
+        .create(APP, &create_body(setup, &setup.runtime, &output, &control))
         .await?;
     let mut client = fleet.client();
     print_flush(&format!("{APP}: created; starting it ... "));
@@ -959,7 +928,7 @@ fn report(args: &AutoscaleArgs, setup: &Setup, phases: &[Phase]) -> bool {
     println!(
         "== Results ({} on Flink {}, {cores} cores, {} runs per mode; windows up {} s / down {} s, \
          a sample every {} s, at most {MAX_KPUS} KPUs) ==",
-        args.runtime,
+        setup.runtime,
         setup.flink_version,
         args.runs,
         args.up_window_secs,

@@ -1,5 +1,7 @@
-//! What the benchmarks on real Flink (`lifecycle.rs`, `state.rs`) share:
-//! checking the runtime and the example job are installed, running the
+//! What the benchmarks on real Flink (`lifecycle.rs`, `state.rs`,
+//! `autoscale.rs`, `metrics.rs`) share: the flags that say what to run
+//! ([`SetupArgs`]), checking the runtime and the example job are installed,
+//! stopping early on a signal ([`or_interrupted`]), running the
 //! release `weir server` in a temporary directory with its applications
 //! ([`Fleet`], which owns the clean-up), the load probe, signed requests,
 //! reading the application log (CloudWatch Logs GetLogEvents on the same
@@ -14,6 +16,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::OsStr;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -54,8 +57,42 @@ pub async fn interrupted() -> &'static str {
     }
 }
 
+/// Runs a benchmark's `work` until it ends or the process is interrupted;
+/// when it did not complete, says so before the caller cleans up (the error
+/// itself is printed last, after the clean-up).
+pub async fn or_interrupted<T>(command: &str, work: impl Future<Output = Result<T>>) -> Result<T> {
+    let outcome = tokio::select! {
+        r = work => r,
+        why = interrupted() => Err(anyhow::anyhow!("{why}")),
+    };
+    if outcome.is_err() {
+        eprintln!("weir-bench {command}: stopped early; cleaning up");
+    }
+    outcome
+}
+
+/// The flags of every benchmark on real Flink that say what to run.
+#[derive(clap::Args, Debug)]
+pub struct SetupArgs {
+    /// The weir binary (the release build).
+    #[arg(long, default_value = "target/release/weir")]
+    pub weir_bin: PathBuf,
+    /// Runtime of the applications (FLINK-1_20, FLINK-2_2, ...; must be installed).
+    #[arg(long, default_value = "FLINK-1_20")]
+    pub runtime: String,
+    /// Where the Flink distributions are installed; never downloaded here.
+    /// Default: $WEIR_RUNTIMES_DIR, else ${XDG_CACHE_HOME:-~/.cache}/weir/runtimes.
+    #[arg(long)]
+    pub runtimes_dir: Option<PathBuf>,
+    /// The job's jar. Default: target/examples/<Flink version>/streaming-count.jar
+    /// (load-control.jar for autoscale).
+    #[arg(long)]
+    pub jar: Option<PathBuf>,
+}
+
 /// What must exist before anything starts.
 pub struct Setup {
+    pub runtime: String,
     pub runtimes_dir: PathBuf,
     pub flink_version: String,
     pub jar: PathBuf,
@@ -63,37 +100,14 @@ pub struct Setup {
 }
 
 impl Setup {
-    /// Checks `weir_bin` runs and knows `runtime`, installed in
-    /// `runtimes_dir` (default: [`default_runtimes_dir`]), and reads the job
-    /// (default: the streaming-count example built for that Flink version).
+    /// Checks `args.weir_bin` runs and knows `args.runtime`, installed in
+    /// `args.runtimes_dir` (default: [`default_runtimes_dir`]), and reads the
+    /// job (default: the example `example`, e.g. "streaming-count", built
+    /// for that Flink version: `target/examples/<Flink version>/<example>.jar`).
     /// `command` is the benchmark's subcommand, for the hints.
-    pub fn check(
-        command: &str,
-        weir_bin: &Path,
-        runtime: &str,
-        runtimes_dir: Option<&Path>,
-        jar: Option<&Path>,
-    ) -> Result<Setup> {
-        Self::check_example(
-            command,
-            weir_bin,
-            runtime,
-            runtimes_dir,
-            jar,
-            "streaming-count",
-        )
-    }
-
-    /// [`Self::check`] with another example job by default:
-    /// `target/examples/<Flink version>/<example>.jar`.
-    pub fn check_example(
-        command: &str,
-        weir_bin: &Path,
-        runtime: &str,
-        runtimes_dir: Option<&Path>,
-        jar: Option<&Path>,
-        example: &str,
-    ) -> Result<Setup> {
+    pub fn check(command: &str, args: &SetupArgs, example: &str) -> Result<Setup> {
+        let weir_bin = &args.weir_bin;
+        let runtime = args.runtime.as_str();
         let setup_hint =
             "run scripts/setup-test-env.sh (it installs the runtimes and builds the examples)";
         if !weir_bin.is_file() {
@@ -102,8 +116,8 @@ impl Setup {
                 weir_bin.display()
             );
         }
-        let runtimes_dir = match runtimes_dir {
-            Some(d) => d.to_path_buf(),
+        let runtimes_dir = match &args.runtimes_dir {
+            Some(d) => d.clone(),
             None => default_runtimes_dir()?,
         };
         let output = std::process::Command::new(weir_bin)
@@ -134,17 +148,28 @@ impl Setup {
                 runtimes_dir.display()
             );
         }
-        let jar = jar.map(Path::to_path_buf).unwrap_or_else(|| {
+        let jar = args.jar.clone().unwrap_or_else(|| {
             PathBuf::from(format!("target/examples/{flink_version}/{example}.jar"))
         });
         let code = std::fs::read(&jar)
             .with_context(|| format!("reading the example job {}: {setup_hint}", jar.display()))?;
         Ok(Setup {
+            runtime: args.runtime.clone(),
             runtimes_dir,
             flink_version,
             jar,
             code_base64: base64(&code),
         })
+    }
+
+    /// The header line that says which Flink runs.
+    pub fn print_runtime(&self) {
+        println!(
+            "  runtime: {} (Flink {}) from {}",
+            self.runtime,
+            self.flink_version,
+            self.runtimes_dir.display()
+        );
     }
 }
 
@@ -382,6 +407,23 @@ impl Fleet {
                 said = true;
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    /// Before a phase: [`Self::wait_quiet`] up to `quiet`, then [`Self::probe`]
+    /// (printed as before `label`); notes "before `phase`: N cores" in `busy`
+    /// when other processes used more than [`BUSY_CORES`].
+    pub async fn quiet_probe(
+        &self,
+        quiet: Duration,
+        label: &str,
+        phase: &str,
+        busy: &mut Vec<String>,
+    ) {
+        self.wait_quiet(quiet).await;
+        let probe = self.probe(label).await;
+        if probe > BUSY_CORES {
+            busy.push(format!("before {phase}: {probe:.2} cores"));
         }
     }
 

@@ -30,7 +30,7 @@
 //! Every JVM and weir are gone when it ends, also on an error, Ctrl-C or
 //! SIGTERM (see `harness.rs`, which it shares with `weir-bench state`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
@@ -38,8 +38,8 @@ use serde_json::{json, Value};
 
 use crate::busy::BusyMeter;
 use crate::harness::{
-    describe_status, interrupted, log4j_ms, log_events, mem_total_gb, milestones_in_order,
-    print_timeline, samples, summary, Fleet, Milestones, Pattern, Setup, BUSY_CORES,
+    describe_status, log4j_ms, log_events, mem_total_gb, milestones_in_order, or_interrupted,
+    print_timeline, samples, summary, Fleet, Milestones, Pattern, Setup, SetupArgs, BUSY_CORES,
 };
 use crate::print_flush;
 use crate::procs::ProcessInfo;
@@ -55,19 +55,8 @@ const MIN_WINDOW_SECS: u64 = 30;
 
 #[derive(clap::Args, Debug)]
 pub struct LifecycleArgs {
-    /// The weir binary (the release build).
-    #[arg(long, default_value = "target/release/weir")]
-    weir_bin: PathBuf,
-    /// Runtime of the applications (FLINK-1_20, FLINK-2_2, ...; must be installed).
-    #[arg(long, default_value = "FLINK-1_20")]
-    runtime: String,
-    /// Where the Flink distributions are installed; never downloaded here.
-    /// Default: $WEIR_RUNTIMES_DIR, else ${XDG_CACHE_HOME:-~/.cache}/weir/runtimes.
-    #[arg(long)]
-    runtimes_dir: Option<PathBuf>,
-    /// The job's jar. Default: target/examples/<Flink version>/streaming-count.jar.
-    #[arg(long)]
-    jar: Option<PathBuf>,
+    #[command(flatten)]
+    setup: SetupArgs,
     /// Measured cycles (each: start, stop, start, force stop; every start cold).
     #[arg(long, default_value_t = 5)]
     runs: usize,
@@ -130,26 +119,13 @@ pub async fn main(args: &LifecycleArgs) -> Result<bool> {
     if args.window < MIN_WINDOW_SECS {
         bail!("--window must be at least {MIN_WINDOW_SECS} s");
     }
-    let setup = Setup::check(
-        "lifecycle",
-        &args.weir_bin,
-        &args.runtime,
-        args.runtimes_dir.as_deref(),
-        args.jar.as_deref(),
-    )?;
+    let setup = Setup::check("lifecycle", &args.setup, "streaming-count")?;
     let mut fleet = Fleet::new(
         "lifecycle",
         args.keep_dir,
         Duration::from_millis(args.poll_ms),
     )?;
-    let outcome = tokio::select! {
-        r = run(args, &setup, &mut fleet) => r,
-        why = interrupted() => Err(anyhow::anyhow!("{why}")),
-    };
-    if outcome.is_err() {
-        // The error itself is printed last, after the clean-up.
-        eprintln!("weir-bench lifecycle: stopped early; cleaning up");
-    }
+    let outcome = or_interrupted("lifecycle", run(args, &setup, &mut fleet)).await;
     let clean = fleet.cleanup().await;
     outcome.map(|ok| ok && clean)
 }
@@ -595,12 +571,7 @@ struct Steady {
 async fn run(args: &LifecycleArgs, setup: &Setup, fleet: &mut Fleet) -> Result<bool> {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!("weir-bench lifecycle");
-    println!(
-        "  runtime: {} (Flink {}) from {}",
-        args.runtime,
-        setup.flink_version,
-        setup.runtimes_dir.display()
-    );
+    setup.print_runtime();
     println!(
         "  job: {} at parallelism 1 (1 Task Manager of {} MiB, 1 Job Manager of {} MiB per application)",
         setup.jar.display(),
@@ -626,10 +597,10 @@ async fn run(args: &LifecycleArgs, setup: &Setup, fleet: &mut Fleet) -> Result<b
             "--warm-pool-size".to_string(),
             args.warm_pool_size.to_string(),
             "--warm-pool-runtimes".to_string(),
-            args.runtime.clone(),
+            setup.runtime.clone(),
         ]);
     }
-    fleet.start_weir(&args.weir_bin, setup, &extra_args)?;
+    fleet.start_weir(&args.setup.weir_bin, setup, &extra_args)?;
     println!(
         "  weir: pid {} on {}, data in {}",
         fleet.server().pid(),
@@ -637,11 +608,14 @@ async fn run(args: &LifecycleArgs, setup: &Setup, fleet: &mut Fleet) -> Result<b
         fleet.data_dir().display()
     );
     let mut busy_phases = Vec::new();
-    fleet.wait_quiet(Duration::from_secs(args.wait_quiet)).await;
-    let first = fleet.probe("starting").await;
-    if first > BUSY_CORES {
-        busy_phases.push(format!("before starting: {first:.2} cores"));
-    }
+    fleet
+        .quiet_probe(
+            Duration::from_secs(args.wait_quiet),
+            "starting",
+            "starting",
+            &mut busy_phases,
+        )
+        .await;
     println!();
 
     let cycles_needed = if args.skip_cycles {
@@ -653,7 +627,7 @@ async fn run(args: &LifecycleArgs, setup: &Setup, fleet: &mut Fleet) -> Result<b
     for i in 1..=app_count {
         let app = app_name(i);
         let output = fleet.dir().join("out").join(&app);
-        let body = create_body(&app, &args.runtime, &setup.code_base64, &output);
+        let body = create_body(&app, &setup.runtime, &setup.code_base64, &output);
         fleet.create(&app, &body).await?;
     }
 
@@ -669,11 +643,9 @@ async fn run(args: &LifecycleArgs, setup: &Setup, fleet: &mut Fleet) -> Result<b
             args.warmup, args.runs
         );
         let quiet = Duration::from_secs(args.wait_quiet);
-        fleet.wait_quiet(quiet).await;
-        let probe = fleet.probe("the cycles").await;
-        if probe > BUSY_CORES {
-            busy_phases.push(format!("before the cycles: {probe:.2} cores"));
-        }
+        fleet
+            .quiet_probe(quiet, "the cycles", "the cycles", &mut busy_phases)
+            .await;
         for i in 1..=cycles_needed {
             let app = app_name(i);
             let warm = i <= args.warmup;
@@ -730,7 +702,7 @@ async fn run(args: &LifecycleArgs, setup: &Setup, fleet: &mut Fleet) -> Result<b
     println!();
     println!(
         "== Results ({} on Flink {}, {cores} cores) ==",
-        args.runtime, setup.flink_version
+        setup.runtime, setup.flink_version
     );
     if !warmup_starts.is_empty() {
         println!(
@@ -907,11 +879,14 @@ async fn steady_phase(
         "== Steady state: {} applications RUNNING, weir's CPU over {} s (after {} s to settle) ==",
         args.apps, args.window, args.settle
     );
-    fleet.wait_quiet(Duration::from_secs(args.wait_quiet)).await;
-    let probe = fleet.probe("starting the applications").await;
-    if probe > BUSY_CORES {
-        busy_phases.push(format!("before the steady state: {probe:.2} cores"));
-    }
+    fleet
+        .quiet_probe(
+            Duration::from_secs(args.wait_quiet),
+            "starting the applications",
+            "the steady state",
+            busy_phases,
+        )
+        .await;
     let mut starts = Vec::new();
     for i in 1..=args.apps {
         let app = app_name(i);

@@ -23,7 +23,6 @@
 //! SIGTERM (see `harness.rs`).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -32,7 +31,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::busy::BusyMeter;
 use crate::harness::{
-    describe_status, interrupted, mem_total_gb, summary, Fleet, Setup, BUSY_CORES,
+    describe_status, mem_total_gb, or_interrupted, summary, Fleet, Setup, SetupArgs, BUSY_CORES,
 };
 use crate::print_flush;
 
@@ -42,19 +41,8 @@ const OFF_SECS: u64 = 86_400;
 
 #[derive(clap::Args, Debug)]
 pub struct MetricsArgs {
-    /// The weir binary (the release build).
-    #[arg(long, default_value = "target/release/weir")]
-    weir_bin: PathBuf,
-    /// Runtime of the applications (FLINK-1_20, FLINK-2_2, ...; must be installed).
-    #[arg(long, default_value = "FLINK-1_20")]
-    runtime: String,
-    /// Where the Flink distributions are installed; never downloaded here.
-    /// Default: $WEIR_RUNTIMES_DIR, else ${XDG_CACHE_HOME:-~/.cache}/weir/runtimes.
-    #[arg(long)]
-    runtimes_dir: Option<PathBuf>,
-    /// The job's jar. Default: target/examples/<Flink version>/streaming-count.jar.
-    #[arg(long)]
-    jar: Option<PathBuf>,
+    #[command(flatten)]
+    setup: SetupArgs,
     /// Applications RUNNING at once.
     #[arg(long, default_value_t = 5)]
     apps: usize,
@@ -108,21 +96,9 @@ pub async fn main(args: &MetricsArgs) -> Result<bool> {
     if args.intervals.is_empty() || args.intervals.contains(&0) {
         bail!("--intervals needs at least one interval of 1 s or more");
     }
-    let setup = Setup::check(
-        "metrics",
-        &args.weir_bin,
-        &args.runtime,
-        args.runtimes_dir.as_deref(),
-        args.jar.as_deref(),
-    )?;
+    let setup = Setup::check("metrics", &args.setup, "streaming-count")?;
     let mut fleet = Fleet::new("metrics", args.keep_dir, Duration::from_millis(100))?;
-    let outcome = tokio::select! {
-        r = run(args, &setup, &mut fleet) => r,
-        why = interrupted() => Err(anyhow::anyhow!("{why}")),
-    };
-    if outcome.is_err() {
-        eprintln!("weir-bench metrics: stopped early; cleaning up");
-    }
+    let outcome = or_interrupted("metrics", run(args, &setup, &mut fleet)).await;
     let clean = fleet.cleanup().await;
     outcome.map(|ok| ok && clean)
 }
@@ -364,12 +340,7 @@ impl Phase {
 async fn run(args: &MetricsArgs, setup: &Setup, fleet: &mut Fleet) -> Result<bool> {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!("weir-bench metrics");
-    println!(
-        "  runtime: {} (Flink {}) from {}",
-        args.runtime,
-        setup.flink_version,
-        setup.runtimes_dir.display()
-    );
+    setup.print_runtime();
     println!(
         "  {} applications of {} at parallelism 1, {} records/s each (1 Job Manager of {} MiB + 1 Task Manager of {} MiB each)",
         args.apps,
@@ -383,7 +354,7 @@ async fn run(args: &MetricsArgs, setup: &Setup, fleet: &mut Fleet) -> Result<boo
         mem_total_gb()
     );
     let first = args.intervals[0];
-    fleet.start_weir(&args.weir_bin, setup, &server_args(args, first))?;
+    fleet.start_weir(&args.setup.weir_bin, setup, &server_args(args, first))?;
     println!(
         "  weir: pid {} on {}, --metrics-interval-secs {first}, data in {}",
         fleet.server().pid(),
@@ -391,18 +362,21 @@ async fn run(args: &MetricsArgs, setup: &Setup, fleet: &mut Fleet) -> Result<boo
         fleet.data_dir().display()
     );
     let mut busy_phases = Vec::new();
-    fleet.wait_quiet(Duration::from_secs(args.wait_quiet)).await;
-    let probe = fleet.probe("starting").await;
-    if probe > BUSY_CORES {
-        busy_phases.push(format!("before starting: {probe:.2} cores"));
-    }
+    fleet
+        .quiet_probe(
+            Duration::from_secs(args.wait_quiet),
+            "starting",
+            "starting",
+            &mut busy_phases,
+        )
+        .await;
     println!();
 
     print_flush(&format!("starting {} applications ... ", args.apps));
     for i in 1..=args.apps {
         let app = app_name(i);
         let output = fleet.dir().join("out").join(&app).display().to_string();
-        let body = create_body(&app, &args.runtime, &setup.code_base64, &output, args.rate);
+        let body = create_body(&app, &setup.runtime, &setup.code_base64, &output, args.rate);
         fleet.create(&app, &body).await?;
     }
     let mut client = fleet.client();
@@ -474,7 +448,7 @@ async fn run(args: &MetricsArgs, setup: &Setup, fleet: &mut Fleet) -> Result<boo
         if n > 0 {
             print_flush(&format!("restarting weir with the interval {label} ... "));
             fleet
-                .restart_weir(&args.weir_bin, setup, &server_args(args, interval))
+                .restart_weir(&args.setup.weir_bin, setup, &server_args(args, interval))
                 .await?;
             let took = wait_running(fleet, args.apps, timeout).await?;
             println!(

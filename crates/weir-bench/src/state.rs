@@ -31,7 +31,7 @@
 //! Every JVM and weir are gone when it ends, also on an error, Ctrl-C or
 //! SIGTERM.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{bail, Context, Result};
@@ -40,9 +40,9 @@ use serde_json::{json, Value};
 use crate::busy::BusyMeter;
 use crate::client::Client;
 use crate::harness::{
-    call, describe, describe_status, find_line, interrupted, log_events, mem_total_gb,
-    milestones_in_order, print_timeline, samples, summary, unix_ms, Fleet, LogLine, Milestones,
-    Pattern, Setup, BUSY_CORES,
+    call, describe, describe_status, find_line, log_events, mem_total_gb, milestones_in_order,
+    or_interrupted, print_timeline, samples, summary, unix_ms, Fleet, LogLine, Milestones, Pattern,
+    Setup, SetupArgs, BUSY_CORES,
 };
 use crate::print_flush;
 
@@ -58,19 +58,8 @@ const CHECKPOINT_MIN_PAUSE_MS: u64 = 500;
 
 #[derive(clap::Args, Debug)]
 pub struct StateArgs {
-    /// The weir binary (the release build).
-    #[arg(long, default_value = "target/release/weir")]
-    weir_bin: PathBuf,
-    /// Runtime of the application (FLINK-1_20, FLINK-2_2, ...; must be installed).
-    #[arg(long, default_value = "FLINK-1_20")]
-    runtime: String,
-    /// Where the Flink distributions are installed; never downloaded here.
-    /// Default: $WEIR_RUNTIMES_DIR, else ${XDG_CACHE_HOME:-~/.cache}/weir/runtimes.
-    #[arg(long)]
-    runtimes_dir: Option<PathBuf>,
-    /// The job's jar. Default: target/examples/<Flink version>/streaming-count.jar.
-    #[arg(long)]
-    jar: Option<PathBuf>,
+    #[command(flatten)]
+    setup: SetupArgs,
     /// Measured runs (each: snapshot, update, rollback, stop, start).
     #[arg(long, default_value_t = 5)]
     runs: usize,
@@ -112,22 +101,9 @@ pub async fn main(args: &StateArgs) -> Result<bool> {
     if args.parallelism_per_kpu == 0 {
         bail!("--parallelism-per-kpu must be at least 1");
     }
-    let setup = Setup::check(
-        "state",
-        &args.weir_bin,
-        &args.runtime,
-        args.runtimes_dir.as_deref(),
-        args.jar.as_deref(),
-    )?;
+    let setup = Setup::check("state", &args.setup, "streaming-count")?;
     let mut fleet = Fleet::new("state", args.keep_dir, Duration::from_millis(args.poll_ms))?;
-    let outcome = tokio::select! {
-        r = run(args, &setup, &mut fleet) => r,
-        why = interrupted() => Err(anyhow::anyhow!("{why}")),
-    };
-    if outcome.is_err() {
-        // The error itself is printed last, after the clean-up.
-        eprintln!("weir-bench state: stopped early; cleaning up");
-    }
+    let outcome = or_interrupted("state", run(args, &setup, &mut fleet)).await;
     let clean = fleet.cleanup().await;
     outcome.map(|ok| ok && clean)
 }
@@ -135,7 +111,7 @@ pub async fn main(args: &StateArgs) -> Result<bool> {
 fn create_body(args: &StateArgs, setup: &Setup, output: &Path) -> Value {
     json!({
         "ApplicationName": APP,
-        "RuntimeEnvironment": args.runtime,
+        "RuntimeEnvironment": setup.runtime,
         "ServiceExecutionRole": "arn:aws:iam::000000000000:role/weir-bench",
         "ApplicationConfiguration": {
             "ApplicationCodeConfiguration": {
@@ -321,12 +297,7 @@ async fn run(args: &StateArgs, setup: &Setup, fleet: &mut Fleet) -> Result<bool>
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let timeout = Duration::from_secs(args.timeout);
     println!("weir-bench state");
-    println!(
-        "  runtime: {} (Flink {}) from {}",
-        args.runtime,
-        setup.flink_version,
-        setup.runtimes_dir.display()
-    );
+    setup.print_runtime();
     println!(
         "  job: {} ({RECORDS_PER_SECOND} records/s over {KEYS} keys, a count per key in keyed state, \
          file sink committed on checkpoints; checkpoints every {CHECKPOINT_INTERVAL_MS} ms, min pause {CHECKPOINT_MIN_PAUSE_MS} ms)",
@@ -353,7 +324,7 @@ async fn run(args: &StateArgs, setup: &Setup, fleet: &mut Fleet) -> Result<bool>
         "--job-manager-memory-mb".to_string(),
         args.job_manager_memory_mb.to_string(),
     ];
-    fleet.start_weir(&args.weir_bin, setup, &extra_args)?;
+    fleet.start_weir(&args.setup.weir_bin, setup, &extra_args)?;
     println!(
         "  weir: pid {} on {}, data in {}",
         fleet.server().pid(),
@@ -362,11 +333,9 @@ async fn run(args: &StateArgs, setup: &Setup, fleet: &mut Fleet) -> Result<bool>
     );
     let quiet = Duration::from_secs(args.wait_quiet);
     let mut busy_phases = Vec::new();
-    fleet.wait_quiet(quiet).await;
-    let probe = fleet.probe("starting").await;
-    if probe > BUSY_CORES {
-        busy_phases.push(format!("before starting: {probe:.2} cores"));
-    }
+    fleet
+        .quiet_probe(quiet, "starting", "starting", &mut busy_phases)
+        .await;
     println!();
 
     let output = fleet.dir().join("out").join(APP);
@@ -454,7 +423,7 @@ async fn run(args: &StateArgs, setup: &Setup, fleet: &mut Fleet) -> Result<bool>
     println!();
     println!(
         "== Results ({} on Flink {}, {cores} cores, {} runs, ParallelismPerKPU {}) ==",
-        args.runtime, setup.flink_version, args.runs, args.parallelism_per_kpu
+        setup.runtime, setup.flink_version, args.runs, args.parallelism_per_kpu
     );
     let mut failed = false;
     let log_source = "weir: the application log via GetLogEvents";

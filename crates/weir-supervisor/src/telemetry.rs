@@ -518,7 +518,6 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use weir_control::model::*;
     use weir_control::operation::JobState;
-    use weir_control::spec::{CodeSource, NewApplication};
     use weir_control::Realm;
     use weir_store::Store;
 
@@ -662,31 +661,8 @@ mod tests {
         };
         let c = Catalogue::open(Store::open(dir).unwrap(), realm.clone(), "06:00".into()).unwrap();
         for name in apps {
-            let req = NewApplication::<CodeSource> {
-                name: name.to_string(),
-                arn: realm.application_arn(name),
-                description: None,
-                runtime: RuntimeEnvironment::Flink1_20,
-                service_execution_role: "arn:aws:iam::000000000000:role/r".into(),
-                mode: None,
-                code: Some((
-                    CodeContentType::Zipfile,
-                    Some(CodeSource::Zip(b"jar".to_vec())),
-                )),
-                checkpoint: None,
-                monitoring: None,
-                parallelism: None,
-                environment_properties: None,
-                snapshots: None,
-                system_rollback_enabled: None,
-                has_vpc_configurations: false,
-                encryption: None,
-                log_stream_arns: vec![],
-                has_sql_configuration: false,
-                has_zeppelin_configuration: false,
-                maintenance_start: "06:00".into(),
-            };
-            c.create_application(req, vec![]).unwrap();
+            c.create_application(crate::tests::new_app(&realm, name), vec![])
+                .unwrap();
             c.advance(name, ApplicationStatus::Ready, |adv| {
                 adv.job.job_id = Some(JOB.into());
             })

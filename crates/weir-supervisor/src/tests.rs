@@ -291,6 +291,34 @@ fn config() -> SupervisorConfig {
     }
 }
 
+/// A new application `name`: Flink 1.20, a small zip, every option left out.
+pub(crate) fn new_app(realm: &Realm, name: &str) -> NewApplication<CodeSource> {
+    NewApplication::<CodeSource> {
+        name: name.to_string(),
+        arn: realm.application_arn(name),
+        description: None,
+        runtime: RuntimeEnvironment::Flink1_20,
+        service_execution_role: "arn:aws:iam::000000000000:role/r".into(),
+        mode: None,
+        code: Some((
+            CodeContentType::Zipfile,
+            Some(CodeSource::Zip(b"jar".to_vec())),
+        )),
+        checkpoint: None,
+        monitoring: None,
+        parallelism: None,
+        environment_properties: None,
+        snapshots: None,
+        system_rollback_enabled: None,
+        has_vpc_configurations: false,
+        encryption: None,
+        log_stream_arns: vec![],
+        has_sql_configuration: false,
+        has_zeppelin_configuration: false,
+        maintenance_start: "06:00".into(),
+    }
+}
+
 fn catalogue(dir: &std::path::Path) -> Arc<Catalogue> {
     let realm = Realm {
         region: "us-east-1".into(),
@@ -298,31 +326,8 @@ fn catalogue(dir: &std::path::Path) -> Arc<Catalogue> {
     };
     let c = Catalogue::open(Store::open(dir).unwrap(), realm.clone(), "06:00".into()).unwrap();
     if c.entry_of("app").is_none() {
-        let req = NewApplication::<CodeSource> {
-            name: "app".into(),
-            arn: realm.application_arn("app"),
-            description: None,
-            runtime: RuntimeEnvironment::Flink1_20,
-            service_execution_role: "arn:aws:iam::000000000000:role/r".into(),
-            mode: None,
-            code: Some((
-                CodeContentType::Zipfile,
-                Some(CodeSource::Zip(b"jar".to_vec())),
-            )),
-            checkpoint: None,
-            monitoring: None,
-            parallelism: None,
-            environment_properties: None,
-            snapshots: None,
-            system_rollback_enabled: None,
-            has_vpc_configurations: false,
-            encryption: None,
-            log_stream_arns: vec![],
-            has_sql_configuration: false,
-            has_zeppelin_configuration: false,
-            maintenance_start: "06:00".into(),
-        };
-        c.create_application(req, vec![]).unwrap();
+        c.create_application(new_app(&realm, "app"), vec![])
+            .unwrap();
     }
     Arc::new(c)
 }

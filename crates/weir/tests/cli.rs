@@ -26,6 +26,17 @@ fn jar(weir: &Weir, name: &str, content: &str) -> PathBuf {
     path
 }
 
+/// A server with an application `app` created from the jar returned, and
+/// a client of it.
+fn with_app() -> (Weir, Client, PathBuf) {
+    let weir = Weir::start();
+    let cli = Client::new(weir.endpoint());
+    let jar = jar(&weir, "app", "code");
+    cli.run(["apps", "create", "app", "--jar", jar.to_str().unwrap()])
+        .ok();
+    (weir, cli, jar)
+}
+
 async fn describe(weir: &Weir, app: &str) -> Value {
     let (status, body) = weir
         .raw(
@@ -306,11 +317,7 @@ async fn create_list_describe_update_delete() {
 
 #[tokio::test]
 async fn exit_codes_scripts_can_rely_on() {
-    let weir = Weir::start();
-    let cli = Client::new(weir.endpoint());
-    let jar = jar(&weir, "app", "code");
-    cli.run(["apps", "create", "app", "--jar", jar.to_str().unwrap()])
-        .ok();
+    let (weir, cli, jar) = with_app();
 
     // 3: not found, with the AWS error code and message on one line.
     for args in [
@@ -505,11 +512,7 @@ async fn the_generated_key_pair_is_used_when_nothing_else_is_configured() {
 
 #[tokio::test]
 async fn logs_follow_prints_each_new_line_once() {
-    let weir = Weir::start();
-    let cli = Client::new(weir.endpoint());
-    let jar = jar(&weir, "app", "code");
-    cli.run(["apps", "create", "app", "--jar", jar.to_str().unwrap()])
-        .ok();
+    let (_weir, cli, _jar) = with_app();
     cli.run(["apps", "update", "app", "-p", "G.k=1"]).ok();
 
     let mut follow = cli.spawn(["logs", "app", "--follow", "--interval", "0.2"]);
@@ -544,11 +547,7 @@ async fn logs_follow_prints_each_new_line_once() {
 
 #[tokio::test]
 async fn snapshots_of_an_application_that_never_ran() {
-    let weir = Weir::start();
-    let cli = Client::new(weir.endpoint());
-    let jar = jar(&weir, "app", "code");
-    cli.run(["apps", "create", "app", "--jar", jar.to_str().unwrap()])
-        .ok();
+    let (_weir, cli, _jar) = with_app();
     let out = cli.run(["snapshots", "list", "app"]).ok();
     assert!(out.stdout.is_empty(), "{out:#?}");
     assert!(out.stderr.contains("no snapshots"), "{out:#?}");

@@ -59,10 +59,7 @@ async fn streaming_lifecycle(rt: Rt, via_s3: bool) {
     assert_eq!(f.status(app).await, s("STARTING"));
     f.assert_operation(app, &start, OperationStatus::InProgress)
         .await;
-    f.wait_status(app, s("RUNNING"), &[s("READY")], START_TIMEOUT)
-        .await;
-    f.assert_operation(app, &start, OperationStatus::Successful)
-        .await;
+    f.wait_running_after(app, &start).await;
 
     // The job is RUNNING, as Flink phrases it, read with the Logs client.
     let log = f
@@ -541,10 +538,7 @@ async fn runtime_failure(rt: Rt) {
         .group("SourceConfig", &[("records.per.second", RATE)]);
     f.create(&spec).await;
     let start = f.start_app(app).await;
-    f.wait_status(app, s("RUNNING"), &[s("READY")], START_TIMEOUT)
-        .await;
-    f.assert_operation(app, &start, OperationStatus::Successful)
-        .await;
+    f.wait_running_after(app, &start).await;
 
     let exception = "fail-on-demand: failing after 500 records as configured";
     let deadline = Instant::now() + EVENT_TIMEOUT;
@@ -845,14 +839,8 @@ async fn deleting_a_running_application_halts_it() {
         .await;
     assert_eq!(f.jvms(app).len(), 2);
     let created = f
-        .client
-        .describe_application()
-        .application_name(app)
-        .send()
+        .detail(app)
         .await
-        .unwrap()
-        .application_detail
-        .unwrap()
         .create_timestamp
         .expect("CreateTimestamp");
     f.client
@@ -1033,10 +1021,7 @@ async fn a_warm_pool_cluster_is_taken_refilled_and_released() {
         .group("SourceConfig", &[("records.per.second", RATE)]);
     f.create(&spec).await;
     let start = f.start_app(app).await;
-    f.wait_status(app, s("RUNNING"), &[s("READY")], START_TIMEOUT)
-        .await;
-    f.assert_operation(app, &start, OperationStatus::Successful)
-        .await;
+    f.wait_running_after(app, &start).await;
     let log = f.log(app).await;
     assert!(
         log.iter().any(|l| l.starts_with("Took a warm Flink 1.20")),

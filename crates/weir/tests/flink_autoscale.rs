@@ -62,14 +62,9 @@ fn set_load(control: &Path, mode: &str) {
 }
 
 async fn current_parallelism(f: &Flink, app: &str) -> i32 {
-    f.client
-        .describe_application()
-        .application_name(app)
-        .send()
+    f.detail(app)
         .await
-        .expect("DescribeApplication")
-        .application_detail
-        .and_then(|d| d.application_configuration_description)
+        .application_configuration_description
         .and_then(|c| c.flink_application_configuration_description)
         .and_then(|f| f.parallelism_configuration_description)
         .and_then(|p| p.current_parallelism)

@@ -21,8 +21,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use aws_sdk_kinesisanalyticsv2::types::{
-    ApplicationConfigurationUpdate, ConfigurationType, FlinkApplicationConfigurationUpdate,
-    MetricsLevel, MonitoringConfigurationUpdate, OperationStatus,
+    ConfigurationType, MetricsLevel, MonitoringConfigurationUpdate,
 };
 use bytes::Bytes;
 use common::*;
@@ -158,6 +157,13 @@ async fn describe_metrics(f: &Flink, body: Value) -> (u16, Value) {
     (response.status, response.json)
 }
 
+/// Every one of `members` is in `v` (`path` names it in the message).
+fn has_members(v: &Value, path: &str, members: &[&str]) {
+    for member in members {
+        assert!(v.get(member).is_some(), "{path}.{member} missing: {v:#}");
+    }
+}
+
 fn number(v: &Value) -> Option<f64> {
     v.as_f64()
 }
@@ -266,19 +272,21 @@ async fn metrics_move(rt: Rt) {
     // The operator call, in the shape the CLI and the console read.
     let (code, m) = describe_metrics(&f, json!({ "ApplicationName": app })).await;
     assert_eq!(code, 200, "{m}");
-    for member in [
-        "ApplicationName",
-        "ApplicationStatus",
-        "CollectedAt",
-        "IntervalSeconds",
-        "MetricsLevel",
-        "Job",
-        "JobManager",
-        "TaskManagers",
-        "History",
-    ] {
-        assert!(m.get(member).is_some(), "{member} missing: {m:#}");
-    }
+    has_members(
+        &m,
+        "DescribeApplicationMetrics",
+        &[
+            "ApplicationName",
+            "ApplicationStatus",
+            "CollectedAt",
+            "IntervalSeconds",
+            "MetricsLevel",
+            "Job",
+            "JobManager",
+            "TaskManagers",
+            "History",
+        ],
+    );
     assert_eq!(m["ApplicationName"], app);
     assert_eq!(m["ApplicationStatus"], "RUNNING");
     assert_eq!(m["IntervalSeconds"], 1);
@@ -288,25 +296,27 @@ async fn metrics_move(rt: Rt) {
         "{m:#}"
     );
     let job = &m["Job"];
-    for member in [
-        "JobId",
-        "JobStatus",
-        "Uptime",
-        "Downtime",
-        "NumRestarts",
-        "FullRestarts",
-        "LastCheckpointDuration",
-        "LastCheckpointSize",
-        "NumberOfFailedCheckpoints",
-        "RecordsInPerSecond",
-        "RecordsOutPerSecond",
-        "BusyTimeMsPerSecond",
-        "BackPressuredTimeMsPerSecond",
-        "CurrentParallelism",
-        "KPUs",
-    ] {
-        assert!(job.get(member).is_some(), "Job.{member} missing: {job:#}");
-    }
+    has_members(
+        job,
+        "Job",
+        &[
+            "JobId",
+            "JobStatus",
+            "Uptime",
+            "Downtime",
+            "NumRestarts",
+            "FullRestarts",
+            "LastCheckpointDuration",
+            "LastCheckpointSize",
+            "NumberOfFailedCheckpoints",
+            "RecordsInPerSecond",
+            "RecordsOutPerSecond",
+            "BusyTimeMsPerSecond",
+            "BackPressuredTimeMsPerSecond",
+            "CurrentParallelism",
+            "KPUs",
+        ],
+    );
     assert_eq!(job["JobStatus"], "RUNNING");
     assert_eq!(job["JobId"].as_str().map(str::len), Some(32), "{job:#}");
     assert_eq!(job["CurrentParallelism"], 2);
@@ -322,30 +332,11 @@ async fn metrics_move(rt: Rt) {
     );
     assert!(number(&job["Uptime"]).is_some_and(|u| u > 0.0), "{job:#}");
     let jm = &m["JobManager"];
-    for member in [
-        "Id",
-        "CpuUtilization",
-        "HeapMemoryUtilization",
-        "HeapUsed",
-        "HeapMax",
-        "GcCount",
-        "GcTime",
-        "Threads",
-    ] {
-        assert!(
-            jm.get(member).is_some(),
-            "JobManager.{member} missing: {jm:#}"
-        );
-    }
-    assert_eq!(jm["Id"], "jobmanager");
-    assert!(number(&jm["HeapMax"]).is_some_and(|h| h > 0.0), "{jm:#}");
-    let tms = m["TaskManagers"].as_array().expect("TaskManagers");
-    assert_eq!(tms.len(), 2, "{m:#}");
-    for tm in tms {
-        for member in [
+    has_members(
+        jm,
+        "JobManager",
+        &[
             "Id",
-            "Slots",
-            "FreeSlots",
             "CpuUtilization",
             "HeapMemoryUtilization",
             "HeapUsed",
@@ -353,14 +344,31 @@ async fn metrics_move(rt: Rt) {
             "GcCount",
             "GcTime",
             "Threads",
-            "RecordsInPerSecond",
-            "RecordsOutPerSecond",
-        ] {
-            assert!(
-                tm.get(member).is_some(),
-                "TaskManagers[].{member} missing: {tm:#}"
-            );
-        }
+        ],
+    );
+    assert_eq!(jm["Id"], "jobmanager");
+    assert!(number(&jm["HeapMax"]).is_some_and(|h| h > 0.0), "{jm:#}");
+    let tms = m["TaskManagers"].as_array().expect("TaskManagers");
+    assert_eq!(tms.len(), 2, "{m:#}");
+    for tm in tms {
+        has_members(
+            tm,
+            "TaskManagers[]",
+            &[
+                "Id",
+                "Slots",
+                "FreeSlots",
+                "CpuUtilization",
+                "HeapMemoryUtilization",
+                "HeapUsed",
+                "HeapMax",
+                "GcCount",
+                "GcTime",
+                "Threads",
+                "RecordsInPerSecond",
+                "RecordsOutPerSecond",
+            ],
+        );
         assert_eq!(tm["Slots"], 1, "{tm:#}");
         assert!(number(&tm["Threads"]).is_some_and(|t| t > 10.0), "{tm:#}");
     }
@@ -374,19 +382,18 @@ async fn metrics_move(rt: Rt) {
         times.windows(2).all(|w| w[0] < w[1]),
         "oldest first: {times:?}"
     );
-    for member in [
-        "Timestamp",
-        "RecordsInPerSecond",
-        "RecordsOutPerSecond",
-        "CpuUtilization",
-        "LastCheckpointDuration",
-        "LastCheckpointSize",
-    ] {
-        assert!(
-            history[0].get(member).is_some(),
-            "History[].{member}: {m:#}"
-        );
-    }
+    has_members(
+        &history[0],
+        "History[]",
+        &[
+            "Timestamp",
+            "RecordsInPerSecond",
+            "RecordsOutPerSecond",
+            "CpuUtilization",
+            "LastCheckpointDuration",
+            "LastCheckpointSize",
+        ],
+    );
     assert!(
         history
             .iter()
@@ -444,44 +451,17 @@ async fn metrics_move(rt: Rt) {
     .await;
 
     // PARALLELISM: tasks, operators, subtasks and each Task Manager's rates.
-    let version = f
-        .client
-        .describe_application()
-        .application_name(app)
-        .send()
-        .await
-        .expect("DescribeApplication")
-        .application_detail
-        .expect("ApplicationDetail")
-        .application_version_id;
     let update = f
-        .client
-        .update_application()
-        .application_name(app)
-        .current_application_version_id(version)
-        .application_configuration_update(
-            ApplicationConfigurationUpdate::builder()
-                .flink_application_configuration_update(
-                    FlinkApplicationConfigurationUpdate::builder()
-                        .monitoring_configuration_update(
-                            MonitoringConfigurationUpdate::builder()
-                                .configuration_type_update(ConfigurationType::Custom)
-                                .metrics_level_update(MetricsLevel::Parallelism)
-                                .build(),
-                        )
-                        .build(),
-                )
+        .update_monitoring(
+            app,
+            MonitoringConfigurationUpdate::builder()
+                .configuration_type_update(ConfigurationType::Custom)
+                .metrics_level_update(MetricsLevel::Parallelism)
                 .build(),
         )
-        .send()
         .await
-        .expect("UpdateApplication to MetricsLevel PARALLELISM")
-        .operation_id
         .expect("OperationId");
-    f.wait_status(app, s_("RUNNING"), &[s_("READY")], START_TIMEOUT)
-        .await;
-    f.assert_operation(app, &update, OperationStatus::Successful)
-        .await;
+    f.wait_running_after(app, &update).await;
     // Right after the restart Flink has no figures of some tasks yet.
     let detailed = scrape_until(&f, app, "the PARALLELISM level's series", |s| {
         let name = "weir_numRecordsOutPerSecond";

@@ -13,8 +13,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_kinesisanalyticsv2::error::ProvideErrorMetadata;
 use aws_sdk_kinesisanalyticsv2::types::{
-    ApplicationConfigurationUpdate, ApplicationStatus, ConfigurationType,
-    FlinkApplicationConfigurationUpdate, LogLevel, MonitoringConfigurationUpdate, UrlType,
+    ApplicationStatus, ConfigurationType, LogLevel, MonitoringConfigurationUpdate, UrlType,
 };
 use flink_harness::*;
 use serde_json::Value;
@@ -190,36 +189,14 @@ async fn flink_logs_flow_into_the_application_log_at_its_level() {
 
     // At WARN, checkpoints go on but their INFO lines no longer ship, while
     // Weir's own status lines still do.
-    let detail = f
-        .client
-        .describe_application()
-        .application_name(app)
-        .send()
-        .await
-        .unwrap()
-        .application_detail
-        .unwrap();
-    f.client
-        .update_application()
-        .application_name(app)
-        .current_application_version_id(detail.application_version_id)
-        .application_configuration_update(
-            ApplicationConfigurationUpdate::builder()
-                .flink_application_configuration_update(
-                    FlinkApplicationConfigurationUpdate::builder()
-                        .monitoring_configuration_update(
-                            MonitoringConfigurationUpdate::builder()
-                                .configuration_type_update(ConfigurationType::Custom)
-                                .log_level_update(LogLevel::Warn)
-                                .build(),
-                        )
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .expect("UpdateApplication to LogLevel WARN");
+    f.update_monitoring(
+        app,
+        MonitoringConfigurationUpdate::builder()
+            .configuration_type_update(ConfigurationType::Custom)
+            .log_level_update(LogLevel::Warn)
+            .build(),
+    )
+    .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     f.wait_status(
         app,

@@ -24,12 +24,11 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_kinesisanalyticsv2::error::ProvideErrorMetadata;
 use aws_sdk_kinesisanalyticsv2::types::{
-    ApplicationConfigurationUpdate, ApplicationDetail, ApplicationRestoreConfiguration,
-    ApplicationRestoreType, ApplicationSnapshotConfigurationUpdate,
-    ApplicationSystemRollbackConfigurationUpdate, ConfigurationType, EnvironmentPropertyUpdates,
-    FlinkApplicationConfigurationUpdate, FlinkRunConfiguration, OperationStatus,
-    ParallelismConfigurationUpdate, PropertyGroup, RunConfiguration, SnapshotDetails,
-    SnapshotStatus,
+    ApplicationConfigurationUpdate, ApplicationRestoreConfiguration, ApplicationRestoreType,
+    ApplicationSnapshotConfigurationUpdate, ApplicationSystemRollbackConfigurationUpdate,
+    ConfigurationType, EnvironmentPropertyUpdates, FlinkApplicationConfigurationUpdate,
+    FlinkRunConfiguration, OperationStatus, ParallelismConfigurationUpdate, PropertyGroup,
+    RunConfiguration, SnapshotDetails, SnapshotStatus,
 };
 use common::*;
 use flink_harness::*;
@@ -139,19 +138,8 @@ async fn snapshots(f: &Flink, app: &str) -> Vec<SnapshotDetails> {
         .to_vec()
 }
 
-async fn detail(f: &Flink, app: &str) -> ApplicationDetail {
-    f.client
-        .describe_application()
-        .application_name(app)
-        .send()
-        .await
-        .expect("DescribeApplication")
-        .application_detail
-        .expect("ApplicationDetail")
-}
-
 async fn version(f: &Flink, app: &str) -> i64 {
-    detail(f, app).await.application_version_id
+    f.detail(app).await.application_version_id
 }
 
 /// The ErrorString of a failed operation ("" if none).
@@ -358,7 +346,7 @@ async fn snapshots_carry_state_across_stop_start_and_custom_restores() {
     );
     wait_output_beyond(&f, app, &out, before).await;
     assert_counts_continue(&out, true);
-    let detail = detail(&f, app).await;
+    let detail = f.detail(app).await;
     let restore = detail
         .application_configuration_description()
         .and_then(|c| c.run_configuration_description())
@@ -492,11 +480,8 @@ async fn state_survives_a_live_update_a_rollback_and_maintenance() {
         .await
         .expect("RollbackApplication");
     let rollback_op = rollback.operation_id().expect("OperationId").to_string();
-    f.wait_status(app, s("RUNNING"), &[s("READY")], START_TIMEOUT)
-        .await;
-    f.assert_operation(app, &rollback_op, OperationStatus::Successful)
-        .await;
-    let detail = detail(&f, app).await;
+    f.wait_running_after(app, &rollback_op).await;
+    let detail = f.detail(app).await;
     assert_eq!(detail.application_version_id(), 3);
     assert_eq!(detail.application_version_rolled_back_from(), Some(2));
     assert_eq!(detail.application_version_rolled_back_to(), Some(1));
@@ -536,10 +521,7 @@ async fn state_survives_a_live_update_a_rollback_and_maintenance() {
         .as_str()
         .expect("OperationId")
         .to_string();
-    f.wait_status(app, s("RUNNING"), &[s("READY")], START_TIMEOUT)
-        .await;
-    f.assert_operation(app, &maintenance, OperationStatus::Successful)
-        .await;
+    f.wait_running_after(app, &maintenance).await;
     let info = f.operation(app, &maintenance).await;
     assert_eq!(info.operation(), "Maintenance");
     assert_ne!(
@@ -649,7 +631,7 @@ async fn a_removed_operator_needs_allow_non_restored_state_and_a_corrupt_snapsho
 
     // An update that sets nothing resets AllowNonRestoredState to false.
     update(&f, app, parallelism_update(1), None).await;
-    let run = detail(&f, app).await;
+    let run = f.detail(app).await;
     let allow = run
         .application_configuration_description()
         .and_then(|c| c.run_configuration_description())
@@ -847,10 +829,7 @@ async fn a_runtime_upgrade_moves_the_state_to_the_new_flink() {
         .expect("UpdateApplication to FLINK-2_2")
         .operation_id
         .expect("OperationId");
-    f.wait_status(app, s("RUNNING"), &[s("READY")], START_TIMEOUT)
-        .await;
-    f.assert_operation(app, &op, OperationStatus::Successful)
-        .await;
+    f.wait_running_after(app, &op).await;
     let record = f.cluster_record(app).expect("cluster.json");
     assert_eq!(record["flink_version"], FLINK_2_2.version, "{record}");
     wait_output_beyond(&f, app, &out, seen + 3).await;
@@ -896,10 +875,7 @@ async fn weir_killed_mid_update_finishes_it_without_losing_state() {
         }
         f.weir.restart();
         f.reconnect();
-        f.wait_status(app, s("RUNNING"), &[s("READY")], START_TIMEOUT)
-            .await;
-        f.assert_operation(app, &op, OperationStatus::Successful)
-            .await;
+        f.wait_running_after(app, &op).await;
         assert_eq!(version(&f, app).await, 2 + round);
         assert!(
             snapshots(&f, app)

@@ -447,6 +447,13 @@ mod tests {
         .unwrap()
     }
 
+    /// Every one of `members` is in `v` (`path` names it in the message).
+    fn has_members(v: &serde_json::Value, path: &str, members: &[&str]) {
+        for member in members {
+            assert!(v.get(member).is_some(), "{path}.{member} missing: {v}");
+        }
+    }
+
     #[test]
     fn metrics_answers_have_every_member_of_the_contract() {
         use weir_control::model::MetricsLevel;
@@ -504,84 +511,83 @@ mod tests {
         .unwrap();
         assert_eq!(v["CollectedAt"], 1_764_150_000.123);
         let job = &v["Job"];
-        for member in [
-            "JobId",
-            "JobStatus",
-            "Uptime",
-            "Downtime",
-            "NumRestarts",
-            "FullRestarts",
-            "LastCheckpointDuration",
-            "LastCheckpointSize",
-            "NumberOfFailedCheckpoints",
-            "RecordsInPerSecond",
-            "RecordsOutPerSecond",
-            "BusyTimeMsPerSecond",
-            "BackPressuredTimeMsPerSecond",
-            "CurrentParallelism",
-            "KPUs",
-        ] {
-            assert!(job.get(member).is_some(), "Job.{member} missing: {job}");
-        }
+        has_members(
+            job,
+            "Job",
+            &[
+                "JobId",
+                "JobStatus",
+                "Uptime",
+                "Downtime",
+                "NumRestarts",
+                "FullRestarts",
+                "LastCheckpointDuration",
+                "LastCheckpointSize",
+                "NumberOfFailedCheckpoints",
+                "RecordsInPerSecond",
+                "RecordsOutPerSecond",
+                "BusyTimeMsPerSecond",
+                "BackPressuredTimeMsPerSecond",
+                "CurrentParallelism",
+                "KPUs",
+            ],
+        );
         assert_eq!(job["JobStatus"], "RUNNING");
         assert_eq!(job["Uptime"], 61_000);
         assert_eq!(job["FullRestarts"], serde_json::Value::Null);
         assert_eq!(job["CurrentParallelism"], 4);
         assert_eq!(job["KPUs"], 2);
         let jm = &v["JobManager"];
-        for member in [
-            "Id",
-            "CpuUtilization",
-            "HeapMemoryUtilization",
-            "HeapUsed",
-            "HeapMax",
-            "GcCount",
-            "GcTime",
-            "Threads",
-        ] {
-            assert!(
-                jm.get(member).is_some(),
-                "JobManager.{member} missing: {jm}"
-            );
-        }
+        has_members(
+            jm,
+            "JobManager",
+            &[
+                "Id",
+                "CpuUtilization",
+                "HeapMemoryUtilization",
+                "HeapUsed",
+                "HeapMax",
+                "GcCount",
+                "GcTime",
+                "Threads",
+            ],
+        );
         assert_eq!(jm["Id"], "jobmanager");
         assert_eq!(jm["HeapMemoryUtilization"], 25.0);
         let tm = &v["TaskManagers"][0];
-        for member in [
-            "Id",
-            "Slots",
-            "FreeSlots",
-            "CpuUtilization",
-            "HeapMemoryUtilization",
-            "HeapUsed",
-            "HeapMax",
-            "GcCount",
-            "GcTime",
-            "Threads",
-            "RecordsInPerSecond",
-            "RecordsOutPerSecond",
-        ] {
-            assert!(
-                tm.get(member).is_some(),
-                "TaskManagers[0].{member} missing: {tm}"
-            );
-        }
+        has_members(
+            tm,
+            "TaskManagers[0]",
+            &[
+                "Id",
+                "Slots",
+                "FreeSlots",
+                "CpuUtilization",
+                "HeapMemoryUtilization",
+                "HeapUsed",
+                "HeapMax",
+                "GcCount",
+                "GcTime",
+                "Threads",
+                "RecordsInPerSecond",
+                "RecordsOutPerSecond",
+            ],
+        );
         assert_eq!(tm["Id"], "app-tm-0");
         assert_eq!(tm["GcCount"], 12);
         let sample = &v["History"][0];
-        for member in [
-            "Timestamp",
-            "RecordsInPerSecond",
-            "RecordsOutPerSecond",
-            "CpuUtilization",
-            "LastCheckpointDuration",
-            "LastCheckpointSize",
-        ] {
-            assert!(
-                sample.get(member).is_some(),
-                "History[0].{member} missing: {sample}"
-            );
-        }
+        has_members(
+            sample,
+            "History[0]",
+            &[
+                "Timestamp",
+                "RecordsInPerSecond",
+                "RecordsOutPerSecond",
+                "CpuUtilization",
+                "LastCheckpointDuration",
+                "LastCheckpointSize",
+            ],
+        );
         assert_eq!(sample["RecordsInPerSecond"], 99.5);
     }
 

@@ -21,7 +21,7 @@ use aws_sdk_kinesisanalyticsv2::types::{
 use serde_json::{json, Value};
 
 use super::output::{self, fields, print_json, print_str, Table};
-use super::session::{Capture, Session};
+use super::session::{all_pages, Capture, Session};
 use super::wait::{self, Described, Progress, Target, Want};
 use super::{
     AppsCommand, ConfigArgs, CreateArgs, Exit, Failure, SnapshotsCommand, StartArgs, UpdateArgs,
@@ -81,30 +81,25 @@ pub async fn snapshots(s: &Session, command: SnapshotsCommand) -> Result<(), Fai
 // ---------------------------------------------------------------------------
 
 async fn list(s: &Session) -> Result<(), Failure> {
-    let mut summaries = Vec::new();
-    let mut raw = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+    let (raw, summaries) = all_pages(|token| async move {
         let capture = Capture::default();
         let page = s
             .kda
             .list_applications()
             .limit(50)
-            .set_next_token(token.clone())
+            .set_next_token(token)
             .customize()
             .interceptor(capture.clone())
             .send()
             .await
             .map_err(|e| s.fail(e))?;
-        if let Some(items) = capture.json()["ApplicationSummaries"].as_array() {
-            raw.extend(items.iter().cloned());
-        }
-        summaries.extend(page.application_summaries().iter().cloned());
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+        Ok((
+            capture.items("ApplicationSummaries"),
+            page.application_summaries().to_vec(),
+            page.next_token().map(str::to_string),
+        ))
+    })
+    .await?;
     if s.json() {
         print_json(&json!({ "ApplicationSummaries": raw }));
         return Ok(());
@@ -323,29 +318,7 @@ fn operations_table<'a>(
 async fn operations(s: &Session, name: &str, id: Option<&str>) -> Result<(), Failure> {
     let Some(id) = id else {
         if s.json() {
-            let mut all = Vec::new();
-            let mut token: Option<String> = None;
-            loop {
-                let capture = Capture::default();
-                let page = s
-                    .kda
-                    .list_application_operations()
-                    .application_name(name)
-                    .limit(50)
-                    .set_next_token(token.clone())
-                    .customize()
-                    .interceptor(capture.clone())
-                    .send()
-                    .await
-                    .map_err(|e| s.fail(e))?;
-                if let Some(items) = capture.json()["ApplicationOperationInfoList"].as_array() {
-                    all.extend(items.iter().cloned());
-                }
-                token = page.next_token().map(str::to_string);
-                if token.is_none() {
-                    break;
-                }
-            }
+            let (all, _) = wait::list_operations(s, name).await?;
             print_json(&json!({ "ApplicationOperationInfoList": all }));
         } else {
             let ops = wait::operations(s, name).await?;
@@ -1084,31 +1057,26 @@ async fn snapshot(
 }
 
 async fn list_snapshots(s: &Session, app: &str) -> Result<(), Failure> {
-    let mut all = Vec::new();
-    let mut raw = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+    let (raw, mut all) = all_pages(|token| async move {
         let capture = Capture::default();
         let page = s
             .kda
             .list_application_snapshots()
             .application_name(app)
             .limit(50)
-            .set_next_token(token.clone())
+            .set_next_token(token)
             .customize()
             .interceptor(capture.clone())
             .send()
             .await
             .map_err(|e| s.fail(e))?;
-        if let Some(items) = capture.json()["SnapshotSummaries"].as_array() {
-            raw.extend(items.iter().cloned());
-        }
-        all.extend(page.snapshot_summaries().iter().cloned());
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+        Ok((
+            capture.items("SnapshotSummaries"),
+            page.snapshot_summaries().to_vec(),
+            page.next_token().map(str::to_string),
+        ))
+    })
+    .await?;
     if s.json() {
         print_json(&json!({ "SnapshotSummaries": raw }));
         return Ok(());

@@ -13,7 +13,7 @@ use aws_sdk_cloudwatchlogs::types::FilteredLogEvent;
 use serde_json::Value;
 
 use super::output::{self, print_json, print_json_line, print_str};
-use super::session::{Capture, Session};
+use super::session::{all_pages, Capture, Session};
 use super::{Exit, Failure, LogsArgs};
 
 /// The application's log group, as the service names it.
@@ -90,10 +90,7 @@ async fn fetch(
     start: Option<i64>,
     filter: Option<&str>,
 ) -> Result<(Vec<FilteredLogEvent>, Vec<Value>), Failure> {
-    let mut events = Vec::new();
-    let mut raw = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+    let (raw, events) = all_pages(|token| async move {
         let capture = Capture::default();
         let page = s
             .logs
@@ -107,20 +104,20 @@ async fn fetch(
             .send()
             .await
             .map_err(|e| s.fail(e))?;
-        let page_raw = capture.json()["events"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
+        let page_raw = capture.items("events");
         let page_events = page.events().to_vec();
         // Keep the two in step even if the server's JSON were odd.
-        raw.extend((0..page_events.len()).map(|i| page_raw.get(i).cloned().unwrap_or(Value::Null)));
-        events.extend(page_events);
-        let next = page.next_token().map(str::to_string);
-        if next.is_none() || next == token {
-            break;
-        }
-        token = next;
-    }
+        let raw = (0..page_events.len())
+            .map(|i| page_raw.get(i).cloned().unwrap_or(Value::Null))
+            .collect();
+        // A token given back as it was sent ends the walk too.
+        let next = page
+            .next_token()
+            .map(str::to_string)
+            .filter(|n| token.as_ref() != Some(n));
+        Ok((raw, page_events, next))
+    })
+    .await?;
     Ok((events, raw))
 }
 

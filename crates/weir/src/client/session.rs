@@ -18,7 +18,10 @@ use std::time::Duration;
 
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::profile::ProfileFileCredentialsProvider;
-use aws_credential_types::provider::ProvideCredentials;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
 use aws_sdk_kinesisanalyticsv2::config::interceptors::AfterDeserializationInterceptorContextRef;
 use aws_sdk_kinesisanalyticsv2::config::{ConfigBag, Intercept, RuntimeComponents};
@@ -57,45 +60,23 @@ impl Session {
         let (credentials, credentials_source) =
             resolve_credentials(conn.profile.as_deref(), &weir_credentials_file).await?;
 
-        let kda = {
-            use aws_sdk_kinesisanalyticsv2::config::{
-                retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region,
-            };
-            let config = aws_sdk_kinesisanalyticsv2::Config::builder()
-                .behavior_version(BehaviorVersion::latest())
-                .endpoint_url(&endpoint)
-                .region(Region::new(conn.region.clone()))
-                .credentials_provider(credentials.clone())
-                // A refusal is reported as it is; --wait polls again anyway.
-                .retry_config(RetryConfig::disabled())
-                .timeout_config(
-                    TimeoutConfig::builder()
-                        .connect_timeout(CONNECT_TIMEOUT)
-                        .operation_timeout(OPERATION_TIMEOUT)
-                        .build(),
-                )
-                .build();
-            aws_sdk_kinesisanalyticsv2::Client::from_conf(config)
-        };
-        let logs = {
-            use aws_sdk_cloudwatchlogs::config::{
-                retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region,
-            };
-            let config = aws_sdk_cloudwatchlogs::Config::builder()
-                .behavior_version(BehaviorVersion::latest())
-                .endpoint_url(&endpoint)
-                .region(Region::new(conn.region.clone()))
-                .credentials_provider(credentials.clone())
-                .retry_config(RetryConfig::disabled())
-                .timeout_config(
-                    TimeoutConfig::builder()
-                        .connect_timeout(CONNECT_TIMEOUT)
-                        .operation_timeout(OPERATION_TIMEOUT)
-                        .build(),
-                )
-                .build();
-            aws_sdk_cloudwatchlogs::Client::from_conf(config)
-        };
+        // One configuration for both clients.
+        let shared = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .endpoint_url(&endpoint)
+            .region(Region::new(conn.region.clone()))
+            .credentials_provider(SharedCredentialsProvider::new(credentials.clone()))
+            // A refusal is reported as it is; --wait polls again anyway.
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .operation_timeout(OPERATION_TIMEOUT)
+                    .build(),
+            )
+            .build();
+        let kda = aws_sdk_kinesisanalyticsv2::Client::new(&shared);
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&shared);
         Ok(Session {
             kda,
             logs,
@@ -336,6 +317,40 @@ impl Capture {
         let body = self.0.lock().expect("capture lock").take();
         body.and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .unwrap_or_else(|| Value::Object(Default::default()))
+    }
+}
+
+impl Capture {
+    /// The array `member` of the response body, as the server sent it
+    /// (empty when there is none).
+    pub fn items(&self, member: &str) -> Vec<Value> {
+        self.json()[member].as_array().cloned().unwrap_or_default()
+    }
+}
+
+/// One page of a list call: its items as the server sent them (for
+/// `--output json`), the same typed, and the token of the next page.
+pub type Page<T> = (Vec<Value>, Vec<T>, Option<String>);
+
+/// Every page of a list call, raw and typed: `page(token)` sends one (the
+/// first with no token); the walk ends at the first page without a next
+/// token.
+pub async fn all_pages<T, F, Fut>(mut page: F) -> Result<(Vec<Value>, Vec<T>), Failure>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<Page<T>, Failure>>,
+{
+    let mut raw = Vec::new();
+    let mut items = Vec::new();
+    let mut token = None;
+    loop {
+        let (page_raw, page_items, next) = page(token).await?;
+        raw.extend(page_raw);
+        items.extend(page_items);
+        if next.is_none() {
+            return Ok((raw, items));
+        }
+        token = next;
     }
 }
 

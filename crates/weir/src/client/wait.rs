@@ -13,7 +13,7 @@ use aws_sdk_kinesisanalyticsv2::types::{
 };
 use serde_json::Value;
 
-use super::session::{Capture, Session};
+use super::session::{all_pages, Capture, Session};
 use super::{Exit, Failure};
 
 /// Statuses an application passes through; any other is where it settles.
@@ -204,26 +204,36 @@ pub async fn operation(
         })
 }
 
-/// Every operation of `app`, newest first.
-pub async fn operations(s: &Session, app: &str) -> Result<Vec<ApplicationOperationInfo>, Failure> {
-    let mut all = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+/// Every operation of `app` as the server lists them, raw and typed.
+pub async fn list_operations(
+    s: &Session,
+    app: &str,
+) -> Result<(Vec<Value>, Vec<ApplicationOperationInfo>), Failure> {
+    all_pages(|token| async move {
+        let capture = Capture::default();
         let page = s
             .kda
             .list_application_operations()
             .application_name(app)
             .limit(50)
-            .set_next_token(token.clone())
+            .set_next_token(token)
+            .customize()
+            .interceptor(capture.clone())
             .send()
             .await
             .map_err(|e| s.fail(e))?;
-        all.extend(page.application_operation_info_list().iter().cloned());
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+        Ok((
+            capture.items("ApplicationOperationInfoList"),
+            page.application_operation_info_list().to_vec(),
+            page.next_token().map(str::to_string),
+        ))
+    })
+    .await
+}
+
+/// Every operation of `app`, newest first.
+pub async fn operations(s: &Session, app: &str) -> Result<Vec<ApplicationOperationInfo>, Failure> {
+    let (_, mut all) = list_operations(s, app).await?;
     all.sort_by_key(|o| std::cmp::Reverse(o.start_time().map(|t| (t.secs(), t.subsec_nanos()))));
     Ok(all)
 }

@@ -12,10 +12,12 @@ use std::time::{Duration, Instant};
 use aws_sdk_kinesisanalyticsv2::error::ProvideErrorMetadata;
 use aws_sdk_kinesisanalyticsv2::primitives::Blob;
 use aws_sdk_kinesisanalyticsv2::types::{
-    ApplicationCodeConfiguration, ApplicationConfiguration, ApplicationOperationInfoDetails,
-    ApplicationStatus, CheckpointConfiguration, CodeContent, CodeContentType, ConfigurationType,
-    EnvironmentProperties, FlinkApplicationConfiguration, OperationStatus,
-    ParallelismConfiguration, PropertyGroup, RuntimeEnvironment, S3ContentLocation,
+    ApplicationCodeConfiguration, ApplicationConfiguration, ApplicationConfigurationUpdate,
+    ApplicationDetail, ApplicationOperationInfoDetails, ApplicationStatus, CheckpointConfiguration,
+    CodeContent, CodeContentType, ConfigurationType, EnvironmentProperties,
+    FlinkApplicationConfiguration, FlinkApplicationConfigurationUpdate,
+    MonitoringConfigurationUpdate, OperationStatus, ParallelismConfiguration, PropertyGroup,
+    RuntimeEnvironment, S3ContentLocation,
 };
 use aws_sdk_kinesisanalyticsv2::Client;
 use serde_json::Value;
@@ -315,7 +317,7 @@ impl Flink {
             .to_string()
     }
 
-    pub async fn status(&self, app: &str) -> ApplicationStatus {
+    pub async fn detail(&self, app: &str) -> ApplicationDetail {
         self.client
             .describe_application()
             .application_name(app)
@@ -324,7 +326,37 @@ impl Flink {
             .unwrap_or_else(|e| panic!("DescribeApplication {app}: {e:?}"))
             .application_detail
             .expect("ApplicationDetail")
-            .application_status
+    }
+
+    pub async fn status(&self, app: &str) -> ApplicationStatus {
+        self.detail(app).await.application_status
+    }
+
+    /// UpdateApplication of the monitoring configuration alone, on the
+    /// current version; the operation's id.
+    pub async fn update_monitoring(
+        &self,
+        app: &str,
+        monitoring: MonitoringConfigurationUpdate,
+    ) -> Option<String> {
+        let version = self.detail(app).await.application_version_id;
+        self.client
+            .update_application()
+            .application_name(app)
+            .current_application_version_id(version)
+            .application_configuration_update(
+                ApplicationConfigurationUpdate::builder()
+                    .flink_application_configuration_update(
+                        FlinkApplicationConfigurationUpdate::builder()
+                            .monitoring_configuration_update(monitoring)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("UpdateApplication {app} (monitoring): {e:?}"))
+            .operation_id
     }
 
     pub async fn operation(&self, app: &str, id: &str) -> ApplicationOperationInfoDetails {
@@ -348,6 +380,15 @@ impl Flink {
                 self.diagnosis(app).await
             );
         }
+    }
+
+    /// Waits until `app` is RUNNING (READY fails the test) and checks that
+    /// the operation `op`, which was to bring it there, succeeded.
+    pub async fn wait_running_after(&self, app: &str, op: &str) {
+        self.wait_status(app, s("RUNNING"), &[s("READY")], START_TIMEOUT)
+            .await;
+        self.assert_operation(app, op, OperationStatus::Successful)
+            .await;
     }
 
     /// Polls DescribeApplication until `app` is `want`; fails at once on a
