@@ -89,7 +89,7 @@ async fn flink_lines(f: &Flink, app: &str) -> Vec<(String, String)> {
         .into_iter()
         .filter_map(|r| {
             let message = r["message"].as_str()?.to_string();
-            (message.starts_with("[jobmanager]") || message.starts_with("[taskmanager "))
+            is_flink_line(&message)
                 .then(|| (r["messageType"].as_str().unwrap_or("").to_string(), message))
         })
         .collect()

@@ -707,6 +707,17 @@ pub fn has_transition(log: &[String], job: &str, from: &str, to: &str) -> bool {
 
 /// Flink never enters INITIALIZING from another status, and it names the
 /// job it runs: lines that say otherwise were made up by Weir.
+/// Whether a log message is one of Flink's own lines, shipped from a Job
+/// Manager's or Task Manager's log, rather than Weir's.
+pub fn is_flink_line(message: &str) -> bool {
+    message.starts_with("[jobmanager] ") || message.starts_with("[taskmanager ")
+}
+
+/// Weir's own lines of a log (Flink's shipped lines left out).
+pub fn weir_lines(messages: Vec<String>) -> Vec<String> {
+    messages.into_iter().filter(|m| !is_flink_line(m)).collect()
+}
+
 pub fn assert_plausible_job_lines(log: &[String], job: &str) {
     let bogus: Vec<&String> = log
         .iter()
