@@ -76,7 +76,18 @@ pub struct LocalRuntime {
     /// The parallelism bounds last declared for each application's job:
     /// (job id, parallelism), so that a rescale is asked of Flink once.
     declared: std::sync::Mutex<HashMap<String, (String, u32)>>,
+    /// Since when each application's Job Manager has not answered its REST
+    /// API, and whether that was reported.
+    unanswered: std::sync::Mutex<HashMap<String, (std::time::Instant, bool)>>,
 }
+
+/// A Job Manager that runs but has not answered for this long is reported
+/// as hung in the application's log (it may be stopped, swapping or in a
+/// long GC pause; a force stop still ends it, without asking it anything).
+pub const HUNG_AFTER: Duration = Duration::from_secs(20);
+
+/// How long one look waits for the Job Manager's REST API.
+const OBSERVE_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn failure(e: impl std::fmt::Display) -> RuntimeFailure {
     RuntimeFailure(e.to_string())
@@ -97,6 +108,7 @@ impl LocalRuntime {
             catalogue: std::sync::OnceLock::new(),
             cpu_readings: std::sync::Mutex::new(HashMap::new()),
             declared: std::sync::Mutex::new(HashMap::new()),
+            unanswered: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -108,6 +120,49 @@ impl LocalRuntime {
     fn log(&self, app: &str, level: LogLevel, line: String) {
         if let Some(c) = self.catalogue.get() {
             c.log(app, level, LOGGER, line);
+        }
+    }
+
+    /// Notes that the application's Job Manager did not answer; reports it
+    /// once it has been silent for [`HUNG_AFTER`].
+    fn unanswered(&self, app: &str, pid: u32, asked: std::time::Instant, error: &str) {
+        let report = {
+            let mut map = self.unanswered.lock().unwrap_or_else(|p| p.into_inner());
+            let (since, reported) = map.entry(app.to_string()).or_insert((asked, false));
+            let silent = since.elapsed();
+            (!*reported && silent >= HUNG_AFTER).then(|| {
+                *reported = true;
+                silent
+            })
+        };
+        if let Some(silent) = report {
+            self.log(
+                app,
+                LogLevel::Warn,
+                format!(
+                    "The Flink Job Manager of application {app} (pid {pid}) has not answered for {} s: it runs but seems hung ({error}). The application's status stays as it is; a force stop ends it.",
+                    silent.as_secs()
+                ),
+            );
+        }
+    }
+
+    /// Notes that the application's Job Manager answered again.
+    fn answered(&self, app: &str, pid: u32) {
+        let was = self
+            .unanswered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(app);
+        if let Some((since, true)) = was {
+            self.log(
+                app,
+                LogLevel::Info,
+                format!(
+                    "The Flink Job Manager of application {app} (pid {pid}) answers again, after {} s",
+                    since.elapsed().as_secs()
+                ),
+            );
         }
     }
 
@@ -597,26 +652,36 @@ impl Runtime for LocalRuntime {
             return Observation::default();
         }
         self.heal(&app.name, &cluster).await;
-        let rest = cluster.rest();
+        // A healthy Job Manager answers in milliseconds; a short timeout
+        // keeps a hung one from holding up the supervisor's next step (a
+        // force stop) for long.
+        let rest = cluster
+            .rest()
+            .with_timeouts(OBSERVE_TIMEOUT, FlinkRest::DEFAULT_LONG_TIMEOUT);
         let fit = Self::fit(app, &cluster);
         let in_place = self.config.in_place_rescale && Self::rescalable(app, &cluster);
         let cluster_started_ms = cluster
             .started_at()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
+        let asked = std::time::Instant::now();
         match self.observe_job(&rest, job).await {
-            Ok(job) => Observation {
-                cluster_up: true,
-                fit,
-                cluster_started_ms,
-                in_place,
-                job,
-            },
+            Ok(job) => {
+                self.answered(&app.name, cluster.job_manager_pid());
+                Observation {
+                    cluster_up: true,
+                    fit,
+                    cluster_started_ms,
+                    in_place,
+                    job,
+                }
+            }
             Err(e) => {
                 // The Job Manager runs but does not answer (busy, starting):
                 // report the job as last recorded rather than as absent, so
                 // nothing is submitted twice.
                 tracing::debug!(app = %app.name, error = %e, "Flink REST did not answer");
+                self.unanswered(&app.name, cluster.job_manager_pid(), asked, &e.to_string());
                 Observation {
                     cluster_up: true,
                     fit,

@@ -1,0 +1,146 @@
+//! End-to-end tests with real Apache Flink for issue 7: Flink failing under
+//! Weir. A snapshot that cannot be written fails with its reason while the
+//! application keeps running; a hung Job Manager (SIGSTOP) is reported
+//! within a bounded time and a force stop still ends it.
+//!
+//! Same prerequisites and the same one-at-a-time rule as `flink.rs`.
+
+mod common;
+mod flink_harness;
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_kinesisanalyticsv2::types::{ApplicationStatus, SnapshotStatus};
+use flink_harness::*;
+
+/// Weir reports a silent Job Manager after 20 s; its REST calls time out
+/// meanwhile, so allow for several of them.
+const HUNG_REPORT_TIMEOUT: Duration = Duration::from_secs(120);
+
+async fn snapshot_status(f: &Flink, app: &str, name: &str) -> (SnapshotStatus, String) {
+    let d = f
+        .client
+        .describe_application_snapshot()
+        .application_name(app)
+        .snapshot_name(name)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeApplicationSnapshot {name}: {e:?}"))
+        .snapshot_details
+        .expect("SnapshotDetails");
+    let text = format!("{d:?}");
+    (d.snapshot_status, text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unwritable_snapshot_directory_fails_the_snapshot_and_the_job_runs_on() {
+    let f = Flink::start(&[FLINK_1_20]).await;
+    let app = "unwritable";
+    f.create(&App::new(app, FLINK_1_20, "streaming-count").group("job", &[("rate", RATE)]))
+        .await;
+    f.start_app(app).await;
+    f.wait_status(
+        app,
+        ApplicationStatus::Running,
+        &[ApplicationStatus::Ready],
+        START_TIMEOUT,
+    )
+    .await;
+    let job_before = f.cluster_record(app).expect("cluster record");
+
+    // Where the application's snapshots go is a file now: nothing can be
+    // written there (root ignores permissions, so a mode would not do).
+    let dir = f.weir.data_dir().join("snapshots").join(app);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
+    std::fs::write(&dir, b"not a directory").unwrap();
+
+    f.client
+        .create_application_snapshot()
+        .application_name(app)
+        .snapshot_name("cannot-be-written")
+        .send()
+        .await
+        .expect("CreateApplicationSnapshot is accepted");
+    let deadline = Instant::now() + EVENT_TIMEOUT;
+    let details = loop {
+        let (status, details) = snapshot_status(&f, app, "cannot-be-written").await;
+        match status {
+            SnapshotStatus::Failed => break details,
+            SnapshotStatus::Ready => panic!("a snapshot into a file became READY: {details}"),
+            _ => {}
+        }
+        assert!(Instant::now() < deadline, "still {status:?}: {details}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    // The application and its job were not touched.
+    assert_eq!(f.status(app).await, ApplicationStatus::Running);
+    assert_eq!(
+        f.cluster_record(app).expect("cluster record")["job_manager"],
+        job_before["job_manager"]
+    );
+    let log = f
+        .wait_log(
+            app,
+            "the failed snapshot's reason",
+            |log| {
+                log.iter()
+                    .any(|l| l.contains("cannot-be-written") && l.contains("FAILED"))
+            },
+            EVENT_TIMEOUT,
+        )
+        .await;
+    let line = log
+        .iter()
+        .find(|l| l.contains("cannot-be-written") && l.contains("FAILED"))
+        .unwrap();
+    assert!(
+        line.len() > "Snapshot cannot-be-written FAILED".len() + 10,
+        "no reason: {line}\n{details}"
+    );
+
+    // Once the directory is back, snapshots and a stop with one work again.
+    std::fs::remove_file(&dir).unwrap();
+    f.stop_app(app, false).await;
+    f.wait_status(app, ApplicationStatus::Ready, &[], STOP_TIMEOUT)
+        .await;
+    f.assert_no_jvms(app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_job_manager_is_reported_and_a_force_stop_still_ends_it() {
+    let f = Flink::start(&[FLINK_1_20]).await;
+    let app = "hung";
+    f.create(&App::new(app, FLINK_1_20, "streaming-count").group("job", &[("rate", RATE)]))
+        .await;
+    f.start_app(app).await;
+    f.wait_status(
+        app,
+        ApplicationStatus::Running,
+        &[ApplicationStatus::Ready],
+        START_TIMEOUT,
+    )
+    .await;
+
+    let jm = f.job_manager_pid(app);
+    // SAFETY: signalling a process of this test's own cluster.
+    assert_eq!(unsafe { libc::kill(jm, libc::SIGSTOP) }, 0);
+    let stopped_at = Instant::now();
+    f.wait_log(
+        app,
+        "the hung Job Manager reported",
+        |log| log.iter().any(|l| l.contains("has not answered for")),
+        HUNG_REPORT_TIMEOUT,
+    )
+    .await;
+    let reported_after = stopped_at.elapsed();
+    eprintln!("hung Job Manager reported after {reported_after:?}");
+    // Nothing was decided on the silence: still RUNNING.
+    assert_eq!(f.status(app).await, ApplicationStatus::Running);
+
+    // A force stop asks the Job Manager nothing: it ends the cluster.
+    f.stop_app(app, true).await;
+    f.wait_status(app, ApplicationStatus::Ready, &[], STOP_TIMEOUT)
+        .await;
+    f.assert_no_jvms(app).await;
+}
