@@ -144,3 +144,67 @@ async fn a_hung_job_manager_is_reported_and_a_force_stop_still_ends_it() {
         .await;
     f.assert_no_jvms(app).await;
 }
+
+/// A start on `app` ends READY with a FAILED operation; returns its error.
+async fn failed_start(f: &Flink, app: &str) -> String {
+    let start = f.start_app(app).await;
+    f.wait_status(
+        app,
+        ApplicationStatus::Ready,
+        &[ApplicationStatus::Running],
+        START_TIMEOUT,
+    )
+    .await;
+    let op = f.operation(app, &start).await;
+    assert_eq!(
+        op.operation_status(),
+        &aws_sdk_kinesisanalyticsv2::types::OperationStatus::Failed,
+        "{op:#?}"
+    );
+    op.operation_failure_details()
+        .and_then(|d| d.error_info())
+        .and_then(|e| e.error_string())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_or_corrupt_flink_runtime_fails_the_start_clearly() {
+    // FLINK-1_20 is registered at a Flink home that is not there; FLINK-2_2
+    // at one that looks like a distribution but whose jars are garbage.
+    let scratch = tempfile::tempdir().unwrap();
+    let missing = scratch.path().join("no-such-flink");
+    let corrupt = scratch.path().join("corrupt-flink");
+    for sub in ["lib", "bin", "conf"] {
+        std::fs::create_dir_all(corrupt.join(sub)).unwrap();
+    }
+    std::fs::write(corrupt.join("lib/flink-dist-2.2.1.jar"), b"not a jar").unwrap();
+    std::fs::write(corrupt.join("conf/log4j.properties"), b"").unwrap();
+    let flink = corrupt.join("bin/flink");
+    std::fs::write(&flink, b"#!/bin/sh\nexit 1\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&flink, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let homes = format!(
+        "FLINK-1_20={},FLINK-2_2={}",
+        missing.display(),
+        corrupt.display()
+    );
+    let f = Flink::start_with_args(&[], &["--flink-home", &homes]).await;
+
+    let app = "runtime-missing";
+    f.create(&App::new(app, FLINK_1_20, "streaming-count"))
+        .await;
+    let error = failed_start(&f, app).await;
+    assert!(
+        error.contains("no-such-flink") || error.contains("FLINK-1_20"),
+        "ErrorString: {error:?}"
+    );
+    f.assert_no_jvms(app).await;
+
+    let app = "runtime-corrupt";
+    f.create(&App::new(app, FLINK_2_2, "streaming-count")).await;
+    let error = failed_start(&f, app).await;
+    assert!(!error.is_empty(), "no error for a corrupt runtime");
+    f.assert_no_jvms(app).await;
+    eprintln!("missing/corrupt runtime errors: {error}");
+}
