@@ -378,12 +378,27 @@ impl<R: Runtime> Supervisor<R> {
                             .await
                     }
                 };
-                let runtime_restore = restore.as_ref().and_then(|s| {
+                let mut runtime_restore = restore.as_ref().and_then(|s| {
                     s.location.as_ref().map(|path| Restore {
                         path: path.clone(),
                         allow_non_restored_state: app.config.run.allow_non_restored_state,
                     })
                 });
+                // A RUNNING application whose cluster was lost (its Job
+                // Manager died) goes on from its job's latest completed
+                // checkpoint, newer than any snapshot, as the service does.
+                let mut from_checkpoint = None;
+                if status == ApplicationStatus::Running {
+                    if let Some(old) = entry.job.job_id.as_deref() {
+                        if let Some(path) = self.runtime.latest_checkpoint(name, old).await {
+                            runtime_restore = Some(Restore {
+                                path: path.clone(),
+                                allow_non_restored_state: app.config.run.allow_non_restored_state,
+                            });
+                            from_checkpoint = Some((old.to_string(), path));
+                        }
+                    }
+                }
                 match tokio::select! {
                     r = self.runtime.submit(app, &self.catalogue, runtime_restore.as_ref()) => r,
                     _ = self.preempted(name, status) => return Ok(Next::After(Duration::ZERO)),
@@ -402,9 +417,12 @@ impl<R: Runtime> Supervisor<R> {
                                 restore_from: adv.job.restore_from.take(),
                                 rescaled_from: adv.job.rescaled_from,
                             };
-                            let from = match &restore {
-                                Some(s) => format!(", restored from snapshot {}", s.name),
-                                None => String::new(),
+                            let from = match (&from_checkpoint, &restore) {
+                                (Some((old, path)), _) => format!(
+                                    ", restored from the latest completed checkpoint of job {old} ({path})"
+                                ),
+                                (None, Some(s)) => format!(", restored from snapshot {}", s.name),
+                                (None, None) => String::new(),
                             };
                             adv.log(
                                 LogLevel::Info,

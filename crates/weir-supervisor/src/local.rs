@@ -292,9 +292,31 @@ impl LocalRuntime {
         }))
     }
 
-    fn flink_config(app: &Application, cluster_dir: &std::path::Path) -> Vec<(String, String)> {
+    /// Where an application's checkpoints go: beside its cluster, not in
+    /// it, so that they outlive a cluster that dies with its Job Manager.
+    fn checkpoints_dir(&self, app: &str) -> PathBuf {
+        self.config
+            .clusters_dir
+            .parent()
+            .unwrap_or(&self.config.clusters_dir)
+            .join("checkpoints")
+            .join(app)
+    }
+
+    /// Checkpoints only serve a RUNNING job whose cluster dies; a cluster
+    /// ended on purpose leaves none worth keeping (the next start restores
+    /// from a snapshot).
+    fn forget_checkpoints(&self, app: &str) {
+        let _ = std::fs::remove_dir_all(self.checkpoints_dir(app));
+    }
+
+    fn flink_config(
+        app: &Application,
+        cluster_dir: &std::path::Path,
+        checkpoints_dir: &std::path::Path,
+    ) -> Vec<(String, String)> {
         let c = app.config.flink.checkpoint.effective();
-        let checkpoints = format!("file://{}", cluster_dir.join("checkpoints").display());
+        let checkpoints = format!("file://{}", checkpoints_dir.display());
         let savepoints = format!("file://{}", cluster_dir.join("savepoints").display());
         let mut cfg = vec![
             // The service's restart strategy: fixed delay, 10 s, unbounded.
@@ -723,7 +745,11 @@ impl Runtime for LocalRuntime {
         let mut spec = self.spec(&app.name, &dir, home, &props);
         spec.task_managers = task_managers;
         spec.slots_per_task_manager = per_kpu;
-        spec.flink_config.extend(Self::flink_config(app, &dir));
+        spec.flink_config.extend(Self::flink_config(
+            app,
+            &dir,
+            &self.checkpoints_dir(&app.name),
+        ));
         // The marker says, to this Weir and the next, that jobs on this
         // cluster can be rescaled in place.
         let marker = dir.join(ADAPTIVE_MARKER);
@@ -796,7 +822,11 @@ impl Runtime for LocalRuntime {
             allow_non_restored_state: restore.is_some_and(|r| r.allow_non_restored_state),
             // Also at job level: a cluster from the warm pool was configured
             // before the application was known.
-            flink_config: Self::flink_config(app, &self.dir(&app.name)),
+            flink_config: Self::flink_config(
+                app,
+                &self.dir(&app.name),
+                &self.checkpoints_dir(&app.name),
+            ),
         };
         let id = rest
             .run_jar(&jar_id, &run)
@@ -879,6 +909,25 @@ impl Runtime for LocalRuntime {
             }),
             Err(e) => Err(failure(e.summary())),
         }
+    }
+
+    async fn latest_checkpoint(&self, app: &str, job_id: &str) -> Option<String> {
+        // `<checkpoints>/<job id>/chk-<n>/_metadata`: the highest n whose
+        // metadata was written (Flink writes it last, when the checkpoint
+        // completes).
+        let dir = self.checkpoints_dir(app).join(job_id);
+        let newest = std::fs::read_dir(&dir)
+            .ok()?
+            .flatten()
+            .filter_map(|e| {
+                let n: u64 = e.file_name().to_str()?.strip_prefix("chk-")?.parse().ok()?;
+                e.path()
+                    .join("_metadata")
+                    .is_file()
+                    .then_some((n, e.path()))
+            })
+            .max_by_key(|(n, _)| *n)?;
+        Some(newest.1.display().to_string())
     }
 
     async fn last_savepoint(&self, app: &str, job_id: &str) -> Option<String> {
@@ -1102,6 +1151,7 @@ impl Runtime for LocalRuntime {
             }
         }
         self.retire_dir(app);
+        self.forget_checkpoints(app);
     }
 
     async fn kill(&self, app: &str) {
@@ -1116,5 +1166,6 @@ impl Runtime for LocalRuntime {
             tracing::warn!(app, error = %e, "killing the cluster");
         }
         self.retire_dir(app);
+        self.forget_checkpoints(app);
     }
 }

@@ -184,6 +184,15 @@ pub trait Runtime: Send + Sync + 'static {
         job_id: &str,
     ) -> impl Future<Output = Option<String>> + Send;
 
+    /// The newest completed checkpoint that job `job_id` of the application
+    /// left behind (a savepoint-compatible directory), for restoring after
+    /// its cluster was lost. Does not need the cluster.
+    fn latest_checkpoint(
+        &self,
+        app: &str,
+        job_id: &str,
+    ) -> impl Future<Output = Option<String>> + Send;
+
     /// Rescales the running job in place to `parallelism`: Task Managers
     /// added as needed, the job's parallelism bounds declared. Idempotent.
     fn rescale(

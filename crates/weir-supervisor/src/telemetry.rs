@@ -621,6 +621,9 @@ mod tests {
         async fn last_savepoint(&self, _: &str, _: &str) -> Option<String> {
             None
         }
+        async fn latest_checkpoint(&self, _: &str, _: &str) -> Option<String> {
+            None
+        }
         async fn rescale(&self, _: &Application, _: &str, _: u32) -> Result<(), RuntimeFailure> {
             unreachable!()
         }

@@ -263,6 +263,10 @@ impl Runtime for Fake {
         st.job = None;
     }
 
+    async fn latest_checkpoint(&self, _app: &str, _job_id: &str) -> Option<String> {
+        None
+    }
+
     async fn view(&self, _app: &str) -> Option<crate::runtime::ClusterView> {
         None
     }

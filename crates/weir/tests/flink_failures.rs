@@ -11,6 +11,7 @@ mod flink_harness;
 use std::time::{Duration, Instant};
 
 use aws_sdk_kinesisanalyticsv2::types::{ApplicationStatus, SnapshotStatus};
+use common::*;
 use flink_harness::*;
 
 /// Weir reports a silent Job Manager after 20 s; its REST calls time out
@@ -207,4 +208,57 @@ async fn a_missing_or_corrupt_flink_runtime_fails_the_start_clearly() {
     assert!(!error.is_empty(), "no error for a corrupt runtime");
     f.assert_no_jvms(app).await;
     eprintln!("missing/corrupt runtime errors: {error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_job_manager_is_replaced_and_the_job_goes_on_from_its_latest_checkpoint() {
+    let f = Flink::start(&[FLINK_1_20]).await;
+    let app = "jm-killed";
+    let out = f.out_dir(app);
+    f.create(&counting_app(app, &out, false)).await;
+    f.start_app(app).await;
+    f.wait_status(
+        app,
+        ApplicationStatus::Running,
+        &[ApplicationStatus::Ready],
+        START_TIMEOUT,
+    )
+    .await;
+    // Some committed output, i.e. completed checkpoints (every 2 s).
+    let seen = wait_output_beyond(&f, app, &out, 0).await;
+
+    let jm = f.job_manager_pid(app);
+    kill_pid(jm);
+    let log = f
+        .wait_log(
+            app,
+            "the job restored from its latest checkpoint",
+            |log| {
+                log.iter()
+                    .any(|l| l.contains("restored from the latest completed checkpoint of job"))
+            },
+            EVENT_TIMEOUT,
+        )
+        .await;
+    assert!(
+        log.iter()
+            .any(|l| l.contains("Flink cluster of application jm-killed is gone")),
+        "{log:#?}"
+    );
+    f.wait_status(
+        app,
+        ApplicationStatus::Running,
+        &[ApplicationStatus::Ready],
+        START_TIMEOUT,
+    )
+    .await;
+    // The counts go on from the checkpoint: never reset, no gap; a count
+    // committed after the checkpoint may be replayed.
+    wait_output_beyond(&f, app, &out, seen + 20).await;
+    assert_counts_continue(&out, true);
+
+    f.stop_app(app, false).await;
+    f.wait_status(app, ApplicationStatus::Ready, &[], STOP_TIMEOUT)
+        .await;
+    f.assert_no_jvms(app).await;
 }

@@ -18,8 +18,6 @@
 mod common;
 mod flink_harness;
 
-use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use aws_sdk_kinesisanalyticsv2::error::ProvideErrorMetadata;
@@ -36,71 +34,6 @@ use serde_json::json;
 
 /// Until a snapshot has settled.
 const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// `key → counts` of every committed output line.
-fn counts(dir: &Path) -> BTreeMap<u64, Vec<u64>> {
-    let mut by_key: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
-    for line in part_lines(dir) {
-        let cols: Vec<&str> = line.split(',').collect();
-        let (Some(k), Some(c)) = (cols.first(), cols.get(1)) else {
-            panic!("not `key,count,n`: {line:?}");
-        };
-        by_key
-            .entry(k.parse().expect("key"))
-            .or_default()
-            .push(c.parse().expect("count"));
-    }
-    by_key
-}
-
-/// Every key counted 1..=max with no gap and no reset; duplicates only if
-/// `replayed` (after a restore from an older snapshot). Returns the total.
-fn assert_counts_continue(dir: &Path, replayed: bool) -> u64 {
-    let by_key = counts(dir);
-    assert!(!by_key.is_empty(), "no output in {}", dir.display());
-    let mut total = 0;
-    for (key, mut seen) in by_key {
-        seen.sort_unstable();
-        let ones = seen.iter().filter(|c| **c == 1).count();
-        assert_eq!(ones, 1, "key {key}: the count was reset ({ones} ones)");
-        let before = seen.len();
-        seen.dedup();
-        if !replayed {
-            assert_eq!(seen.len(), before, "key {key}: a count appears twice");
-        }
-        let max = *seen.last().unwrap();
-        assert_eq!(
-            seen.len() as u64,
-            max,
-            "key {key}: counts have a gap (lost state): {} distinct up to {max}",
-            seen.len()
-        );
-        total += max;
-    }
-    total
-}
-
-/// Waits until the job has committed output beyond `past` records.
-async fn wait_output_beyond(f: &Flink, app: &str, dir: &Path, past: u64) -> u64 {
-    let deadline = Instant::now() + EVENT_TIMEOUT;
-    loop {
-        let total: u64 = counts(dir)
-            .values()
-            .map(|c| c.iter().copied().max().unwrap_or(0))
-            .sum();
-        if total > past {
-            return total;
-        }
-        if Instant::now() > deadline {
-            panic!(
-                "no output beyond {past} records in {}\n{}",
-                dir.display(),
-                f.diagnosis(app).await
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
 
 async fn describe_snapshot(f: &Flink, app: &str, name: &str) -> SnapshotDetails {
     f.client
@@ -226,22 +159,6 @@ fn properties_update(groups: &[(&str, &[(&str, &str)])]) -> ApplicationConfigura
                 .unwrap(),
         )
         .build()
-}
-
-fn counting_app(name: &'static str, out: &Path, extra_operator: bool) -> App {
-    App::new(name, FLINK_1_20, "streaming-count")
-        .group("SinkConfig", &[("output.path", &out.display().to_string())])
-        .group(
-            "SourceConfig",
-            &[("records.per.second", RATE), ("keys", "3")],
-        )
-        .group(
-            "CountConfig",
-            &[(
-                "extra.operator",
-                if extra_operator { "true" } else { "false" },
-            )],
-        )
 }
 
 // ---------------------------------------------------------------------------

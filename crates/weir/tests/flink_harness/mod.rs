@@ -5,6 +5,7 @@
 //! `flink_state.rs` (issue 4: snapshots, updates, rollback, maintenance).
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -772,4 +773,89 @@ pub fn part_lines(dir: &Path) -> Vec<String> {
 
 pub fn s(text: &str) -> ApplicationStatus {
     ApplicationStatus::from(text)
+}
+
+// ---------------------------------------------------------------------------
+// The state of the streaming-count example: its committed `key,count,n` lines
+// ---------------------------------------------------------------------------
+
+pub fn counting_app(name: &'static str, out: &Path, extra_operator: bool) -> App {
+    App::new(name, FLINK_1_20, "streaming-count")
+        .group("SinkConfig", &[("output.path", &out.display().to_string())])
+        .group(
+            "SourceConfig",
+            &[("records.per.second", RATE), ("keys", "3")],
+        )
+        .group(
+            "CountConfig",
+            &[(
+                "extra.operator",
+                if extra_operator { "true" } else { "false" },
+            )],
+        )
+}
+
+/// `key → counts` of every committed output line.
+pub fn counts(dir: &Path) -> BTreeMap<u64, Vec<u64>> {
+    let mut by_key: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    for line in part_lines(dir) {
+        let cols: Vec<&str> = line.split(',').collect();
+        let (Some(k), Some(c)) = (cols.first(), cols.get(1)) else {
+            panic!("not `key,count,n`: {line:?}");
+        };
+        by_key
+            .entry(k.parse().expect("key"))
+            .or_default()
+            .push(c.parse().expect("count"));
+    }
+    by_key
+}
+
+/// Every key counted 1..=max with no gap and no reset; duplicates only if
+/// `replayed` (after a restore from an older snapshot). Returns the total.
+pub fn assert_counts_continue(dir: &Path, replayed: bool) -> u64 {
+    let by_key = counts(dir);
+    assert!(!by_key.is_empty(), "no output in {}", dir.display());
+    let mut total = 0;
+    for (key, mut seen) in by_key {
+        seen.sort_unstable();
+        let ones = seen.iter().filter(|c| **c == 1).count();
+        assert_eq!(ones, 1, "key {key}: the count was reset ({ones} ones)");
+        let before = seen.len();
+        seen.dedup();
+        if !replayed {
+            assert_eq!(seen.len(), before, "key {key}: a count appears twice");
+        }
+        let max = *seen.last().unwrap();
+        assert_eq!(
+            seen.len() as u64,
+            max,
+            "key {key}: counts have a gap (lost state): {} distinct up to {max}",
+            seen.len()
+        );
+        total += max;
+    }
+    total
+}
+
+/// Waits until the job has committed output beyond `past` records.
+pub async fn wait_output_beyond(f: &Flink, app: &str, dir: &Path, past: u64) -> u64 {
+    let deadline = Instant::now() + EVENT_TIMEOUT;
+    loop {
+        let total: u64 = counts(dir)
+            .values()
+            .map(|c| c.iter().copied().max().unwrap_or(0))
+            .sum();
+        if total > past {
+            return total;
+        }
+        if Instant::now() > deadline {
+            panic!(
+                "no output beyond {past} records in {}\n{}",
+                dir.display(),
+                f.diagnosis(app).await
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 }
