@@ -286,6 +286,7 @@ impl LocalCluster {
     /// adopted. Returns whether a cluster was recorded there.
     pub async fn kill_recorded(dir: &Path) -> Result<bool, RuntimeError> {
         let Some(record) = Record::read(dir)? else {
+            kill_unrecorded(dir).await;
             return Ok(false);
         };
         if record.boot_id != process::boot_id() {
@@ -867,6 +868,7 @@ impl Plan {
             }
             let _ = std::fs::remove_file(dir.join(RECORD_FILE));
         }
+        kill_unrecorded(dir).await;
         for sub in ["conf", "log", "tmp", "work", "web"] {
             let path = dir.join(sub);
             tokio::fs::create_dir_all(&path)
@@ -1272,6 +1274,31 @@ fn render_config(entries: &[(String, String)], version: FlinkVersion) -> String 
         }
     }
     out
+}
+
+/// Kills the JVMs of a launch that was never recorded: a Weir killed
+/// between spawning a cluster's processes and writing `cluster.json` leaves
+/// them running with nobody knowing their PIDs. Called only where no live
+/// recorded cluster is in `dir`, so whatever names `dir` is such a leftover.
+async fn kill_unrecorded(dir: &Path) {
+    let left = process::cluster_jvms(dir);
+    if left.is_empty() {
+        return;
+    }
+    tracing::warn!(
+        dir = %dir.display(),
+        pids = ?left.iter().map(|p| p.pid).collect::<Vec<_>>(),
+        "killing the processes of a launch that was never recorded"
+    );
+    for p in &left {
+        p.signal_group(libc::SIGKILL);
+        // SAFETY: kill(2) takes no pointers; a pid that is not a group
+        // leader is signalled alone (`alive` checked its identity above).
+        if p.alive() {
+            unsafe { libc::kill(p.pid as libc::pid_t, libc::SIGKILL) };
+        }
+    }
+    process::wait_gone(&left, Duration::from_secs(10)).await;
 }
 
 /// How to start a JVM (recorded so a later Weir can restart a Task Manager).

@@ -140,6 +140,43 @@ fn describe_exit(status: std::process::ExitStatus) -> String {
     }
 }
 
+/// The live JVMs Weir started for the cluster in `dir`: their command line
+/// has `-Dlog.file=<dir>/...` (see `local::spawn`), which nothing else has
+/// (a `tail -f` of the same log does not), as adoptable [`Proc`]s.
+pub(crate) fn cluster_jvms(dir: &Path) -> Vec<Proc> {
+    let needle = format!("-Dlog.file={}/", dir.display());
+    let me = std::process::id();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let Ok(raw) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        if !String::from_utf8_lossy(&raw)
+            .replace('\0', " ")
+            .contains(&needle)
+        {
+            continue;
+        }
+        if let Some(s) = stat(pid).filter(|s| s.state != 'Z' && s.state != 'X') {
+            found.push(Proc::adopted(pid, s.start_ticks));
+        }
+    }
+    found
+}
+
 /// Waits until none of `procs` is alive, polling; false if `timeout` passed.
 pub(crate) async fn wait_gone(procs: &[Proc], timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
