@@ -41,6 +41,9 @@ pub enum ErrorKind {
     InvalidSignature,
     UnrecognizedClient,
     IncompleteSignature,
+    /// A body above the request limit (`router::MAX_BODY_BYTES`); HTTP 413,
+    /// as the service's front end answers.
+    RequestEntityTooLarge,
     InternalFailure,
 }
 
@@ -70,6 +73,7 @@ impl ErrorKind {
             Self::InvalidSignature => "InvalidSignatureException",
             Self::UnrecognizedClient => "UnrecognizedClientException",
             Self::IncompleteSignature => "IncompleteSignatureException",
+            Self::RequestEntityTooLarge => "RequestEntityTooLargeException",
             Self::InternalFailure => "InternalFailure",
         }
     }
@@ -82,6 +86,7 @@ impl ErrorKind {
             | Self::UnrecognizedClient
             | Self::IncompleteSignature => StatusCode::FORBIDDEN,
             Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::RequestEntityTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::InternalFailure => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }

@@ -12,6 +12,7 @@ pub mod admin;
 pub mod console;
 pub mod dashboard;
 pub mod error;
+pub mod fuzzing;
 mod handlers;
 pub mod logs;
 pub mod metrics;

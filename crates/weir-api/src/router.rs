@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -102,8 +103,25 @@ async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    // A body that cannot be read (above the limit, or cut off) is refused
+    // as an AWS error too, not with axum's plain-text rejection.
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let kind = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ErrorKind::RequestEntityTooLarge
+            } else {
+                ErrorKind::Serialization
+            };
+            let message = format!(
+                "the request body could not be read: {} (the limit is {MAX_BODY_BYTES} bytes)",
+                rejection.body_text()
+            );
+            return ApiError::new(kind, message).into_response();
+        }
+    };
     match serve(&state, &method, &uri, &headers, body).await {
         Ok(response) => response,
         Err(e) => {

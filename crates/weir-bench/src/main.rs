@@ -26,10 +26,18 @@
 //! metrics (issue 6): the cost of one `GET /metrics` scrape and of the
 //! collector with applications running (weir's CPU and RSS); see
 //! `metrics.rs`. The four share `harness.rs`.
+//!
+//! `weir-bench fuzz` (run by `scripts/bench fuzz`) is the model-driven random
+//! API client of "bad input never hurts" (issue 7): random operations and
+//! payloads from the API models, checked response by response and the
+//! catalogue afterwards; see `fuzz.rs` (shared with the test
+//! `crates/weir/tests/fuzz_api.rs`) and `fuzz_run.rs`.
 
 mod autoscale;
 mod busy;
 mod client;
+mod fuzz;
+mod fuzz_run;
 mod harness;
 mod lifecycle;
 mod load;
@@ -64,7 +72,8 @@ const TARGET_RSS_MB: f64 = 150.0;
              `weir-bench state` times snapshots, live updates, rollbacks and \
              stops with a snapshot on real Flink; `weir-bench autoscale` times \
              autoscaling (in place and through a snapshot) on real Flink; \
-             `weir-bench metrics` measures GET /metrics and the metrics collector",
+             `weir-bench metrics` measures GET /metrics and the metrics collector; \
+             `weir-bench fuzz` sends random requests from the API models",
     args_conflicts_with_subcommands = true
 )]
 struct Args {
@@ -129,10 +138,25 @@ enum Command {
     /// the metrics collector (weir's CPU and RSS, per interval and without)
     /// with applications running on real Flink.
     Metrics(metrics::MetricsArgs),
+    /// Random operations and payloads from the Kinesis Analytics V2 and
+    /// CloudWatch Logs models (valid-ish and hostile), signed or not, against
+    /// a real weir without Flink: no 5xx, every error AWS-shaped, the
+    /// catalogue consistent afterwards.
+    Fuzz(fuzz_run::FuzzArgs),
 }
 
 fn main() {
     let args = Args::parse();
+    if let Some(Command::Fuzz(a)) = &args.command {
+        match fuzz_run::main(a) {
+            Ok(true) => return,
+            Ok(false) => std::process::exit(1),
+            Err(e) => {
+                eprintln!("weir-bench fuzz: error: {e:#}");
+                std::process::exit(2);
+            }
+        }
+    }
     if let Some(command) = &args.command {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -144,6 +168,7 @@ fn main() {
             Command::State(a) => ("state", runtime.block_on(state::main(a))),
             Command::Autoscale(a) => ("autoscale", runtime.block_on(autoscale::main(a))),
             Command::Metrics(a) => ("metrics", runtime.block_on(metrics::main(a))),
+            Command::Fuzz(_) => unreachable!("handled above"),
         };
         drop(runtime);
         match outcome {

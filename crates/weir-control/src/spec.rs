@@ -330,6 +330,19 @@ fn logging_option_id(version: u64, index: usize) -> String {
 
 /// Version 1 of a new application, or why the request cannot make one.
 pub fn create(req: NewApplication, stamp: &Stamp) -> Result<Application, Invalid> {
+    // "." and ".." pass the model's pattern, but an application's name
+    // names its directories (`clusters/<app>`, `snapshots/<app>`): they
+    // would be the data directory's own, and removing a cluster would
+    // remove them.
+    if req.name == "." || req.name == ".." {
+        return Err(arg(
+            "ApplicationName",
+            format!(
+                "{:?} cannot name an application: Weir names its directories after it",
+                req.name
+            ),
+        ));
+    }
     check_runtime(req.runtime)?;
     if req.mode == Some(ApplicationMode::Interactive) {
         return Err(Invalid::Unsupported(
@@ -874,6 +887,16 @@ mod tests {
                     r.environment_properties = Some(vec![g.clone(), g]);
                 },
                 "more than once",
+            ),
+            (
+                "dot name",
+                |r| r.name = ".".into(),
+                "cannot name an application",
+            ),
+            (
+                "dot-dot name",
+                |r| r.name = "..".into(),
+                "cannot name an application",
             ),
             (
                 "customer managed key",

@@ -88,6 +88,11 @@ impl Weir {
         &self.endpoint
     }
 
+    /// The server's process id (while it runs under this handle).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// `127.0.0.1:PORT`
     pub fn authority(&self) -> &str {
         self.endpoint.trim_start_matches("http://")
