@@ -805,6 +805,23 @@ impl Runtime for LocalRuntime {
         std::fs::copy(catalogue.store().code().path(stored), &jar)
             .map_err(|e| failure(format!("copying the code: {e}")))?;
         let rest = cluster.rest();
+        // The cluster is the application's own and a job is submitted only
+        // when none of it runs: a job still running here was submitted by a
+        // Weir that died before recording it. It would hold the slots the
+        // new one needs; it goes.
+        if let Ok(jobs) = rest.jobs_overview().await {
+            for orphan in jobs.iter().filter(|j| !j.state.is_globally_terminal()) {
+                self.log(
+                    &app.name,
+                    LogLevel::Warn,
+                    format!(
+                        "Cancelling job {} ({}), submitted by a Weir that stopped before recording it",
+                        orphan.name, orphan.id.0
+                    ),
+                );
+                let _ = rest.cancel(&orphan.id).await;
+            }
+        }
         let jar_id = rest.upload_jar(&jar).await.map_err(|e| {
             failure(format!(
                 "uploading the code to Flink failed: {}",

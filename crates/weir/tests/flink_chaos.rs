@@ -36,7 +36,9 @@ fn max_delay() -> Duration {
 
 #[tokio::test]
 async fn one_crash_point_per_operation() {
-    let seed = seed();
+    // Includes a Rollback killed 143 ms after its acknowledgement, which
+    // once left a job submitted but unrecorded (see LocalRuntime::submit).
+    let seed = seed_or(Some(1_795_698_283_921_725_054));
     eprintln!("chaos: seed {seed} (WEIR_CHAOS_SEED={seed} replays it)");
     let mut chaos = Chaos::new(seed, max_delay(), false).await;
     // In an order that needs few JVM starts between the points; the update
@@ -61,7 +63,7 @@ async fn one_crash_point_per_operation() {
 #[tokio::test]
 #[ignore = "the long run: scripts/bench chaos --points N"]
 async fn long_run() {
-    let seed = seed();
+    let seed = seed_or(None);
     let points: u32 = std::env::var("WEIR_CHAOS_POINTS")
         .ok()
         .and_then(|s| s.parse().ok())

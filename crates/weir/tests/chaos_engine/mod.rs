@@ -1004,11 +1004,14 @@ impl Chaos {
     }
 }
 
-/// The seed: `WEIR_CHAOS_SEED`, or the clock.
-pub fn seed() -> u64 {
+/// The seed: `WEIR_CHAOS_SEED`, else `default` (None: the clock). CI uses a
+/// fixed one, so that a run is the same crash points every time; the long
+/// run explores new ones.
+pub fn seed_or(default: Option<u64>) -> u64 {
     std::env::var("WEIR_CHAOS_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
+        .or(default)
         .unwrap_or_else(|| {
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
