@@ -39,14 +39,8 @@ async fn an_unwritable_snapshot_directory_fails_the_snapshot_and_the_job_runs_on
     let app = "unwritable";
     f.create(&App::new(app, FLINK_1_20, "streaming-count").group("job", &[("rate", RATE)]))
         .await;
-    f.start_app(app).await;
-    f.wait_status(
-        app,
-        ApplicationStatus::Running,
-        &[ApplicationStatus::Ready],
-        START_TIMEOUT,
-    )
-    .await;
+    let start = f.start_app(app).await;
+    f.wait_running_after(app, &start).await;
     let job_before = f.cluster_record(app).expect("cluster record");
 
     // Where the application's snapshots go is a file now: nothing can be
@@ -114,14 +108,8 @@ async fn a_hung_job_manager_is_reported_and_a_force_stop_still_ends_it() {
     let app = "hung";
     f.create(&App::new(app, FLINK_1_20, "streaming-count").group("job", &[("rate", RATE)]))
         .await;
-    f.start_app(app).await;
-    f.wait_status(
-        app,
-        ApplicationStatus::Running,
-        &[ApplicationStatus::Ready],
-        START_TIMEOUT,
-    )
-    .await;
+    let start = f.start_app(app).await;
+    f.wait_running_after(app, &start).await;
 
     let jm = f.job_manager_pid(app);
     // SAFETY: signalling a process of this test's own cluster.
@@ -216,14 +204,8 @@ async fn a_killed_job_manager_is_replaced_and_the_job_goes_on_from_its_latest_ch
     let app = "jm-killed";
     let out = f.out_dir(app);
     f.create(&counting_app(app, &out, false)).await;
-    f.start_app(app).await;
-    f.wait_status(
-        app,
-        ApplicationStatus::Running,
-        &[ApplicationStatus::Ready],
-        START_TIMEOUT,
-    )
-    .await;
+    let start = f.start_app(app).await;
+    f.wait_running_after(app, &start).await;
     // Some committed output, i.e. completed checkpoints (every 2 s).
     let seen = wait_output_beyond(&f, app, &out, 0).await;
 

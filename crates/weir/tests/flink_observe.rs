@@ -115,14 +115,8 @@ async fn flink_logs_flow_into_the_application_log_at_its_level() {
     let app = "observed-logs";
     f.create(&App::new(app, FLINK_1_20, "streaming-count").group("job", &[("rate", RATE)]))
         .await;
-    f.start_app(app).await;
-    f.wait_status(
-        app,
-        ApplicationStatus::Running,
-        &[ApplicationStatus::Ready],
-        START_TIMEOUT,
-    )
-    .await;
+    let start = f.start_app(app).await;
+    f.wait_running_after(app, &start).await;
 
     // At INFO: the Job Manager's start-up and its checkpoints, and the Task
     // Manager's task lines, each with Flink's level and logger.
@@ -242,14 +236,8 @@ async fn the_flink_dashboard_opens_through_a_presigned_url() {
         .unwrap_err();
     assert_eq!(e.code(), Some("ResourceInUseException"), "{e:?}");
 
-    f.start_app(app).await;
-    f.wait_status(
-        app,
-        ApplicationStatus::Running,
-        &[ApplicationStatus::Ready],
-        START_TIMEOUT,
-    )
-    .await;
+    let start = f.start_app(app).await;
+    f.wait_running_after(app, &start).await;
     let url = presign(&f, app).await;
     let base = format!("http://{}/dashboard/{app}/", f.weir.authority());
     assert!(url.starts_with(&base), "{url}");
