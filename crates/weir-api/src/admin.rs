@@ -23,6 +23,22 @@
 //!   `ResourceNotFoundException` for an unknown application. What `weir top`
 //!   and the console show.
 //!
+//! - `RegisterFlinkCluster` `{"Name", "RestUrl", "SavepointDirectory",
+//!   "RuntimeEnvironment"?, "CapacityKPUs"?}` → `{"FlinkClusterDescription":
+//!   {...}}`: registers an existing Flink cluster for the remote runtime.
+//!   Weir asks it for its version and slots first: one that does not answer
+//!   is refused (`InvalidArgumentException` naming `RestUrl`), as is a
+//!   `RuntimeEnvironment` it does not run; without one, the runtime is
+//!   derived from its version. `SavepointDirectory` must be a path both Weir
+//!   and the cluster reach. A name already taken: `ResourceInUseException`.
+//! - `ListFlinkClusters` `{}` → `{"FlinkClusterDescriptions": [...]}`: each
+//!   cluster with its slots and KPUs in use, the applications placed on it,
+//!   and what the last look found (`Reachable`, `CheckedAt`,
+//!   `ReachableSince`, `TaskManagers`, `AvailableSlots`, `Error`).
+//! - `DeregisterFlinkCluster` `{"Name"}` → `{"FlinkClusterDescription"}`:
+//!   refused (`ResourceInUseException`, naming them) while applications that
+//!   are not READY are placed on it.
+//!
 //! No AWS SDK knows these targets; send them signed by hand (the AWS CLI's
 //! `--debug` requests, `aws-sigv4`, botocore's `SigV4Auth`).
 
@@ -33,8 +49,10 @@ use crate::error::{ApiError, ErrorKind};
 use crate::handlers::{blocking, ok};
 use crate::router::ApiState;
 use crate::wire::{
-    history_since, DescribeApplicationMetricsRequest, DescribeApplicationMetricsResponse,
-    StartApplicationMaintenanceRequest, StartApplicationMaintenanceResponse,
+    history_since, DeregisterFlinkClusterRequest, DescribeApplicationMetricsRequest,
+    DescribeApplicationMetricsResponse, FlinkClusterDescription, FlinkClusterResponse,
+    ListFlinkClustersResponse, RegisterFlinkClusterRequest, StartApplicationMaintenanceRequest,
+    StartApplicationMaintenanceResponse,
 };
 
 /// The JSON 1.1 target prefix of Weir's operator API.
@@ -45,18 +63,27 @@ pub const TARGET_PREFIX: &str = "WeirAdmin_20261126";
 pub enum AdminOperation {
     StartApplicationMaintenance,
     DescribeApplicationMetrics,
+    RegisterFlinkCluster,
+    ListFlinkClusters,
+    DeregisterFlinkCluster,
 }
 
 impl AdminOperation {
     pub const ALL: &'static [AdminOperation] = &[
         AdminOperation::StartApplicationMaintenance,
         AdminOperation::DescribeApplicationMetrics,
+        AdminOperation::RegisterFlinkCluster,
+        AdminOperation::ListFlinkClusters,
+        AdminOperation::DeregisterFlinkCluster,
     ];
 
     pub fn name(self) -> &'static str {
         match self {
             AdminOperation::StartApplicationMaintenance => "StartApplicationMaintenance",
             AdminOperation::DescribeApplicationMetrics => "DescribeApplicationMetrics",
+            AdminOperation::RegisterFlinkCluster => "RegisterFlinkCluster",
+            AdminOperation::ListFlinkClusters => "ListFlinkClusters",
+            AdminOperation::DeregisterFlinkCluster => "DeregisterFlinkCluster",
         }
     }
 
@@ -116,7 +143,119 @@ pub async fn dispatch(
                 state.board.interval().as_secs(),
             ))
         }
+        AdminOperation::RegisterFlinkCluster => {
+            let req = RegisterFlinkClusterRequest::parse(&body)?;
+            let record = probe_for_registration(state, req).await?;
+            let cluster = blocking(catalogue, move |c| Ok(c.register_cluster(record)?)).await?;
+            ok(&FlinkClusterResponse {
+                flink_cluster_description: FlinkClusterDescription::new(
+                    &cluster,
+                    Default::default(),
+                    &[],
+                    None,
+                ),
+            })
+        }
+        AdminOperation::ListFlinkClusters => {
+            let uses = catalogue.cluster_usage();
+            let health: Vec<_> = uses
+                .iter()
+                .map(|u| {
+                    state
+                        .clusters
+                        .as_ref()
+                        .and_then(|c| c.health(&u.cluster.name))
+                })
+                .collect();
+            ok(&ListFlinkClustersResponse {
+                flink_cluster_descriptions: uses
+                    .iter()
+                    .zip(&health)
+                    .map(|(u, h)| {
+                        FlinkClusterDescription::new(
+                            &u.cluster,
+                            u.used,
+                            &u.applications,
+                            h.as_ref(),
+                        )
+                    })
+                    .collect(),
+            })
+        }
+        AdminOperation::DeregisterFlinkCluster => {
+            let req = DeregisterFlinkClusterRequest::parse(&body)?;
+            let cluster =
+                blocking(catalogue, move |c| Ok(c.deregister_cluster(&req.name)?)).await?;
+            ok(&FlinkClusterResponse {
+                flink_cluster_description: FlinkClusterDescription::new(
+                    &cluster,
+                    Default::default(),
+                    &[],
+                    None,
+                ),
+            })
+        }
     }
+}
+
+/// Asks the cluster a registration names what it runs, so that only a
+/// cluster that answers, with the runtime it claims, is registered.
+async fn probe_for_registration(
+    state: &ApiState,
+    req: RegisterFlinkClusterRequest,
+) -> Result<weir_control::placement::ClusterRecord, ApiError> {
+    let clusters = state.clusters.as_ref().ok_or_else(|| {
+        ApiError::new(
+            ErrorKind::UnsupportedOperation,
+            "this server has no remote runtime",
+        )
+    })?;
+    let seen = clusters
+        .probe(&req.rest_url)
+        .await
+        .map_err(|why| ApiError::invalid_argument("RestUrl", why))?;
+    let derived = runtime_of(&seen.flink_version);
+    let runtime = match (req.runtime, derived) {
+        (Some(r), Some(d)) if r != d => {
+            return Err(ApiError::invalid_argument(
+                "RuntimeEnvironment",
+                format!(
+                    "the cluster at {} runs Flink {}, which is {}, not {}",
+                    req.rest_url,
+                    seen.flink_version,
+                    weir_control::model::RuntimeEnvironment::as_str(d),
+                    weir_control::model::RuntimeEnvironment::as_str(r)
+                ),
+            ))
+        }
+        (_, Some(d)) => d,
+        (_, None) => {
+            return Err(ApiError::invalid_argument(
+                "RestUrl",
+                format!(
+                    "the cluster at {} runs Flink {}, for which Weir has no runtime",
+                    req.rest_url, seen.flink_version
+                ),
+            ))
+        }
+    };
+    Ok(weir_control::placement::ClusterRecord {
+        name: req.name,
+        rest_url: req.rest_url,
+        runtime,
+        flink_version: seen.flink_version,
+        savepoint_dir: req.savepoint_directory,
+        capacity_kpus: req.capacity_kpus,
+        total_slots: seen.total_slots,
+        registered_ms: weir_service::now_millis(),
+    })
+}
+
+/// The runtime of a Flink version (`1.20.5` → FLINK-1_20).
+fn runtime_of(version: &str) -> Option<weir_control::model::RuntimeEnvironment> {
+    let mut parts = version.split('.');
+    let (major, minor) = (parts.next()?, parts.next()?);
+    weir_control::model::RuntimeEnvironment::parse(&format!("FLINK-{major}_{minor}"))
 }
 
 #[cfg(test)]

@@ -46,6 +46,16 @@ pub trait Clusters: Send + Sync + 'static {
         &'a self,
         app: &'a str,
     ) -> Pin<Box<dyn Future<Output = Option<String>> + Send + 'a>>;
+
+    /// Asks the Flink cluster at `rest_url` for its version, Task Managers
+    /// and slots (before it is registered); `Err` says why it cannot.
+    fn probe<'a>(
+        &'a self,
+        rest_url: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<crate::wire::ClusterHealth, String>> + Send + 'a>>;
+
+    /// What the last look at registered cluster `name` found.
+    fn health(&self, name: &str) -> Option<crate::wire::ClusterHealth>;
 }
 
 fn now() -> i64 {

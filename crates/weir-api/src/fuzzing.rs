@@ -45,6 +45,13 @@ pub fn decode_any(target: &str, body: &[u8]) {
             Ok(AdminOperation::DescribeApplicationMetrics) => {
                 DescribeApplicationMetricsRequest::parse(body).map(drop)
             }
+            Ok(AdminOperation::RegisterFlinkCluster) => {
+                crate::wire::RegisterFlinkClusterRequest::parse(body).map(drop)
+            }
+            Ok(AdminOperation::DeregisterFlinkCluster) => {
+                crate::wire::DeregisterFlinkClusterRequest::parse(body).map(drop)
+            }
+            Ok(AdminOperation::ListFlinkClusters) => Ok(()),
             Err(_) => Ok(()),
         };
         return;

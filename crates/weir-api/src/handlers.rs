@@ -58,8 +58,14 @@ pub async fn dispatch(state: &ApiState, op: Operation, body: Bytes) -> Result<Re
     match op {
         Operation::DescribeApplication => {
             let req = DescribeApplicationRequest::parse(&body)?;
-            let app = catalogue.describe_application(&req.application_name)?;
-            ok(&DescribeApplicationResponse::new(&app))
+            let entry = catalogue.require(&req.application_name)?;
+            let mut response = DescribeApplicationResponse::new(&entry.app);
+            if req.include_additional_details {
+                response.application_detail.weir_placement = entry
+                    .placement()
+                    .map(|cluster| wire::WeirPlacement { cluster });
+            }
+            ok(&response)
         }
         Operation::ListApplications => {
             // The model declares only InvalidRequestException here; the SDKs
@@ -69,7 +75,11 @@ pub async fn dispatch(state: &ApiState, op: Operation, body: Bytes) -> Result<Re
                 _ => e,
             })?;
             let limit = req.limit.map_or(DEFAULT_PAGE, |l| l as usize);
-            let page = catalogue.list_applications(req.next_token.as_deref(), limit);
+            let page = catalogue.list_applications_on(
+                req.next_token.as_deref(),
+                limit,
+                req.weir_cluster.as_deref(),
+            );
             ok(&ListApplicationsResponse::new(
                 page.items.iter().map(|a| &**a),
                 page.next,

@@ -1,11 +1,16 @@
 //! The model-driven random API client ("bad input never hurts"): random
 //! operations of the Kinesis Analytics V2 and CloudWatch Logs models, with
-//! payloads generated from their input shapes — valid-ish values that respect
-//! `min`/`max`/`enum` some of the time, and wrong types, lengths, enums,
-//! nesting, huge and non-ASCII strings, path traversal in names, invalid
-//! UTF-8, truncated JSON, zip bombs in `ZipFileContent`, oversized bodies and
-//! random `X-Amz-Target`s the rest — SigV4-signed, or unsigned, or badly
-//! signed. Every response is checked (no 5xx but `ServiceUnavailableException`,
+//! payloads generated from their input shapes — valid ones most of the time
+//! (an operation Weir implements, values within `min`/`max`/`enum` and
+//! matching the model's `pattern`s, aimed at the applications, versions,
+//! timestamps, snapshots and operations earlier answers named, so that they
+//! reach the service's logic), valid-ish ones from the model alone (any
+//! operation), and wrong types, lengths, enums, nesting, huge and non-ASCII
+//! strings, path traversal in names, invalid UTF-8, truncated JSON, zip
+//! bombs in `ZipFileContent`, oversized bodies and random `X-Amz-Target`s
+//! the rest — SigV4-signed, or unsigned, or badly signed. The report splits
+//! the answers (2xx, 4xx by `__type`, 5xx); `WEIR_FUZZ_TRACE=<kind>` prints
+//! each refusal of requests of that kind (`model-valid`, ...). Every response is checked (no 5xx but `ServiceUnavailableException`,
 //! every refusal AWS-shaped, 403 only for authentication, the server alive),
 //! and the catalogue afterwards (every listed application described, its
 //! versions 1..=current, no path-like name, nothing written outside the data
@@ -46,6 +51,20 @@ const AUTH_TYPES: &[&str] = &[
     "InvalidSignatureException",
     "UnrecognizedClientException",
     "AccessDeniedException",
+];
+
+/// Refusals of the request itself (its shape, values, operation or size),
+/// before the service's logic looks at the resource.
+const INPUT_REFUSALS: &[&str] = &[
+    "ValidationException",
+    "InvalidArgumentException",
+    "InvalidRequestException",
+    "SerializationException",
+    "UnknownOperationException",
+    "UnsupportedOperationException",
+    "InvalidParameterException",
+    "RequestEntityTooLargeException",
+    "InvalidAction",
 ];
 
 /// The two API models, parsed.
@@ -175,12 +194,106 @@ pub struct Report {
     pub by_operation: BTreeMap<String, u64>,
     pub by_status: BTreeMap<u16, u64>,
     pub by_kind: BTreeMap<&'static str, u64>,
+    /// 2xx answers by request kind.
+    pub ok_by_kind: BTreeMap<&'static str, u64>,
+    /// Refusals by status class and `__type` ("4xx ValidationException").
+    pub by_error: BTreeMap<String, u64>,
     pub failures: Vec<Failure>,
     pub elapsed: Duration,
     pub applications_at_end: usize,
 }
 
 impl Report {
+    /// Counts one answer in the split (2xx, 4xx by `__type`, 5xx, none).
+    fn count_outcome(&mut self, kind: &'static str, resp: &Response) {
+        if resp.broken.is_some() || resp.status == 0 {
+            *self.by_error.entry("no answer".into()).or_default() += 1;
+            return;
+        }
+        if resp.status < 300 {
+            *self.ok_by_kind.entry(kind).or_default() += 1;
+            return;
+        }
+        let class = format!("{}xx", resp.status / 100);
+        let kind = serde_json::from_slice::<Value>(&resp.body)
+            .ok()
+            .and_then(|v| {
+                v["__type"]
+                    .as_str()
+                    .or(v["code"].as_str())
+                    .map(|t| t.rsplit('#').next().unwrap_or(t).to_string())
+            })
+            .unwrap_or_else(|| format!("HTTP {}", resp.status));
+        *self.by_error.entry(format!("{class} {kind}")).or_default() += 1;
+    }
+
+    /// Answers with a 2xx status.
+    pub fn ok(&self) -> u64 {
+        self.ok_by_kind.values().sum()
+    }
+
+    /// Answers with a status of class `class` (4 or 5).
+    pub fn refused(&self, class: u16) -> u64 {
+        let prefix = format!("{class}xx ");
+        self.by_error
+            .iter()
+            .filter(|(k, _)| k.starts_with(&prefix))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Refusals that come from the service's own logic (the request was
+    /// well-formed, signed and valid, but the resource is missing, busy,
+    /// or in the wrong state), as opposed to authentication and input checks.
+    pub fn reached_logic(&self) -> u64 {
+        self.by_error
+            .iter()
+            .filter(|(k, _)| {
+                k.starts_with("4xx ")
+                    && !AUTH_TYPES.iter().any(|a| k.ends_with(a))
+                    && !INPUT_REFUSALS.iter().any(|a| k.ends_with(a))
+            })
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// The split of the answers, one line each.
+    pub fn split_lines(&self) -> Vec<String> {
+        let pct = |n: u64| 100.0 * n as f64 / self.sent.max(1) as f64;
+        let ok = self.ok();
+        let deeper = self.reached_logic();
+        let mut out = vec![format!(
+            "2xx: {ok} ({:.1}%); 4xx: {} ({:.1}%); 5xx: {} ({:.1}%); no answer: {}",
+            pct(ok),
+            self.refused(4),
+            pct(self.refused(4)),
+            self.refused(5),
+            pct(self.refused(5)),
+            self.by_error.get("no answer").copied().unwrap_or(0)
+        )];
+        out.push(format!(
+            "reached the service's logic (2xx, or refused for the resource's state): {} ({:.1}%)",
+            ok + deeper,
+            pct(ok + deeper)
+        ));
+        let ok_kinds: Vec<String> = self
+            .ok_by_kind
+            .iter()
+            .map(|(k, n)| {
+                let of = self.by_kind.get(k).copied().unwrap_or(0);
+                format!("{k} {n} of {of}")
+            })
+            .collect();
+        out.push(format!("2xx by request kind: {}", ok_kinds.join(", ")));
+        let mut errors: Vec<(&String, &u64)> = self.by_error.iter().collect();
+        errors.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        for chunk in errors.chunks(3) {
+            let line: Vec<String> = chunk.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            out.push(format!("  {}", line.join(", ")));
+        }
+        out
+    }
+
     pub fn print(&self) {
         println!("weir-bench fuzz: seed {}", self.seed);
         println!(
@@ -204,6 +317,10 @@ impl Report {
             })
             .collect();
         println!("  statuses: {}", statuses.join(", "));
+        println!("  split of the answers:");
+        for line in self.split_lines() {
+            println!("    {line}");
+        }
         let kinds: Vec<String> = self
             .by_kind
             .iter()
@@ -299,10 +416,36 @@ const HOSTILE: &[&str] = &[
     "null",
 ];
 
+/// How many application names the generator uses (`fuzz-0` ..), so that
+/// the catalogue stays small however long the run.
+const APP_NAMES: u64 = 64;
+
+/// What the generator knows of one application, from the answers.
+#[derive(Clone, Debug, Default)]
+struct AppInfo {
+    name: String,
+    arn: String,
+    version: i64,
+    create_timestamp: Option<Value>,
+    logging_ids: Vec<String>,
+    /// Snapshot names with their creation timestamps, when known.
+    snapshots: Vec<(String, Option<Value>)>,
+    operations: Vec<String>,
+}
+
+impl AppInfo {
+    fn named(name: String) -> AppInfo {
+        AppInfo {
+            arn: format!("arn:aws:kinesisanalytics:{REGION}:000000000000:application/{name}"),
+            name,
+            ..AppInfo::default()
+        }
+    }
+}
+
 /// What the generator knows of the catalogue, to aim at existing resources.
 struct Pool {
-    apps: Vec<String>,
-    arns: Vec<String>,
+    apps: Vec<AppInfo>,
     snapshots: Vec<String>,
     operations: Vec<String>,
     fresh: u64,
@@ -311,13 +454,130 @@ struct Pool {
 impl Pool {
     fn app(&mut self, rng: &mut Rng) -> String {
         if !self.apps.is_empty() && rng.chance(75) {
-            rng.pick(&self.apps).clone()
+            rng.pick(&self.apps).name.clone()
         } else {
-            self.fresh += 1;
-            format!("fuzz-{}", self.fresh % 64)
+            self.fresh_name()
         }
     }
+
+    fn fresh_name(&mut self) -> String {
+        self.fresh += 1;
+        format!("fuzz-{}", self.fresh % APP_NAMES)
+    }
+
+    /// An application the catalogue has (most of the time), for a request
+    /// that is to be valid; for a CreateApplication, a name it has not.
+    fn focus(&mut self, rng: &mut Rng, create: bool) -> AppInfo {
+        if create {
+            for _ in 0..4 {
+                let name = self.fresh_name();
+                if !self.apps.iter().any(|a| a.name == name) {
+                    return AppInfo::named(name);
+                }
+            }
+            return AppInfo::named(self.fresh_name());
+        }
+        if !self.apps.is_empty() && rng.chance(90) {
+            rng.pick(&self.apps).clone()
+        } else {
+            AppInfo::named(self.fresh_name())
+        }
+    }
+
+    fn get_mut(&mut self, name: &str) -> Option<&mut AppInfo> {
+        self.apps.iter_mut().find(|a| a.name == name)
+    }
 }
+
+/// The operations Weir implements (the rest are refused with
+/// `UnsupportedOperationException`); a valid request picks among these,
+/// CreateApplication more often so that the catalogue fills up.
+const KA_IMPLEMENTED: &[&str] = &[
+    "CreateApplication",
+    "CreateApplication",
+    "CreateApplication",
+    "DescribeApplication",
+    "DescribeApplication",
+    "ListApplications",
+    "UpdateApplication",
+    "UpdateApplication",
+    "DeleteApplication",
+    "DeleteApplication",
+    "TagResource",
+    "UntagResource",
+    "ListTagsForResource",
+    "ListApplicationVersions",
+    "DescribeApplicationVersion",
+    "AddApplicationCloudWatchLoggingOption",
+    "DeleteApplicationCloudWatchLoggingOption",
+    "UpdateApplicationMaintenanceConfiguration",
+    "StartApplication",
+    "StopApplication",
+    "DescribeApplicationOperation",
+    "ListApplicationOperations",
+    "CreateApplicationSnapshot",
+    "ListApplicationSnapshots",
+    "DescribeApplicationSnapshot",
+    "DeleteApplicationSnapshot",
+    "RollbackApplication",
+    "CreateApplicationPresignedUrl",
+];
+const LOGS_IMPLEMENTED: &[&str] = &[
+    "DescribeLogGroups",
+    "DescribeLogStreams",
+    "GetLogEvents",
+    "FilterLogEvents",
+];
+
+/// How a model operation's payload is made.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    /// Meant to be accepted: an implemented operation, every value within
+    /// the model's constraints (patterns included) and aimed at what the
+    /// catalogue has, members Weir refuses by design left out.
+    Valid,
+    /// From the model's constraints alone, any operation.
+    Loose,
+    /// Hostile values.
+    Wild,
+}
+
+/// Members a valid request leaves out: what Weir refuses by design (SQL,
+/// Studio notebooks, VPCs, customer-managed keys) and what only an earlier
+/// answer could fill in (tokens).
+const NOT_IN_VALID: &[&str] = &[
+    "SqlApplicationConfiguration",
+    "SqlApplicationConfigurationUpdate",
+    "ZeppelinApplicationConfiguration",
+    "ZeppelinApplicationConfigurationUpdate",
+    "VpcConfigurations",
+    "VpcConfigurationUpdates",
+    "ConditionalToken",
+    "NextToken",
+    "nextToken",
+    "KeyId",
+    "TextContent",
+    "TextContentUpdate",
+    "ObjectVersion",
+    "ObjectVersionUpdate",
+    "accountIdentifiers",
+    "includeLinkedAccounts",
+    "logGroupClass",
+    "logGroupIdentifiers",
+    "logGroupIdentifier",
+    "logGroupNamePattern",
+    "unmask",
+    "SqlRunConfigurations",
+];
+
+/// Optional members a valid request always gives (a sibling rule, or the
+/// service's own requirement, wants them).
+const ALWAYS_IN_VALID: &[&str] = &[
+    "CurrentApplicationVersionId",
+    "CodeContent",
+    "CodeContentType",
+    "logGroupName",
+];
 
 /// The operations of one API and how to reach them.
 struct Api {
@@ -405,6 +665,12 @@ struct Generator {
     /// A small valid zip whose one entry claims to expand to 4 GiB, and a
     /// real deflate bomb (64 MiB of zeros in about 64 KiB).
     bombs: Vec<Vec<u8>>,
+    /// The payload being made: how, and the application it aims at.
+    mode: Mode,
+    focus: AppInfo,
+    /// The snapshot a valid request names, with its creation timestamp.
+    focus_snapshot: (String, Option<Value>),
+    runtimes: Vec<String>,
 }
 
 impl Generator {
@@ -416,7 +682,6 @@ impl Generator {
             ],
             pool: Pool {
                 apps: Vec::new(),
-                arns: Vec::new(),
                 snapshots: vec!["snap-0".into(), "snap-1".into()],
                 operations: Vec::new(),
                 fresh: 0,
@@ -424,6 +689,17 @@ impl Generator {
             oversized,
             large: large.max(1 << 14),
             bombs: vec![zip_bomb(false), zip_bomb(true)],
+            mode: Mode::Loose,
+            focus: AppInfo::default(),
+            focus_snapshot: (String::new(), None),
+            runtimes: models.kinesis["shapes"]["RuntimeEnvironment"]["enum"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .filter(|v| v.starts_with("FLINK-"))
+                .map(str::to_owned)
+                .collect(),
         }
     }
 
@@ -482,28 +758,54 @@ impl Generator {
             let body = self.mangle_body(rng, body);
             return self.finish("admin", ADMIN_PREFIX, op, body, auth);
         }
-        // A model operation: Kinesis Analytics V2 mostly; CloudWatch Logs'
-        // four implemented ones mostly, when Logs.
-        let api = if rng.chance(80) { 0 } else { 1 };
-        let (op, shape) = if api == 1 && rng.chance(70) {
-            let name = *rng.pick(&[
-                "DescribeLogGroups",
-                "DescribeLogStreams",
-                "GetLogEvents",
-                "FilterLogEvents",
-            ]);
-            (name.to_string(), Some(format!("{name}Request")))
+        // A model operation: Kinesis Analytics V2 mostly. A valid one is
+        // one of the operations Weir implements; the others are mostly
+        // those too, else any of the model.
+        let mode = match rng.below(100) {
+            0..=59 => Mode::Valid,
+            60..=74 => Mode::Loose,
+            _ => Mode::Wild,
+        };
+        let api = if rng.chance(if mode == Mode::Valid { 85 } else { 75 }) {
+            0
+        } else {
+            1
+        };
+        let implemented = if api == 0 {
+            KA_IMPLEMENTED
+        } else {
+            LOGS_IMPLEMENTED
+        };
+        let (op, shape) = if mode == Mode::Valid || rng.chance(60) {
+            let name = *rng.pick(implemented);
+            let shape = self.apis[api]
+                .ops
+                .iter()
+                .find(|(o, _)| o == name)
+                .and_then(|(_, s)| s.clone());
+            (name.to_string(), shape)
         } else {
             rng.pick(&self.apis[api].ops).clone()
         };
-        let wild = rng.chance(35);
+        self.mode = mode;
+        self.focus = self.pool.focus(rng, op == "CreateApplication");
+        self.focus_snapshot = if !self.focus.snapshots.is_empty() && rng.chance(70) {
+            rng.pick(&self.focus.snapshots).clone()
+        } else {
+            (rng.pick(&self.pool.snapshots).clone(), None)
+        };
+        let wild = mode == Mode::Wild;
         let body = match &shape {
             Some(shape) => self.value(rng, api, shape, 0, wild, ""),
             None => json!({}),
         };
         let body = self.mangle_body(rng, body);
         let (prefix, service) = (self.apis[api].prefix, self.apis[api].service);
-        let kind = if wild { "model-wild" } else { "model" };
+        let kind = match mode {
+            Mode::Valid => "model-valid",
+            Mode::Loose => "model",
+            Mode::Wild => "model-wild",
+        };
         let mut request = self.finish(kind, prefix, &op, body, auth);
         request.service = service;
         request
@@ -605,7 +907,11 @@ impl Generator {
         if wild && rng.chance(8) {
             return self.wrong_type(rng, &def);
         }
-        if let Some(v) = self.known_member(rng, member, wild) {
+        if self.mode == Mode::Valid {
+            if let Some(v) = self.valid_member(rng, member, &def) {
+                return v;
+            }
+        } else if let Some(v) = self.known_member(rng, member, wild) {
             return v;
         }
         match def["type"].as_str().unwrap_or("string") {
@@ -619,10 +925,18 @@ impl Generator {
                             .collect()
                     })
                     .unwrap_or_default();
+                let valid = self.mode == Mode::Valid;
                 if let Some(members) = def["members"].as_object() {
                     for (name, m) in members {
+                        if valid && NOT_IN_VALID.contains(&name.as_str()) {
+                            continue;
+                        }
                         let include = if required.contains(name) {
                             !(wild && rng.chance(10))
+                        } else if valid && ALWAYS_IN_VALID.contains(&name.as_str()) {
+                            true
+                        } else if valid {
+                            depth < 5 && rng.chance(if depth < 2 { 40 } else { 25 })
                         } else {
                             depth < 6 && rng.chance(if depth < 2 { 50 } else { 30 })
                         };
@@ -645,7 +959,11 @@ impl Generator {
                     .as_str()
                     .unwrap_or("String")
                     .to_string();
-                let max = def["max"].as_i64().unwrap_or(5);
+                let mut max = def["max"].as_i64().unwrap_or(5);
+                if self.mode == Mode::Valid && member.contains("CloudWatchLoggingOption") {
+                    // One logging option per application.
+                    max = 1;
+                }
                 let n = if wild && rng.chance(20) {
                     rng.range(max + 1, max + 3).min(max + 50)
                 } else {
@@ -664,7 +982,8 @@ impl Generator {
                     .as_str()
                     .unwrap_or("String")
                     .to_string();
-                let n = rng.range(0, 3);
+                let least = if self.mode == Mode::Valid { 1 } else { 0 };
+                let n = rng.range(least, 3);
                 let mut out = Map::new();
                 for _ in 0..n {
                     let k = match self.value(rng, api, &key, depth + 1, wild, "") {
@@ -675,7 +994,7 @@ impl Generator {
                 }
                 Value::Object(out)
             }
-            "string" => Value::String(self.string(rng, &def, wild, depth)),
+            "string" => Value::String(self.string(rng, &def, wild, depth, member)),
             "integer" | "long" => {
                 let lo = def["min"].as_i64().unwrap_or(0);
                 let hi = def["max"].as_i64().unwrap_or(lo + 100).min(lo + 1000);
@@ -726,11 +1045,11 @@ impl Generator {
             "ApplicationName" | "LogStreamNamePrefix" => json!(self.pool.app(rng)),
             "SnapshotName" => json!(rng.pick(&self.pool.snapshots)),
             "ResourceARN" => {
-                if self.pool.arns.is_empty() || rng.chance(20) {
+                if self.pool.apps.is_empty() || rng.chance(20) {
                     let app = self.pool.app(rng);
                     json!(format!("arn:aws:kinesisanalytics:{REGION}:000000000000:application/{app}"))
                 } else {
-                    json!(rng.pick(&self.pool.arns))
+                    json!(rng.pick(&self.pool.apps).arn)
                 }
             }
             "ServiceExecutionRole" => json!(ROLE),
@@ -757,7 +1076,14 @@ impl Generator {
         Some(v)
     }
 
-    fn string(&mut self, rng: &mut Rng, def: &Value, wild: bool, depth: usize) -> String {
+    fn string(
+        &mut self,
+        rng: &mut Rng,
+        def: &Value,
+        wild: bool,
+        depth: usize,
+        member: &str,
+    ) -> String {
         if let Some(values) = def["enum"].as_array() {
             let invalid = wild && rng.chance(40);
             if !values.is_empty() && !invalid {
@@ -778,9 +1104,94 @@ impl Generator {
                 _ => rng.pick(HOSTILE).to_string(),
             };
         }
+        if let Some(pattern) = def["pattern"].as_str() {
+            if pattern.starts_with("arn:") {
+                return arn_for(member, &self.focus);
+            }
+            if let Some(s) = matching(rng, pattern, min, max) {
+                return s;
+            }
+        }
         let len = rng.range(min.max(1) as i64, max.min(24) as i64) as usize;
         const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
         (0..len).map(|_| *rng.pick(ALNUM) as char).collect()
+    }
+
+    /// The value a valid request gives member `member` (of shape `def`),
+    /// when the model's constraints alone would not make it valid: the
+    /// focus application's name, version, timestamps and ids, Weir's
+    /// runtimes, the one role, `CUSTOM` where a sibling is set, and so on.
+    fn valid_member(&mut self, rng: &mut Rng, member: &str, def: &Value) -> Option<Value> {
+        let focus = &self.focus;
+        let now_ms = now_secs() as i64 * 1000;
+        let v = match member {
+            "ApplicationName" => json!(focus.name),
+            "CurrentApplicationVersionId" => json!(focus.version.max(1)),
+            "ApplicationVersionId" => json!(rng.range(1, focus.version.max(1))),
+            "CreateTimestamp" => focus
+                .create_timestamp
+                .clone()
+                .unwrap_or_else(|| json!(now_secs())),
+            "ResourceARN" => json!(focus.arn),
+            "CloudWatchLoggingOptionId" if !focus.logging_ids.is_empty() => {
+                json!(rng.pick(&focus.logging_ids))
+            }
+            "SnapshotName" => json!(self.focus_snapshot.0),
+            "SnapshotCreationTimestamp" => self
+                .focus_snapshot
+                .1
+                .clone()
+                .unwrap_or_else(|| json!(now_secs())),
+            "OperationId" if !focus.operations.is_empty() => json!(rng.pick(&focus.operations)),
+            "OperationId" if !self.pool.operations.is_empty() => {
+                json!(rng.pick(&self.pool.operations))
+            }
+            "ServiceExecutionRole" | "ServiceExecutionRoleUpdate" | "RoleARN" => json!(ROLE),
+            "RuntimeEnvironment" | "RuntimeEnvironmentUpdate" if !self.runtimes.is_empty() => {
+                json!(rng.pick(&self.runtimes))
+            }
+            "ApplicationMode" => json!("STREAMING"),
+            "UrlType" => json!("FLINK_DASHBOARD_URL"),
+            "CodeContentType" | "CodeContentTypeUpdate" => json!("ZIPFILE"),
+            "KeyType" | "KeyTypeUpdate" => json!("AWS_OWNED_KEY"),
+            "ConfigurationType" | "ConfigurationTypeUpdate" => json!("CUSTOM"),
+            "ZipFileContent" | "ZipFileContentUpdate" => {
+                if rng.chance(3) {
+                    json!(base64(rng.pick::<Vec<u8>>(&self.bombs)))
+                } else {
+                    json!(base64(b"PK\x03\x04 a small application"))
+                }
+            }
+            "BucketARN" | "BucketARNUpdate" => json!("arn:aws:s3:::weir-fuzz-bucket"),
+            "FileKey" | "FileKeyUpdate" => json!("code/application.jar"),
+            "LogStreamARN" | "LogStreamARNUpdate" => json!(format!(
+                "arn:aws:logs:{REGION}:000000000000:log-group:/aws/kinesis-analytics/{}:log-stream:kinesis-analytics-log-stream",
+                focus.name
+            )),
+            "ApplicationMaintenanceWindowStartTimeUpdate" | "MaintenanceWindowStartTime" => {
+                json!(format!("{:02}:{:02}", rng.below(24), rng.below(60)))
+            }
+            "logGroupName" => json!(format!("/aws/kinesis-analytics/{}", focus.name)),
+            "logGroupNamePrefix" => json!(*rng.pick(&["/aws/kinesis-analytics/", "/aws/", "/aws/kinesis-analytics/fuzz-"])),
+            "logStreamName" | "logStreamNamePrefix" => json!("kinesis-analytics-log-stream"),
+            "logStreamNames" => json!(["kinesis-analytics-log-stream"]),
+            "filterPattern" => json!(*rng.pick(&[
+                "",
+                "ERROR",
+                "\"Exception\"",
+                "?ERROR ?WARN",
+                "-DEBUG",
+                "{ $.level = \"ERROR\" }",
+                "[ip, user, status = 5*]",
+            ])),
+            "startTime" => json!(now_ms - rng.range(0, 86_400_000)),
+            "endTime" => json!(now_ms + rng.range(0, 60_000)),
+            _ if def["pattern"].as_str().is_some_and(|p| p.starts_with("arn:")) => {
+                json!(arn_for(member, focus))
+            }
+            _ => return None,
+        };
+        Some(v)
     }
 
     fn wrong_type(&mut self, rng: &mut Rng, def: &Value) -> Value {
@@ -806,34 +1217,267 @@ impl Generator {
         }
     }
 
-    /// Learns names and ids from a 2xx answer.
+    /// Learns names, versions, timestamps and ids from a 2xx answer.
     fn learn(&mut self, operation: &str, request: &[u8], response: &Value) {
+        let req: Value = serde_json::from_slice(request).unwrap_or(Value::Null);
+        let op = operation.rsplit('.').next().unwrap_or_default();
+        let named = req["ApplicationName"].as_str().map(str::to_owned);
+        if op == "DeleteApplication" && operation.starts_with(KA_PREFIX) {
+            if let Some(name) = &named {
+                self.pool.apps.retain(|a| &a.name != name);
+            }
+            return;
+        }
         let detail = &response["ApplicationDetail"];
         if let (Some(name), Some(arn)) = (
             detail["ApplicationName"].as_str(),
             detail["ApplicationARN"].as_str(),
         ) {
-            if !self.pool.apps.iter().any(|a| a == name) {
-                self.pool.apps.push(name.to_string());
-                self.pool.arns.push(arn.to_string());
+            if self.pool.get_mut(name).is_none() {
+                self.pool.apps.push(AppInfo {
+                    name: name.to_string(),
+                    arn: arn.to_string(),
+                    ..AppInfo::default()
+                });
+            }
+            let app = self.pool.get_mut(name).expect("just added");
+            if let Some(v) = detail["ApplicationVersionId"].as_i64() {
+                app.version = v;
+            }
+            if detail["CreateTimestamp"].is_number() {
+                app.create_timestamp = Some(detail["CreateTimestamp"].clone());
+            }
+            app.logging_ids = logging_ids(&detail["CloudWatchLoggingOptionDescriptions"]);
+        }
+        let Some(name) = named else {
+            return;
+        };
+        let pool = &mut self.pool;
+        let Some(i) = pool.apps.iter().position(|a| a.name == name) else {
+            return;
+        };
+        let app = &mut pool.apps[i];
+        if let Some(v) = response["ApplicationVersionId"].as_i64() {
+            app.version = v;
+        }
+        if response["CloudWatchLoggingOptionDescriptions"].is_array() {
+            app.logging_ids = logging_ids(&response["CloudWatchLoggingOptionDescriptions"]);
+        }
+        let mut operations: Vec<String> = response["ApplicationOperationInfoList"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|o| o["OperationId"].as_str().map(str::to_owned))
+            .collect();
+        operations.extend(response["OperationId"].as_str().map(str::to_owned));
+        for id in operations {
+            if !app.operations.contains(&id) {
+                app.operations.push(id.clone());
+                if app.operations.len() > 20 {
+                    app.operations.remove(0);
+                }
+            }
+            if pool.operations.len() < 50 {
+                pool.operations.push(id);
             }
         }
-        if let Some(id) = response["OperationId"].as_str() {
-            if self.pool.operations.len() < 50 {
-                self.pool.operations.push(id.to_string());
+        let mut snapshots: Vec<&Value> = response["SnapshotSummaries"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .collect();
+        snapshots.extend(Some(&response["SnapshotDetails"]).filter(|d| d.is_object()));
+        for s in snapshots {
+            if let Some(snapshot) = s["SnapshotName"].as_str() {
+                let ts = Some(s["SnapshotCreationTimestamp"].clone()).filter(Value::is_number);
+                app.snapshots.retain(|(n, _)| n != snapshot);
+                app.snapshots.push((snapshot.to_string(), ts));
             }
         }
-        if operation.ends_with(".CreateApplicationSnapshot") {
-            if let Ok(req) = serde_json::from_slice::<Value>(request) {
-                if let Some(s) = req["SnapshotName"].as_str() {
-                    if self.pool.snapshots.len() < 20 && !self.pool.snapshots.iter().any(|x| x == s)
-                    {
-                        self.pool.snapshots.push(s.to_string());
-                    }
+        if op == "CreateApplicationSnapshot" {
+            if let Some(s) = req["SnapshotName"].as_str() {
+                if !app.snapshots.iter().any(|(n, _)| n == s) {
+                    app.snapshots.push((s.to_string(), None));
+                }
+                if pool.snapshots.len() < 20 && !pool.snapshots.iter().any(|x| x == s) {
+                    pool.snapshots.push(s.to_string());
                 }
             }
         }
+        if op == "DeleteApplicationSnapshot" {
+            if let Some(s) = req["SnapshotName"].as_str() {
+                app.snapshots.retain(|(n, _)| n != s);
+            }
+        }
+        if app.snapshots.len() > 20 {
+            app.snapshots.remove(0);
+        }
     }
+}
+
+/// The ids of the CloudWatch logging options of a description list.
+fn logging_ids(descriptions: &Value) -> Vec<String> {
+    descriptions
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["CloudWatchLoggingOptionId"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// An ARN for a member whose pattern is `arn:.*`, of the kind its name says.
+fn arn_for(member: &str, focus: &AppInfo) -> String {
+    let m = member.to_ascii_lowercase();
+    if m.contains("bucket") {
+        "arn:aws:s3:::weir-fuzz-bucket".into()
+    } else if m.contains("role") {
+        ROLE.into()
+    } else if m.contains("logstream") {
+        format!(
+            "arn:aws:logs:{REGION}:000000000000:log-group:/aws/kinesis-analytics/{}:log-stream:kinesis-analytics-log-stream",
+            focus.name
+        )
+    } else if m.contains("database") {
+        format!("arn:aws:glue:{REGION}:000000000000:database/weir_fuzz")
+    } else if m.contains("stream") {
+        format!("arn:aws:kinesis:{REGION}:000000000000:stream/weir-fuzz")
+    } else if m.contains("lambda") {
+        format!("arn:aws:lambda:{REGION}:000000000000:function:weir-fuzz")
+    } else if m.contains("firehose") {
+        format!("arn:aws:firehose:{REGION}:000000000000:deliverystream/weir-fuzz")
+    } else if focus.arn.is_empty() {
+        format!("arn:aws:kinesisanalytics:{REGION}:000000000000:application/fuzz-0")
+    } else {
+        focus.arn.clone()
+    }
+}
+
+/// A string that matches `pattern` (and the length bounds), for the small
+/// subset of regular expressions the models use: one character class with
+/// `*` or `+` (`[a-zA-Z0-9_.-]+`, `[^:*]*`, `[\w#+=/:,.@-]*`, ...), a
+/// literal, or the maintenance window's `HH:MM`. None for anything else.
+fn matching(rng: &mut Rng, pattern: &str, min: usize, max: usize) -> Option<String> {
+    let p = pattern.trim_start_matches('^').trim_end_matches('$');
+    if p.starts_with("([01][0-9]|2[0-3]):") {
+        return Some(format!("{:02}:{:02}", rng.below(24), rng.below(60)));
+    }
+    if !p.contains(['[', ']', '(', ')', '*', '+', '?', '\\', '.', '|', '{']) {
+        return Some(p.to_string());
+    }
+    let rest = p.strip_prefix('[')?;
+    let (quantifier, class) = if let Some(c) = rest.strip_suffix("]+") {
+        ('+', c)
+    } else if let Some(c) = rest.strip_suffix("]*") {
+        ('*', c)
+    } else {
+        return None;
+    };
+    let allowed = char_class(class)?;
+    if allowed.is_empty() {
+        return None;
+    }
+    // Letters and digits mostly, so that names look like names.
+    let plain: Vec<char> = allowed
+        .iter()
+        .copied()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    let lo = if quantifier == '+' { min.max(1) } else { min };
+    let len = rng.range(lo as i64, max.min(24).max(lo) as i64) as usize;
+    Some(
+        (0..len)
+            .map(|_| {
+                if !plain.is_empty() && rng.chance(85) {
+                    *rng.pick(&plain)
+                } else {
+                    *rng.pick(&allowed)
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The printable ASCII characters (and space) a character class admits:
+/// ranges, `^` negation, the escapes `\s`, `\S`, `\w`, `\d` and `\uXXXX`.
+/// None for a class it does not understand.
+fn char_class(class: &str) -> Option<Vec<char>> {
+    let (negated, class) = match class.strip_prefix('^') {
+        Some(c) => (true, c),
+        None => (false, class),
+    };
+    let chars: Vec<char> = class.chars().collect();
+    // Each item: a set of characters, or a single one (which may start a range).
+    let mut sets: Vec<Box<dyn Fn(char) -> bool>> = Vec::new();
+    let mut singles: Vec<char> = Vec::new();
+    let mut i = 0;
+    let mut last_single = false;
+    while i < chars.len() {
+        let c = chars[i];
+        let escaped = c == '\\';
+        let single = if escaped {
+            let e = *chars.get(i + 1)?;
+            i += 2;
+            match e {
+                's' => {
+                    sets.push(Box::new(|c: char| c.is_ascii_whitespace()));
+                    last_single = false;
+                    continue;
+                }
+                'S' => {
+                    sets.push(Box::new(|c: char| !c.is_ascii_whitespace()));
+                    last_single = false;
+                    continue;
+                }
+                'w' => {
+                    sets.push(Box::new(|c: char| c.is_ascii_alphanumeric() || c == '_'));
+                    last_single = false;
+                    continue;
+                }
+                'd' => {
+                    sets.push(Box::new(|c: char| c.is_ascii_digit()));
+                    last_single = false;
+                    continue;
+                }
+                'u' => {
+                    let hex: String = chars.get(i..i + 4)?.iter().collect();
+                    i += 4;
+                    char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?
+                }
+                other => other,
+            }
+        } else {
+            i += 1;
+            c
+        };
+        // `a-z`: a range, unless the dash ends the class or follows a range.
+        if single == '-' && !escaped && last_single && i < chars.len() {
+            let from = singles.pop()?;
+            let to = if chars[i] == '\\' {
+                let e = *chars.get(i + 1)?;
+                i += 2;
+                if e == 'u' {
+                    let hex: String = chars.get(i..i + 4)?.iter().collect();
+                    i += 4;
+                    char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?
+                } else {
+                    e
+                }
+            } else {
+                i += 1;
+                chars[i - 1]
+            };
+            sets.push(Box::new(move |c: char| from <= c && c <= to));
+            last_single = false;
+            continue;
+        }
+        singles.push(single);
+        last_single = true;
+    }
+    Some(
+        (' '..='~')
+            .filter(|c| (sets.iter().any(|f| f(*c)) || singles.contains(c)) != negated)
+            .collect(),
+    )
 }
 
 /// A zip of one entry `code.jar`. `real`: 64 MiB of zeros, deflated (a
@@ -1227,6 +1871,9 @@ pub fn run(models: &Models, target: &mut Target, settings: &Settings) -> Report 
     let host = target.addr.to_string();
     let outside_before = outside_entries(&target.data_dir);
     let started = Instant::now();
+    // WEIR_FUZZ_TRACE=<kind> prints every refusal of requests of that kind
+    // (model-valid, model, ...), to see why they were refused.
+    let trace = std::env::var("WEIR_FUZZ_TRACE").ok();
 
     // First, once each, the refusals the issue names; then the random run.
     let mut scripted = scripted(&mut gen, settings.oversized).into_iter();
@@ -1241,6 +1888,16 @@ pub fn run(models: &Models, target: &mut Target, settings: &Settings) -> Report 
             .or_default() += 1;
         *report.by_status.entry(resp.status).or_default() += 1;
         *report.by_kind.entry(req.kind).or_default() += 1;
+        report.count_outcome(req.kind, &resp);
+        if trace.as_deref() == Some(req.kind) && resp.status >= 300 {
+            eprintln!(
+                "trace {} {}: {}\n  sent {}",
+                req.operation,
+                resp.status,
+                String::from_utf8_lossy(&resp.body[..resp.body.len().min(300)]),
+                String::from_utf8_lossy(&req.body[..req.body.len().min(600)])
+            );
+        }
         let mut what = judge(&req, &resp);
         if what.is_none() && resp.status < 300 {
             if let Ok(v) = serde_json::from_slice::<Value>(&resp.body) {
@@ -1572,6 +2229,39 @@ mod tests {
         assert_eq!(out.len() as u32, size);
         assert!(out.iter().all(|b| *b == 0));
         assert!(data.len() * 150 < out.len(), "{} bytes", data.len());
+    }
+
+    #[test]
+    fn strings_match_the_models_patterns() {
+        let mut rng = Rng::new(3);
+        let all = |pattern: &str, ok: &dyn Fn(char) -> bool| {
+            let mut rng = Rng::new(5);
+            for _ in 0..200 {
+                let s = matching(&mut rng, pattern, 1, 64).expect(pattern);
+                assert!(!s.is_empty() && s.len() <= 64, "{pattern}: {s:?}");
+                assert!(s.chars().all(ok), "{pattern}: {s:?}");
+            }
+        };
+        all("[a-zA-Z0-9_.-]+", &|c| {
+            c.is_ascii_alphanumeric() || "_.-".contains(c)
+        });
+        all("[a-zA-Z0-9-_+/=]+", &|c| {
+            c.is_ascii_alphanumeric() || "-_+/=".contains(c)
+        });
+        all("[\\.\\-_/#A-Za-z0-9]+", &|c| {
+            c.is_ascii_alphanumeric() || "._-/#".contains(c)
+        });
+        all("[\\w#+=/:,.@-]*", &|c| {
+            c.is_ascii_alphanumeric() || "_#+=/:,.@-".contains(c)
+        });
+        all("[^:*]*", &|c| c != ':' && c != '*' && !c.is_ascii_control());
+        all("[^-\\s<>&]*", &|c| !"-<>& ".contains(c));
+        all("[^\\u0000-\\u001F\\u007F]*", &|c| !c.is_ascii_control());
+        assert_eq!(matching(&mut rng, "UTF-8", 5, 5).as_deref(), Some("UTF-8"));
+        let time = matching(&mut rng, "([01][0-9]|2[0-3]):[0-5][0-9]", 5, 5).unwrap();
+        let (h, m) = time.split_once(':').unwrap();
+        assert!(h.parse::<u32>().unwrap() < 24 && m.parse::<u32>().unwrap() < 60);
+        assert_eq!(matching(&mut rng, "^(?=^\\$)(?=^\\S+$).*$", 1, 9), None);
     }
 
     #[test]

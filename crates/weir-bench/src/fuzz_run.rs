@@ -33,6 +33,27 @@ pub struct FuzzArgs {
 }
 
 pub fn main(args: &FuzzArgs) -> Result<bool> {
+    let report = run(&Run {
+        weir_bin: args.weir_bin.clone(),
+        requests: args.requests,
+        seed: args.seed,
+        oversized: !args.no_oversized,
+        keep: args.keep,
+    })?;
+    Ok(report.failures.is_empty())
+}
+
+/// One fuzz run's settings (`weir-bench fuzz` and `weir-bench robustness`).
+pub struct Run {
+    pub weir_bin: PathBuf,
+    pub requests: u64,
+    pub seed: Option<u64>,
+    pub oversized: bool,
+    pub keep: bool,
+}
+
+/// Starts weir, sends the requests, prints the report and returns it.
+pub fn run(args: &Run) -> Result<fuzz::Report> {
     let root = std::env::current_dir()?;
     let models = Models::load(&root).map_err(anyhow::Error::msg)?;
     let seed = args.seed.unwrap_or_else(|| {
@@ -78,7 +99,7 @@ pub fn main(args: &FuzzArgs) -> Result<bool> {
     let settings = Settings {
         requests: args.requests,
         seed,
-        oversized: !args.no_oversized,
+        oversized: args.oversized,
         large_bytes: 4 << 20,
         progress_every: if args.requests >= 20_000 { 10_000 } else { 0 },
     };
@@ -97,5 +118,5 @@ pub fn main(args: &FuzzArgs) -> Result<bool> {
         let kept = work.keep();
         println!("  kept {}", kept.display());
     }
-    Ok(ok)
+    Ok(report)
 }

@@ -32,6 +32,12 @@
 //! payloads from the API models, checked response by response and the
 //! catalogue afterwards; see `fuzz.rs` (shared with the test
 //! `crates/weir/tests/fuzz_api.rs`) and `fuzz_run.rs`.
+//!
+//! `weir-bench robustness` (run by `scripts/bench robustness`) is issue 7's
+//! report in one: the fuzz run, then the chaos run on real Flink (the
+//! ignored `long_run` test of `crates/weir/tests/flink_chaos.rs`, whose
+//! figures it reads from a JSON summary), then one report of both; see
+//! `robustness.rs`.
 
 mod autoscale;
 mod busy;
@@ -43,6 +49,7 @@ mod lifecycle;
 mod load;
 mod metrics;
 mod procs;
+mod robustness;
 mod sign;
 mod state;
 
@@ -73,7 +80,9 @@ const TARGET_RSS_MB: f64 = 150.0;
              stops with a snapshot on real Flink; `weir-bench autoscale` times \
              autoscaling (in place and through a snapshot) on real Flink; \
              `weir-bench metrics` measures GET /metrics and the metrics collector; \
-             `weir-bench fuzz` sends random requests from the API models",
+             `weir-bench fuzz` sends random requests from the API models; \
+             `weir-bench robustness` runs it and the chaos run on real Flink \
+             and prints one report",
     args_conflicts_with_subcommands = true
 )]
 struct Args {
@@ -143,16 +152,27 @@ enum Command {
     /// a real weir without Flink: no 5xx, every error AWS-shaped, the
     /// catalogue consistent afterwards.
     Fuzz(fuzz_run::FuzzArgs),
+    /// Issue 7's report: the fuzz run, then the chaos run on real Flink
+    /// (weir SIGKILLed inside operations), then one report of both: crash
+    /// points, applications and jobs checked, records lost, stray processes,
+    /// restarts avoided by adoption, recovery time, fuzz requests and
+    /// failures.
+    Robustness(robustness::RobustnessArgs),
 }
 
 fn main() {
     let args = Args::parse();
-    if let Some(Command::Fuzz(a)) = &args.command {
-        match fuzz_run::main(a) {
+    let blocking = match &args.command {
+        Some(Command::Fuzz(a)) => Some(("fuzz", fuzz_run::main(a))),
+        Some(Command::Robustness(a)) => Some(("robustness", robustness::main(a))),
+        _ => None,
+    };
+    if let Some((name, outcome)) = blocking {
+        match outcome {
             Ok(true) => return,
             Ok(false) => std::process::exit(1),
             Err(e) => {
-                eprintln!("weir-bench fuzz: error: {e:#}");
+                eprintln!("weir-bench {name}: error: {e:#}");
                 std::process::exit(2);
             }
         }
@@ -168,7 +188,7 @@ fn main() {
             Command::State(a) => ("state", runtime.block_on(state::main(a))),
             Command::Autoscale(a) => ("autoscale", runtime.block_on(autoscale::main(a))),
             Command::Metrics(a) => ("metrics", runtime.block_on(metrics::main(a))),
-            Command::Fuzz(_) => unreachable!("handled above"),
+            Command::Fuzz(_) | Command::Robustness(_) => unreachable!("handled above"),
         };
         drop(runtime);
         match outcome {

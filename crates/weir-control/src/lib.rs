@@ -8,6 +8,7 @@ pub mod autoscale;
 pub mod lifecycle;
 pub mod model;
 pub mod operation;
+pub mod placement;
 pub mod reconcile;
 pub mod snapshot;
 pub mod spec;

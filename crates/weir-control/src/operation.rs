@@ -181,6 +181,10 @@ pub struct JobState {
     /// system rollback of a failed scaling returns to).
     #[serde(default)]
     pub rescaled_from: Option<u32>,
+    /// The registered Flink cluster the application's job is placed on
+    /// (decided at start, update and autoscaling); `None`: the local runtime.
+    #[serde(default)]
+    pub placement: Option<String>,
 }
 
 /// The status changes to record, oldest first, given what was recorded

@@ -347,6 +347,10 @@ pub struct RunJar {
     /// checkpointing, restart strategy and state directories of this job,
     /// whatever cluster it runs on.
     pub flink_config: Vec<(String, String)>,
+    /// The job id to give the job (`jobId`, 32 hex digits): chosen and
+    /// recorded by the caller before it submits, so that a caller that dies
+    /// in between still knows which job on a shared cluster is its own.
+    pub job_id: Option<String>,
 }
 
 /// Where a savepoint (or stop-with-savepoint) operation stands.
@@ -561,6 +565,9 @@ impl FlinkRest {
         }
         if let Some(s) = &run.savepoint_path {
             body["savepointPath"] = s.clone().into();
+        }
+        if let Some(id) = &run.job_id {
+            body["jobId"] = id.clone().into();
         }
         if !run.flink_config.is_empty() {
             let map: serde_json::Map<String, serde_json::Value> = run

@@ -104,6 +104,19 @@ pub struct Entry {
     pub job: Arc<JobState>,
 }
 
+impl Entry {
+    /// Where the application runs while it is not READY: a registered
+    /// cluster's name, or `local`.
+    pub fn placement(&self) -> Option<String> {
+        placement::holds_capacity(self.app.status).then(|| {
+            self.job
+                .placement
+                .clone()
+                .unwrap_or_else(|| weir_control::placement::LOCAL.to_string())
+        })
+    }
+}
+
 /// A page of a listing and where the next page starts.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
@@ -125,6 +138,28 @@ pub struct Catalogue {
     writer: Mutex<()>,
     /// Wakes an application's supervisor after its intent changed.
     notifier: std::sync::OnceLock<Notifier>,
+    /// The registered Flink clusters of the remote runtime, by name.
+    clusters: RwLock<BTreeMap<String, weir_control::placement::ClusterRecord>>,
+}
+
+/// The application log's line for a placement decision: where it goes,
+/// and where it leaves when it ran somewhere (`from`: `Some(None)` is the
+/// local runtime).
+pub(crate) fn placement_change(app: &str, from: Option<Option<&str>>, to: Option<&str>) -> String {
+    let place = |c: Option<&str>| match c {
+        Some(c) => format!("Flink cluster {c}"),
+        None => "the local runtime".to_string(),
+    };
+    match from {
+        Some(from) if from != to => {
+            format!(
+                "Application {app} moves from {} to {}",
+                place(from),
+                place(to)
+            )
+        }
+        _ => format!("Application {app} is placed on {}", place(to)),
+    }
 }
 
 /// The service's clock: operation and log times are in it.
@@ -226,12 +261,19 @@ impl Catalogue {
             })
             .collect();
         let catalogue = Self {
-            store,
             realm,
             default_maintenance_start,
             index: RwLock::new(index),
             writer: Mutex::new(()),
             notifier: std::sync::OnceLock::new(),
+            clusters: RwLock::new(
+                store
+                    .load_clusters()?
+                    .into_iter()
+                    .map(|c| (c.name.clone(), c))
+                    .collect(),
+            ),
+            store,
         };
         catalogue.finish_snapshot_deletions()?;
         Ok(catalogue)
@@ -367,13 +409,26 @@ impl Catalogue {
 
     /// Applications in name order, starting at `start` (a name) if given.
     pub fn list_applications(&self, start: Option<&str>, limit: usize) -> Page<Arc<Application>> {
+        self.list_applications_on(start, limit, None)
+    }
+
+    /// Applications in name order, starting at `start` (a name) if given,
+    /// only those running on `on` (a registered cluster's name, or `local`)
+    /// if given.
+    pub fn list_applications_on(
+        &self,
+        start: Option<&str>,
+        limit: usize,
+        on: Option<&str>,
+    ) -> Page<Arc<Application>> {
         let index = self.read_index();
-        let mut iter = match start {
+        let iter = match start {
             Some(s) => {
                 index.range::<str, _>((std::ops::Bound::Included(s), std::ops::Bound::Unbounded))
             }
             None => index.range::<str, _>(..),
         };
+        let mut iter = iter.filter(|(_, e)| on.is_none_or(|c| e.placement().as_deref() == Some(c)));
         let items: Vec<_> = iter
             .by_ref()
             .take(limit)
@@ -413,6 +468,23 @@ impl Catalogue {
                 next.status = adv.app.status;
                 next.last_update_timestamp = adv.now;
                 let live = adv.app.status == ApplicationStatus::Updating;
+                if live {
+                    // A running application is placed again for its new
+                    // version: it stays where it is while it fits there.
+                    let on = self.choose_placement(&next, entry.job.placement.as_deref())?;
+                    if on != entry.job.placement {
+                        adv.log(
+                            LogLevel::Info,
+                            LOGGER,
+                            placement_change(
+                                name,
+                                Some(entry.job.placement.as_deref()),
+                                on.as_deref(),
+                            ),
+                        );
+                    }
+                    adv.job.placement = on;
+                }
                 if let Some(op) = adv.operations.last_mut() {
                     op.version_from = Some(current.version_id);
                     op.version_to = Some(next.version_id);
@@ -486,6 +558,18 @@ impl Catalogue {
     /// Forgets an application (the caller holds the writer lock).
     pub(crate) fn remove(&self, name: &str) -> Result<(), ServiceError> {
         self.store.delete_application(name)?;
+        // Its snapshots' files go with their records (here, and in the
+        // shared storage of every registered cluster it may have run on).
+        let clusters = self.clusters();
+        let dirs = std::iter::once(self.snapshots_dir(name))
+            .chain(clusters.iter().map(|c| c.app_dir(name)));
+        for dir in dirs {
+            if let Err(e) = std::fs::remove_dir_all(&dir) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!(app = %name, dir = %dir.display(), error = %e, "removing a deleted application's files");
+                }
+            }
+        }
         self.index
             .write()
             .unwrap_or_else(|p| p.into_inner())
@@ -627,9 +711,11 @@ fn placeholder_code() -> CodeContent {
     })
 }
 
+mod placement;
 mod running;
 mod snapshots;
 pub mod telemetry;
+pub use placement::ClusterUse;
 pub use running::{Advance, OperationFilter, StartRequest, LOGGER};
 pub use snapshots::location_path;
 pub use telemetry::Board;

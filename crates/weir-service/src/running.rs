@@ -337,6 +337,10 @@ impl Catalogue {
                 if let Some(a) = req.allow_non_restored_state {
                     adv.app.config.run.allow_non_restored_state = a;
                 }
+                let on = self.choose_placement(&adv.app, None)?;
+                let line = crate::placement_change(&adv.app.name, None, on.as_deref());
+                adv.log(LogLevel::Info, LOGGER, line);
+                adv.job.placement = on;
                 self.check_restorable(&adv.app.name, &adv.app.config.run, None)
                     .map(drop)
             },

@@ -200,9 +200,16 @@ impl Catalogue {
     /// Removes a DELETING snapshot's files, then its record.
     fn erase_snapshot(&self, record: &SnapshotRecord) -> Result<(), ServiceError> {
         if let Some(dir) = record.location.as_deref().map(location_path) {
-            // Only ever inside the application's own snapshot directory.
-            let root = self.snapshots_dir(&record.application);
-            if is_inside(&dir, &root) {
+            // Only ever inside the application's own snapshot directory
+            // (here, or in a registered cluster's shared storage).
+            let roots: Vec<PathBuf> = std::iter::once(self.snapshots_dir(&record.application))
+                .chain(
+                    self.clusters()
+                        .iter()
+                        .map(|c| c.app_dir(&record.application).join("snapshots")),
+                )
+                .collect();
+            if roots.iter().any(|root| is_inside(&dir, root)) {
                 match std::fs::remove_dir_all(&dir) {
                     Ok(()) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -504,6 +511,15 @@ impl Catalogue {
                 .effective()
                 .parallelism_per_kpu
                 .max(1);
+            // On a registered cluster, only as far as its free capacity goes.
+            let room = self.room_to_grow(&entry.app, entry.job.placement.as_deref(), parallelism);
+            if room <= from && parallelism > from {
+                return Err(ServiceError::LimitExceeded(format!(
+                    "application {name} cannot grow beyond parallelism {from}: Flink cluster {} has no free capacity",
+                    entry.job.placement.as_deref().unwrap_or_default()
+                )));
+            }
+            let parallelism = parallelism.min(room.max(1));
             adv.app.config.flink.parallelism.current_parallelism = parallelism;
             adv.job.rescaled_from = Some(from);
             if let Some(op) = adv.operations.last_mut() {

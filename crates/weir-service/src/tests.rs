@@ -521,3 +521,195 @@ fn a_snapshot_in_use_is_not_deleted_and_a_deletion_is_finished_after_a_crash() {
     assert!(c.snapshots_of("app").unwrap().is_empty());
     assert!(!c.snapshots_dir("app").join("savepoint-1").exists());
 }
+
+fn flink_cluster(
+    name: &str,
+    slots: u32,
+    kpus: Option<u32>,
+) -> weir_control::placement::ClusterRecord {
+    weir_control::placement::ClusterRecord {
+        name: name.into(),
+        rest_url: format!("http://{name}:8081"),
+        runtime: RuntimeEnvironment::Flink1_20,
+        flink_version: "1.20.5".into(),
+        savepoint_dir: format!("/shared/{name}"),
+        capacity_kpus: kpus,
+        total_slots: slots,
+        registered_ms: 1,
+    }
+}
+
+/// An application of `parallelism` (one slot per KPU) that may choose its
+/// placement.
+fn sized(c: &Catalogue, name: &str, parallelism: u32, placement: Option<&str>) {
+    let mut req = request(name, Some(CodeSource::Zip(b"jar".to_vec())));
+    req.parallelism = Some(weir_control::spec::ParallelismSpec {
+        configuration_type: ConfigurationType::Custom,
+        parallelism: Some(parallelism),
+        parallelism_per_kpu: Some(1),
+        auto_scaling_enabled: Some(false),
+    });
+    req.environment_properties = placement.map(|p| {
+        vec![PropertyGroup {
+            id: "weir.placement".into(),
+            properties: vec![("cluster".into(), p.into())],
+        }]
+    });
+    c.create_application(req, vec![]).unwrap();
+}
+
+fn placement_of(c: &Catalogue, name: &str) -> Option<String> {
+    c.entry_of(name).unwrap().placement()
+}
+
+#[test]
+fn starts_are_placed_by_capacity_and_refused_when_nothing_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = open(dir.path());
+    // No cluster registered: local.
+    sized(&c, "solo", 1, None);
+    c.start_application("solo", StartRequest::default())
+        .unwrap();
+    assert_eq!(placement_of(&c, "solo").as_deref(), Some("local"));
+
+    c.register_cluster(flink_cluster("small", 2, None)).unwrap();
+    c.register_cluster(flink_cluster("big", 4, Some(3)))
+        .unwrap();
+    assert!(matches!(
+        c.register_cluster(flink_cluster("big", 8, None)),
+        Err(ServiceError::InUse(_))
+    ));
+    // Best fit: 2 slots go to the cluster they fill.
+    sized(&c, "a", 2, None);
+    c.start_application("a", StartRequest::default()).unwrap();
+    assert_eq!(placement_of(&c, "a").as_deref(), Some("small"));
+    sized(&c, "b", 2, None);
+    c.start_application("b", StartRequest::default()).unwrap();
+    assert_eq!(placement_of(&c, "b").as_deref(), Some("big"));
+    // big has 2 slots but 1 KPU left; small is full: refused, nothing changes.
+    sized(&c, "c", 2, None);
+    let refused = c.start_application("c", StartRequest::default());
+    assert!(
+        matches!(&refused, Err(ServiceError::LimitExceeded(m)) if m.contains("big has 2 slot(s) and 1 KPU(s) free") && m.contains("small has 0 slot(s) free")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        c.describe_application("c").unwrap().status,
+        ApplicationStatus::Ready
+    );
+    assert!(c
+        .list_operations("c", &OperationFilter::default(), 0, 50)
+        .unwrap()
+        .items
+        .is_empty());
+    // Pinned locally, it starts.
+    sized(&c, "d", 2, Some("local"));
+    c.start_application("d", StartRequest::default()).unwrap();
+    assert_eq!(placement_of(&c, "d").as_deref(), Some("local"));
+    // Pinned on an unknown cluster: a configuration error.
+    sized(&c, "e", 1, Some("nowhere"));
+    assert!(matches!(
+        c.start_application("e", StartRequest::default()),
+        Err(ServiceError::InvalidConfiguration(_))
+    ));
+    // Listing by where they run.
+    let on = |w: &str| -> Vec<String> {
+        c.list_applications_on(None, 50, Some(w))
+            .items
+            .iter()
+            .map(|a| a.name.clone())
+            .collect()
+    };
+    assert_eq!(on("small"), ["a"]);
+    assert_eq!(on("local"), ["d", "solo"]);
+    // A cluster in use is not removed; once its applications are READY it is.
+    assert!(
+        matches!(c.deregister_cluster("small"), Err(ServiceError::InUse(m)) if m.contains("a (STARTING)"))
+    );
+    c.stop_application("a", true).unwrap();
+    c.advance("a", ApplicationStatus::ForceStopping, |adv| {
+        adv.set_status(ApplicationStatus::Ready);
+        adv.job.operation_id = None;
+    })
+    .unwrap();
+    assert!(on("small").is_empty());
+    // a's slots are free again: c fits on small now.
+    c.start_application("c", StartRequest::default()).unwrap();
+    assert_eq!(placement_of(&c, "c").as_deref(), Some("small"));
+    let uses = c.cluster_usage();
+    let small = uses.iter().find(|u| u.cluster.name == "small").unwrap();
+    assert_eq!(
+        (small.used.slots, small.applications.clone()),
+        (2, vec!["c".to_string()])
+    );
+    // Registrations survive a restart.
+    drop(c);
+    let c = open(dir.path());
+    assert_eq!(c.clusters().len(), 2);
+    assert_eq!(placement_of(&c, "c").as_deref(), Some("small"));
+    assert!(matches!(
+        c.deregister_cluster("nope"),
+        Err(ServiceError::NotFound(_))
+    ));
+}
+
+#[test]
+fn a_live_update_moves_an_application_or_is_refused_when_the_new_place_is_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = open(dir.path());
+    c.register_cluster(flink_cluster("one", 2, None)).unwrap();
+    c.register_cluster(flink_cluster("two", 1, None)).unwrap();
+    sized(&c, "mover", 1, Some("local"));
+    c.start_application("mover", StartRequest::default())
+        .unwrap();
+    c.advance("mover", ApplicationStatus::Starting, |adv| {
+        adv.set_status(ApplicationStatus::Running);
+        adv.job.operation_id = None;
+    })
+    .unwrap();
+    let to = |cluster: &str| ApplicationUpdate::<CodeSource> {
+        environment_properties: Some(vec![PropertyGroup {
+            id: "weir.placement".into(),
+            properties: vec![("cluster".into(), cluster.into())],
+        }]),
+        ..Default::default()
+    };
+    c.update_application("mover", &at(1), to("two")).unwrap();
+    assert_eq!(placement_of(&c, "mover").as_deref(), Some("two"));
+    let log: Vec<String> = c
+        .log_events(
+            "mover",
+            &weir_store::LogQuery {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .into_iter()
+        .map(|e| e.message)
+        .collect();
+    assert!(
+        log.iter()
+            .any(|l| l == "Application mover moves from the local runtime to Flink cluster two"),
+        "{log:?}"
+    );
+    c.advance("mover", ApplicationStatus::Updating, |adv| {
+        adv.set_status(ApplicationStatus::Running);
+        adv.job.operation_id = None;
+    })
+    .unwrap();
+    // Another application takes "one" whole; moving there is refused and
+    // leaves the version and placement as they were.
+    sized(&c, "hog", 2, Some("one"));
+    c.start_application("hog", StartRequest::default()).unwrap();
+    assert!(matches!(
+        c.update_application("mover", &at(2), to("one")),
+        Err(ServiceError::LimitExceeded(_))
+    ));
+    let app = c.describe_application("mover").unwrap();
+    assert_eq!(
+        (app.version_id, app.status),
+        (2, ApplicationStatus::Running)
+    );
+    assert_eq!(placement_of(&c, "mover").as_deref(), Some("two"));
+}

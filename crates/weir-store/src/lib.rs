@@ -21,6 +21,7 @@ use std::sync::Mutex;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use weir_control::model::{Application, ApplicationStatus, Tag};
+use weir_control::placement::ClusterRecord;
 
 pub use code::{BucketError, CodeStore};
 pub use running::{Change, LogQuery};
@@ -188,6 +189,42 @@ impl Store {
         tx.execute("DELETE FROM application_versions WHERE name = ?1", [name])?;
         tx.execute("DELETE FROM applications WHERE name = ?1", [name])?;
         tx.commit()?;
+        Ok(())
+    }
+
+    /// Every registered Flink cluster, by name.
+    pub fn load_clusters(&self) -> Result<Vec<ClusterRecord>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT name, document FROM clusters ORDER BY name")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut clusters = Vec::new();
+        for row in rows {
+            let (name, doc) = row?;
+            clusters.push(serde_json::from_str(&doc).map_err(|e| StoreError::Corrupt {
+                what: format!("cluster {name}"),
+                detail: e.to_string(),
+            })?);
+        }
+        Ok(clusters)
+    }
+
+    /// Records a cluster (new, or its refreshed figures).
+    pub fn save_cluster(&self, cluster: &ClusterRecord) -> Result<()> {
+        let doc = serde_json::to_string(cluster).map_err(|e| StoreError::Corrupt {
+            what: format!("cluster {}", cluster.name),
+            detail: e.to_string(),
+        })?;
+        self.conn().execute(
+            "INSERT INTO clusters (name, document) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET document = excluded.document",
+            params![cluster.name, doc],
+        )?;
+        Ok(())
+    }
+
+    pub fn delete_cluster(&self, name: &str) -> Result<()> {
+        self.conn()
+            .execute("DELETE FROM clusters WHERE name = ?1", [name])?;
         Ok(())
     }
 

@@ -69,6 +69,12 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (name, snapshot)
     ) STRICT;
     CREATE INDEX snapshots_by_status ON snapshots (status);",
+    // 4: existing Flink clusters registered for the remote runtime. Which
+    // cluster an application is placed on lives in its job state.
+    "CREATE TABLE clusters (
+        name TEXT PRIMARY KEY NOT NULL,
+        document TEXT NOT NULL
+    ) STRICT;",
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

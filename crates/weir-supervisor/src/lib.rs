@@ -14,9 +14,12 @@
 //! nothing of how clusters are made; it talks to a [`Runtime`].
 
 mod autoscale;
+mod flink;
 mod local;
 mod logship;
 mod maintenance;
+mod placed;
+mod remote;
 mod runtime;
 mod snapshots;
 mod telemetry;
@@ -37,6 +40,8 @@ use logship::LogShipper;
 
 pub use autoscale::AUTOSCALING_GROUP;
 pub use local::{LocalConfig, LocalRuntime, PROPERTIES_ENV, PROPERTIES_PROPERTY};
+pub use placed::Placed;
+pub use remote::{probe, Probe, RemotePlacement, RemoteRuntime};
 pub use runtime::{
     ClusterView, JobObservation, Load, Observation, ProcessKind, ProcessView, Restore, Runtime,
     RuntimeFailure, SavepointProgress, Submission,
@@ -192,6 +197,8 @@ impl<R: Runtime> Supervisor<R> {
     /// One look: observe, record job changes, take the next step.
     async fn look(&self, name: &str) -> Result<Next, weir_service::ServiceError> {
         let Some(entry) = self.catalogue.entry_of(name) else {
+            // Deleted (from READY, by the catalogue alone): its files go.
+            self.runtime.erase(name).await;
             return Ok(Next::Exit);
         };
         let status = entry.app.status;
@@ -416,6 +423,7 @@ impl<R: Runtime> Supervisor<R> {
                                 version_id: Some(adv.app.version_id),
                                 restore_from: adv.job.restore_from.take(),
                                 rescaled_from: adv.job.rescaled_from,
+                                placement: adv.job.placement.take(),
                             };
                             let from = match (&from_checkpoint, &restore) {
                                 (Some((old, path)), _) => format!(
@@ -540,6 +548,7 @@ impl<R: Runtime> Supervisor<R> {
             Step::Remove => {
                 self.runtime.kill(name).await;
                 self.catalogue.forget(name)?;
+                self.runtime.erase(name).await;
                 Ok(Next::Exit)
             }
             Step::ReleaseOrphan => {

@@ -7,30 +7,24 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use weir_control::model::{Application, CodeContent, LogLevel, RuntimeEnvironment};
-use weir_control::operation::{JobState, JobStatus};
+use weir_control::model::{Application, LogLevel, RuntimeEnvironment};
+use weir_control::operation::JobState;
 use weir_runtime::{
-    ClusterSpec, FlinkRest, JobId, LocalCluster, ProcessRole, RunJar, RuntimeError, Runtimes,
+    ClusterSpec, FlinkRest, JobId, LocalCluster, ProcessRole, RuntimeError, Runtimes,
 };
 use weir_service::{Catalogue, LOGGER};
 
+use crate::flink::{self, failure, Silence, OBSERVE_TIMEOUT};
 use crate::runtime::{
     ClusterView, Fit, JobObservation, Load, Observation, ProcessKind, ProcessView, Restore,
     Runtime, RuntimeFailure, SavepointProgress, Submission,
 };
 
-/// The property group and keys through which the service lets a user name
-/// the job's entry class and program arguments.
-const RUN_OPTIONS_GROUP: &str = "kinesis.analytics.flink.run.options";
 /// Where a job finds its application properties (environment variable and
 /// JVM system property); the service's own place is
 /// `/etc/flink/application_properties.json`.
 pub const PROPERTIES_ENV: &str = "WEIR_APPLICATION_PROPERTIES";
 pub const PROPERTIES_PROPERTY: &str = "weir.application.properties";
-
-/// Flink's per-subtask load metrics (ms per second).
-const BUSY_METRIC: &str = "busyTimeMsPerSecond";
-const BACKPRESSURE_METRIC: &str = "backPressuredTimeMsPerSecond";
 
 /// Sizes of the clusters this backend makes.
 #[derive(Debug, Clone)]
@@ -76,25 +70,8 @@ pub struct LocalRuntime {
     /// The parallelism bounds last declared for each application's job:
     /// (job id, parallelism), so that a rescale is asked of Flink once.
     declared: std::sync::Mutex<HashMap<String, (String, u32)>>,
-    /// Since when each application's Job Manager has not answered its REST
-    /// API, and whether that was reported.
-    unanswered: std::sync::Mutex<HashMap<String, (std::time::Instant, bool)>>,
-}
-
-/// A Job Manager that runs but has not answered for this long is reported
-/// as hung in the application's log (it may be stopped, swapping or in a
-/// long GC pause; a force stop still ends it, without asking it anything).
-pub const HUNG_AFTER: Duration = Duration::from_secs(20);
-
-/// How long one look waits for the Job Manager's REST API.
-const OBSERVE_TIMEOUT: Duration = Duration::from_secs(10);
-
-fn failure(e: impl std::fmt::Display) -> RuntimeFailure {
-    RuntimeFailure(e.to_string())
-}
-
-fn job_status(s: &str) -> Option<JobStatus> {
-    JobStatus::parse(s)
+    /// Job Managers that stopped answering their REST API.
+    silence: Silence,
 }
 
 impl LocalRuntime {
@@ -108,7 +85,7 @@ impl LocalRuntime {
             catalogue: std::sync::OnceLock::new(),
             cpu_readings: std::sync::Mutex::new(HashMap::new()),
             declared: std::sync::Mutex::new(HashMap::new()),
-            unanswered: std::sync::Mutex::new(HashMap::new()),
+            silence: Silence::default(),
         }
     }
 
@@ -124,18 +101,11 @@ impl LocalRuntime {
     }
 
     /// Notes that the application's Job Manager did not answer; reports it
-    /// once it has been silent for [`HUNG_AFTER`].
+    /// once it has been silent for [`flink::HUNG_AFTER`] (it may be stopped,
+    /// swapping or in a long GC pause; a force stop still ends it, without
+    /// asking it anything).
     fn unanswered(&self, app: &str, pid: u32, asked: std::time::Instant, error: &str) {
-        let report = {
-            let mut map = self.unanswered.lock().unwrap_or_else(|p| p.into_inner());
-            let (since, reported) = map.entry(app.to_string()).or_insert((asked, false));
-            let silent = since.elapsed();
-            (!*reported && silent >= HUNG_AFTER).then(|| {
-                *reported = true;
-                silent
-            })
-        };
-        if let Some(silent) = report {
+        if let Some(silent) = self.silence.unanswered(app, asked) {
             self.log(
                 app,
                 LogLevel::Warn,
@@ -149,18 +119,13 @@ impl LocalRuntime {
 
     /// Notes that the application's Job Manager answered again.
     fn answered(&self, app: &str, pid: u32) {
-        let was = self
-            .unanswered
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(app);
-        if let Some((since, true)) = was {
+        if let Some(silent) = self.silence.answered(app) {
             self.log(
                 app,
                 LogLevel::Info,
                 format!(
                     "The Flink Job Manager of application {app} (pid {pid}) answers again, after {} s",
-                    since.elapsed().as_secs()
+                    silent.as_secs()
                 ),
             );
         }
@@ -251,45 +216,7 @@ impl LocalRuntime {
                 }
             }
         };
-        let details = match rest.job(&id).await {
-            Ok(d) => d,
-            Err(e) if e.is_not_found() => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        let Some(status) = job_status(details.state.as_str()) else {
-            return Ok(None);
-        };
-        let tasks = details.tasks();
-        let entered = details
-            .timestamps
-            .iter()
-            .filter_map(|(s, t)| job_status(s).map(|s| (s, *t)))
-            .collect();
-        let failure = if matches!(
-            status,
-            JobStatus::Failed | JobStatus::Failing | JobStatus::Restarting
-        ) || recorded.status != Some(status)
-        {
-            rest.job_exceptions(&id).await.ok().flatten()
-        } else {
-            None
-        };
-        Ok(Some(JobObservation {
-            id: id.0.clone(),
-            name: details.name.clone(),
-            status,
-            // Finished subtasks (a bounded source, an idle reader) count as done.
-            all_tasks_running: tasks.total > 0 && tasks.running + tasks.finished == tasks.total,
-            parallelism: details
-                .vertices
-                .iter()
-                .map(|v| v.parallelism)
-                .max()
-                .unwrap_or(0),
-            entered,
-            failure,
-            fresh: true,
-        }))
+        flink::observe_job(rest, id, recorded).await
     }
 
     /// Where an application's checkpoints go: beside its cluster, not in
@@ -315,38 +242,7 @@ impl LocalRuntime {
         cluster_dir: &std::path::Path,
         checkpoints_dir: &std::path::Path,
     ) -> Vec<(String, String)> {
-        let c = app.config.flink.checkpoint.effective();
-        let checkpoints = format!("file://{}", checkpoints_dir.display());
-        let savepoints = format!("file://{}", cluster_dir.join("savepoints").display());
-        let mut cfg = vec![
-            // The service's restart strategy: fixed delay, 10 s, unbounded.
-            ("restart-strategy.type", "fixed-delay".to_string()),
-            (
-                "restart-strategy.fixed-delay.attempts",
-                i32::MAX.to_string(),
-            ),
-            ("restart-strategy.fixed-delay.delay", "10 s".to_string()),
-            (
-                "parallelism.default",
-                app.config.flink.parallelism.current_parallelism.to_string(),
-            ),
-            // Both spellings: 1.x reads state.*, 2.x execution.checkpointing.*.
-            ("state.checkpoints.dir", checkpoints.clone()),
-            ("execution.checkpointing.dir", checkpoints),
-            ("state.savepoints.dir", savepoints.clone()),
-            ("execution.checkpointing.savepoint-dir", savepoints),
-        ];
-        if c.enabled {
-            cfg.push((
-                "execution.checkpointing.interval",
-                format!("{} ms", c.interval_ms),
-            ));
-            cfg.push((
-                "execution.checkpointing.min-pause",
-                format!("{} ms", c.min_pause_ms),
-            ));
-        }
-        cfg.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+        flink::job_config(app, checkpoints_dir, &cluster_dir.join("savepoints"))
     }
 
     /// (Task Managers, slots each) of the cluster `app` needs.
@@ -420,36 +316,6 @@ impl LocalRuntime {
             && cluster.slots_per_task_manager() == slots
             && cluster.dir().join(ADAPTIVE_MARKER).exists()
     }
-
-    fn properties_json(app: &Application) -> String {
-        let groups: Vec<serde_json::Value> = app
-            .config
-            .environment_properties
-            .iter()
-            .flatten()
-            .map(|g| {
-                let map: serde_json::Map<String, serde_json::Value> = g
-                    .properties
-                    .iter()
-                    .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-                    .collect();
-                serde_json::json!({ "PropertyGroupId": g.id, "PropertyMap": map })
-            })
-            .collect();
-        serde_json::Value::Array(groups).to_string()
-    }
-
-    fn run_option(app: &Application, key: &str) -> Option<String> {
-        app.config
-            .environment_properties
-            .iter()
-            .flatten()
-            .find(|g| g.id == RUN_OPTIONS_GROUP)?
-            .properties
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    }
 }
 
 impl LocalRuntime {
@@ -512,7 +378,7 @@ impl LocalRuntime {
         let io = |what: &str, e: std::io::Error| failure(format!("{what}: {e}"));
         std::fs::write(
             dir.join("application_properties.json"),
-            Self::properties_json(app),
+            flink::properties_json(app),
         )
         .map_err(|e| io("writing the application properties", e))?;
         std::fs::write(dir.join(ASSIGNED_FILE), &app.name)
@@ -709,16 +575,7 @@ impl Runtime for LocalRuntime {
                     fit,
                     cluster_started_ms,
                     in_place,
-                    job: job.job_id.clone().map(|id| JobObservation {
-                        id,
-                        name: job.job_name.clone().unwrap_or_default(),
-                        status: job.status.unwrap_or(JobStatus::Created),
-                        all_tasks_running: false,
-                        parallelism: 0,
-                        entered: Vec::new(),
-                        failure: None,
-                        fresh: false,
-                    }),
+                    job: flink::as_recorded(job),
                 }
             }
         }
@@ -740,7 +597,7 @@ impl Runtime for LocalRuntime {
         std::fs::create_dir_all(&dir)
             .map_err(|e| failure(format!("creating {}: {e}", dir.display())))?;
         let props = dir.join("application_properties.json");
-        std::fs::write(&props, Self::properties_json(app))
+        std::fs::write(&props, flink::properties_json(app))
             .map_err(|e| failure(format!("writing {}: {e}", props.display())))?;
         let mut spec = self.spec(&app.name, &dir, home, &props);
         spec.task_managers = task_managers;
@@ -790,20 +647,11 @@ impl Runtime for LocalRuntime {
         // The job's main() reads them on the Job Manager when it is run; a
         // cluster reused by an update gets the new version's here.
         let props = cluster.dir().join("application_properties.json");
-        std::fs::write(&props, Self::properties_json(app))
+        std::fs::write(&props, flink::properties_json(app))
             .map_err(|e| failure(format!("writing {}: {e}", props.display())))?;
-        let stored = match app.config.code.as_ref().map(|c| &c.content) {
-            Some(CodeContent::Zip(s)) | Some(CodeContent::S3 { stored: s, .. }) => s,
-            Some(CodeContent::Text(_)) | None => {
-                return Err(failure(
-                    "the application has no code: give it a JAR with UpdateApplication (ApplicationCodeConfigurationUpdate)",
-                ))
-            }
-        };
         // Flink's upload wants a file name ending in .jar.
         let jar = cluster.dir().join(format!("{}.jar", app.name));
-        std::fs::copy(catalogue.store().code().path(stored), &jar)
-            .map_err(|e| failure(format!("copying the code: {e}")))?;
+        flink::copy_code(app, catalogue, &jar)?;
         let rest = cluster.rest();
         // The cluster is the application's own and a job is submitted only
         // when none of it runs: a job still running here was submitted by a
@@ -829,22 +677,11 @@ impl Runtime for LocalRuntime {
             ))
         })?;
         let parallelism = app.config.flink.parallelism.current_parallelism;
-        let run = RunJar {
-            entry_class: Self::run_option(app, "entryClass"),
-            program_args: Self::run_option(app, "programArgs")
-                .map(|a| a.split_whitespace().map(str::to_string).collect())
-                .unwrap_or_default(),
-            parallelism: Some(parallelism),
-            savepoint_path: restore.map(|r| r.path.clone()),
-            allow_non_restored_state: restore.is_some_and(|r| r.allow_non_restored_state),
-            // Also at job level: a cluster from the warm pool was configured
-            // before the application was known.
-            flink_config: Self::flink_config(
-                app,
-                &self.dir(&app.name),
-                &self.checkpoints_dir(&app.name),
-            ),
-        };
+        // The configuration also at job level: a cluster from the warm pool
+        // was configured before the application was known.
+        let config =
+            Self::flink_config(app, &self.dir(&app.name), &self.checkpoints_dir(&app.name));
+        let run = flink::run_jar(app, restore, config, None, &[]);
         let id = rest
             .run_jar(&jar_id, &run)
             .await
@@ -880,19 +717,7 @@ impl Runtime for LocalRuntime {
             .cluster(app)
             .await
             .ok_or_else(|| failure("the application's Flink cluster is gone"))?;
-        std::fs::create_dir_all(target_dir)
-            .map_err(|e| failure(format!("creating {}: {e}", target_dir.display())))?;
-        let target = target_dir.to_string_lossy();
-        let rest = cluster.rest();
-        let id = JobId(job_id.to_string());
-        let trigger = if stop {
-            rest.stop_with_savepoint(&id, Some(&target), false).await
-        } else {
-            rest.trigger_savepoint(&id, Some(&target), false).await
-        };
-        trigger
-            .map(|t| t.0)
-            .map_err(|e| failure(format!("Flink refused the savepoint: {}", e.summary())))
+        flink::savepoint(&cluster.rest(), job_id, target_dir, stop).await
     }
 
     async fn savepoint_status(
@@ -906,55 +731,16 @@ impl Runtime for LocalRuntime {
                 cause: "the application's Flink cluster is gone".into(),
             });
         };
-        let status = cluster
-            .rest()
-            .savepoint_status(
-                &JobId(job_id.to_string()),
-                &weir_runtime::TriggerId(trigger.to_string()),
-            )
-            .await;
-        match status {
-            Ok(weir_runtime::SavepointStatus::InProgress) => Ok(SavepointProgress::InProgress),
-            Ok(weir_runtime::SavepointStatus::Completed { location }) => {
-                Ok(SavepointProgress::Completed { location })
-            }
-            Ok(weir_runtime::SavepointStatus::Failed { cause }) => Ok(SavepointProgress::Failed {
-                cause: weir_runtime::summarize_java_error(&cause),
-            }),
-            Err(e) if e.is_not_found() => Ok(SavepointProgress::Failed {
-                cause: "Flink no longer knows the savepoint request (its Job Manager restarted or the job is gone)".into(),
-            }),
-            Err(e) => Err(failure(e.summary())),
-        }
+        flink::savepoint_status(&cluster.rest(), job_id, trigger).await
     }
 
     async fn latest_checkpoint(&self, app: &str, job_id: &str) -> Option<String> {
-        // `<checkpoints>/<job id>/chk-<n>/_metadata`: the highest n whose
-        // metadata was written (Flink writes it last, when the checkpoint
-        // completes).
-        let dir = self.checkpoints_dir(app).join(job_id);
-        let newest = std::fs::read_dir(&dir)
-            .ok()?
-            .flatten()
-            .filter_map(|e| {
-                let n: u64 = e.file_name().to_str()?.strip_prefix("chk-")?.parse().ok()?;
-                e.path()
-                    .join("_metadata")
-                    .is_file()
-                    .then_some((n, e.path()))
-            })
-            .max_by_key(|(n, _)| *n)?;
-        Some(newest.1.display().to_string())
+        flink::newest_checkpoint(&self.checkpoints_dir(app), job_id)
     }
 
     async fn last_savepoint(&self, app: &str, job_id: &str) -> Option<String> {
         let cluster = self.cluster(app).await?;
-        let stats = cluster
-            .rest()
-            .checkpoints(&JobId(job_id.to_string()))
-            .await
-            .ok()?;
-        stats.latest_savepoint?.external_path
+        flink::last_savepoint(&cluster.rest(), job_id).await
     }
 
     async fn rescale(
@@ -1094,32 +880,7 @@ impl Runtime for LocalRuntime {
                 }
             }
         }
-        let rest = cluster.rest();
-        let id = JobId(job_id.to_string());
-        let details = rest.job(&id).await.ok()?;
-        for v in &details.vertices {
-            if v.max_parallelism > 0 {
-                load.max_parallelism = Some(
-                    load.max_parallelism
-                        .map_or(v.max_parallelism, |m| m.min(v.max_parallelism)),
-                );
-            }
-            let Ok(metrics) = rest
-                .vertex_metrics_avg(&id, &v.id, &[BUSY_METRIC, BACKPRESSURE_METRIC])
-                .await
-            else {
-                continue;
-            };
-            for (name, avg) in metrics {
-                let fraction = (avg / 1000.0).clamp(0.0, 1.0);
-                let slot = if name == BUSY_METRIC {
-                    &mut load.busy
-                } else {
-                    &mut load.backpressure
-                };
-                *slot = Some(slot.map_or(fraction, |x: f64| x.max(fraction)));
-            }
-        }
+        flink::job_load(&cluster.rest(), job_id, &mut load).await?;
         Some(load)
     }
 
@@ -1168,6 +929,20 @@ impl Runtime for LocalRuntime {
             }
         }
         self.retire_dir(app);
+        self.forget_checkpoints(app);
+    }
+
+    async fn erase(&self, app: &str) {
+        let dir = self.dir(app);
+        if self.clusters.lock().await.contains_key(app) || dir.join("cluster.json").exists() {
+            return;
+        }
+        self.retire_dir(app);
+        if let Err(e) = std::fs::remove_dir_all(&dir) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(app, error = %e, "removing the deleted application's cluster directory");
+            }
+        }
         self.forget_checkpoints(app);
     }
 

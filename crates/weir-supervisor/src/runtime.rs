@@ -234,4 +234,10 @@ pub trait Runtime: Send + Sync + 'static {
 
     /// Kills every process of the cluster now.
     fn kill(&self, app: &str) -> impl Future<Output = ()> + Send;
+
+    /// Removes what is left on disk of a deleted application's clusters
+    /// (logs, configuration, its copy of the code). Does nothing while a
+    /// cluster of that name is recorded: a new application of the same name
+    /// may already have one.
+    fn erase(&self, app: &str) -> impl Future<Output = ()> + Send;
 }

@@ -655,6 +655,7 @@ mod tests {
         }
         async fn release(&self, _: &str, _: Duration) {}
         async fn kill(&self, _: &str) {}
+        async fn erase(&self, _: &str) {}
     }
 
     fn catalogue(dir: &Path, apps: &[&str]) -> Arc<Catalogue> {

@@ -276,6 +276,8 @@ impl Runtime for Fake {
         st.cluster_up = false;
         st.job = None;
     }
+
+    async fn erase(&self, _app: &str) {}
 }
 
 fn config() -> SupervisorConfig {

@@ -32,7 +32,8 @@ pub enum Command {
   weir runtime install FLINK-1_20 && weir runtime list"
     )]
     Runtime(RuntimeCommand),
-    /// The client of a running server: apps, snapshots, logs, top, completions.
+    /// The client of a running server: apps, snapshots, clusters, logs, top,
+    /// completions.
     #[command(flatten)]
     Client(crate::client::ClientCommand),
 }

@@ -10,11 +10,13 @@ use weir_api::dashboard::Clusters;
 use weir_api::router::ApiState;
 use weir_api::sigv4::Verifier;
 use weir_api::tokens::Tokens;
+use weir_api::wire::ClusterHealth;
 use weir_control::Realm;
 use weir_service::Catalogue;
 use weir_store::Store;
 use weir_supervisor::{
-    Collector, LocalConfig, LocalRuntime, Runtime, Supervisor, SupervisorConfig,
+    Collector, LocalConfig, LocalRuntime, Placed, RemoteRuntime, Runtime, Supervisor,
+    SupervisorConfig,
 };
 
 use crate::cli::ServerArgs;
@@ -142,7 +144,11 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<()> {
             in_place_rescale: !args.autoscale.no_in_place,
         },
     ));
-    local.attach(catalogue.clone());
+    // Applications go to their own local cluster, or to a registered
+    // Flink cluster (the remote runtime) where the catalogue placed them.
+    let remote = Arc::new(RemoteRuntime::new(&args.data_dir));
+    let runtime_backend = Arc::new(Placed::new(local.clone(), remote.clone()));
+    runtime_backend.attach(catalogue.clone());
     let supervisor_config = SupervisorConfig {
         start_timeout: Duration::from_secs(args.start_timeout_secs),
         autoscale: args.autoscale.config(),
@@ -157,7 +163,7 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<()> {
         catalogue: catalogue.clone(),
         verifier,
         tokens,
-        clusters: Some(Arc::new(Dashboards(local.clone()))),
+        clusters: Some(Arc::new(Dashboards(runtime_backend.clone()))),
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -169,7 +175,7 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<()> {
             args.metrics_token.clone(),
         ),
     });
-    let collector = Collector::new(catalogue.clone(), local.clone(), board);
+    let collector = Collector::new(catalogue.clone(), runtime_backend.clone(), board);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("weir")
@@ -177,7 +183,7 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<()> {
     runtime.block_on(async move {
         // Supervisors start before the listener: applications that were
         // running are adopted whether or not anyone calls the API.
-        let supervisor = Supervisor::start(catalogue, local.clone(), supervisor_config);
+        let supervisor = Supervisor::start(catalogue, runtime_backend.clone(), supervisor_config);
         let (stop_pool, pool_stopped) = tokio::sync::watch::channel(false);
         let pool = tokio::spawn(local.run_pool(pool_stopped.clone()));
         // Maintenance windows are minutes wide at the finest: a look a
@@ -194,6 +200,13 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<()> {
                 .clone()
                 .run_log_shipping(Duration::from_secs(2), pool_stopped.clone()),
         );
+        // Registered clusters looked at (reachable, slots) and jobs that
+        // could not be cancelled cancelled, every 5 s.
+        tokio::spawn(
+            remote
+                .clone()
+                .run_sweeper(Duration::from_secs(5), pool_stopped.clone()),
+        );
         // Every application's metrics from its Flink, one round per interval.
         tokio::spawn(collector.run(pool_stopped.clone()));
         let served = serve(args, state).await;
@@ -207,8 +220,26 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<()> {
     })
 }
 
-/// Applications' Flink dashboards, found through the local runtime.
-struct Dashboards(Arc<LocalRuntime>);
+/// Applications' Flink clusters as the API sees them: their dashboards,
+/// and the registered clusters of the remote runtime.
+struct Dashboards(Arc<Placed>);
+
+fn health_of(probe: Result<weir_supervisor::Probe, String>) -> ClusterHealth {
+    match probe {
+        Ok(p) => ClusterHealth {
+            reachable: true,
+            flink_version: p.flink_version,
+            task_managers: p.task_managers,
+            total_slots: p.total_slots,
+            available_slots: p.available_slots,
+            ..ClusterHealth::default()
+        },
+        Err(why) => ClusterHealth {
+            error: Some(why),
+            ..ClusterHealth::default()
+        },
+    }
+}
 
 impl Clusters for Dashboards {
     fn rest_url<'a>(
@@ -216,6 +247,28 @@ impl Clusters for Dashboards {
         app: &'a str,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<String>> + Send + 'a>> {
         Box::pin(async move { self.0.view(app).await.map(|v| v.rest_url) })
+    }
+
+    fn probe<'a>(
+        &'a self,
+        rest_url: &'a str,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<ClusterHealth, String>> + Send + 'a>,
+    > {
+        Box::pin(async move {
+            weir_supervisor::probe(rest_url)
+                .await
+                .map(|p| health_of(Ok(p)))
+        })
+    }
+
+    fn health(&self, name: &str) -> Option<ClusterHealth> {
+        let h = self.0.remote().health(name)?;
+        Some(ClusterHealth {
+            checked_ms: h.checked_ms,
+            since_ms: h.since_ms,
+            ..health_of(h.probe)
+        })
     }
 }
 

@@ -555,12 +555,260 @@ async fn snapshots_of_an_application_that_never_ran() {
     assert_eq!(out.json()["SnapshotSummaries"], serde_json::json!([]));
 }
 
+#[tokio::test]
+async fn clusters_and_placement_without_flink() {
+    let (weir, cli, jar) = with_app();
+
+    // None registered: nothing on stdout, a hint on stderr; JSON as the
+    // server said it.
+    let out = cli.run(["clusters", "list"]).ok();
+    assert!(out.stdout.is_empty(), "{out:#?}");
+    assert!(
+        out.stderr.contains("No Flink clusters registered"),
+        "{out:#?}"
+    );
+    let out = cli.run(["clusters", "list", "-o", "json"]).ok();
+    assert_eq!(
+        out.json()["FlinkClusterDescriptions"],
+        serde_json::json!([])
+    );
+
+    // A cluster that does not answer is refused, naming RestUrl: exit 1.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let savepoints = weir.root().join("savepoints");
+    let out = cli
+        .run([
+            "clusters",
+            "add",
+            "shared",
+            "--rest-url",
+            &format!("http://127.0.0.1:{port}"),
+            "--savepoint-dir",
+            savepoints.to_str().unwrap(),
+            "--capacity-kpus",
+            "4",
+        ])
+        .code(1);
+    assert!(
+        out.stderr.starts_with("weir: InvalidArgumentException: "),
+        "{out:#?}"
+    );
+    assert!(out.stderr.contains("RestUrl"), "{out:#?}");
+    assert_eq!(out.stderr.lines().count(), 1, "{out:#?}");
+    // Usage errors are caught before anything is sent.
+    cli.run(["clusters", "add", "x", "--rest-url", "http://127.0.0.1:9"])
+        .code(2);
+    cli.run([
+        "clusters",
+        "add",
+        "x",
+        "--rest-url",
+        "http://127.0.0.1:9",
+        "--savepoint-dir",
+        "/tmp/sp",
+        "--runtime",
+        "FLINK-0_1",
+    ])
+    .code(2);
+    // Nothing was registered.
+    let out = cli.run(["clusters", "list", "-o", "json"]).ok();
+    assert_eq!(
+        out.json()["FlinkClusterDescriptions"],
+        serde_json::json!([])
+    );
+
+    // 3: no such cluster.
+    let out = cli.run(["clusters", "remove", "nope"]).code(3);
+    assert!(
+        out.stderr.starts_with("weir: ResourceNotFoundException: "),
+        "{out:#?}"
+    );
+    assert!(out.stdout.is_empty(), "{out:#?}");
+
+    // 8: no server there.
+    let nowhere = format!("http://127.0.0.1:{port}");
+    let out = cli
+        .run(["clusters", "list", "--endpoint", &nowhere])
+        .code(8);
+    assert!(out.stderr.contains("cannot reach Weir"), "{out:#?}");
+
+    // Listing by cluster (Weir's own member WeirCluster): a READY
+    // application runs nowhere.
+    for cluster in ["local", "nope"] {
+        let out = cli.run(["apps", "list", "--cluster", cluster]).ok();
+        assert!(out.stdout.is_empty(), "{out:#?}");
+        assert!(out.stderr.contains("No applications run on"), "{out:#?}");
+        let out = cli
+            .run(["apps", "list", "--cluster", cluster, "-o", "json"])
+            .ok();
+        assert_eq!(out.json()["ApplicationSummaries"], serde_json::json!([]));
+    }
+    // Without --cluster, all of them, as before.
+    let out = cli.run(["apps", "list"]).ok();
+    assert!(
+        out.stdout.lines().any(|l| l.starts_with("app ")),
+        "{out:#?}"
+    );
+
+    // A READY application does not run anywhere: no "Runs on".
+    let out = cli.run(["apps", "describe", "app"]).ok();
+    assert!(!out.stdout.contains("Runs on"), "{out:#?}");
+    let out = cli.run(["apps", "describe", "app", "-o", "json"]).ok();
+    assert!(
+        out.json()["ApplicationDetail"]
+            .get("WeirPlacement")
+            .is_none(),
+        "{out:#?}"
+    );
+
+    // --cluster sets the placement property, on create and on update.
+    cli.run([
+        "apps",
+        "create",
+        "placed",
+        "--jar",
+        jar.to_str().unwrap(),
+        "--cluster",
+        "local",
+        "-p",
+        "G.k=v",
+    ])
+    .ok();
+    assert_eq!(
+        properties(&describe(&weir, "placed").await),
+        set(&["G.k=v", "weir.placement.cluster=local"])
+    );
+    cli.run(["apps", "update", "placed", "--cluster", "auto"])
+        .ok();
+    assert_eq!(
+        properties(&describe(&weir, "placed").await),
+        set(&["G.k=v", "weir.placement.cluster=auto"])
+    );
+    cli.run(["apps", "update", "app", "--cluster", "local"])
+        .ok();
+    assert_eq!(
+        properties(&describe(&weir, "app").await),
+        set(&["weir.placement.cluster=local"])
+    );
+    let out = cli.run(["apps", "describe", "app"]).ok();
+    assert!(
+        out.stdout.contains("weir.placement.cluster = local"),
+        "{out:#?}"
+    );
+}
+
+#[tokio::test]
+async fn clusters_add_list_remove_against_a_stand_in_for_flink() {
+    let (weir, cli, _jar) = with_app();
+    let flink = FakeFlink::start("1.20.1", 4);
+    let savepoints = weir.root().join("savepoints");
+    std::fs::create_dir_all(&savepoints).unwrap();
+
+    let out = cli
+        .run([
+            "clusters",
+            "add",
+            "shared",
+            "--rest-url",
+            &flink.url,
+            "--savepoint-dir",
+            savepoints.to_str().unwrap(),
+            "--capacity-kpus",
+            "3",
+        ])
+        .ok();
+    assert!(
+        out.stdout
+            .contains("Registered shared (FLINK-1_20, Flink 1.20.1, 4 slots)"),
+        "{out:#?}"
+    );
+    // The name is taken: 4.
+    let out = cli
+        .run([
+            "clusters",
+            "add",
+            "shared",
+            "--rest-url",
+            &flink.url,
+            "--savepoint-dir",
+            savepoints.to_str().unwrap(),
+        ])
+        .code(4);
+    assert!(out.stderr.contains("ResourceInUseException"), "{out:#?}");
+    // A runtime the cluster does not run: 1.
+    cli.run([
+        "clusters",
+        "add",
+        "other",
+        "--rest-url",
+        &flink.url,
+        "--savepoint-dir",
+        savepoints.to_str().unwrap(),
+        "--runtime",
+        "FLINK-2_2",
+    ])
+    .code(1);
+
+    let out = cli.run(["clusters", "list"]).ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{out:#?}");
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        [
+            "NAME",
+            "URL",
+            "RUNTIME/VERSION",
+            "SLOTS",
+            "KPUS",
+            "REACHABLE",
+            "APPS"
+        ]
+    );
+    let row: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(
+        row[..5],
+        ["shared", &flink.url, "FLINK-1_20/1.20.1", "0/4", "0/3"]
+    );
+    assert_eq!(row.last(), Some(&"-"), "no applications: {out:#?}");
+    let out = cli.run(["clusters", "list", "-o", "json"]).ok();
+    let listed = out.json()["FlinkClusterDescriptions"].clone();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{out:#?}");
+    assert_eq!(listed[0]["Name"], "shared");
+    assert_eq!(listed[0]["TotalSlots"], 4);
+    assert_eq!(listed[0]["CapacityKPUs"], 3);
+
+    // Nothing runs there yet.
+    let out = cli.run(["apps", "list", "--cluster", "shared"]).ok();
+    assert!(out.stdout.is_empty(), "{out:#?}");
+
+    let out = cli.run(["clusters", "remove", "shared", "-o", "json"]).ok();
+    assert_eq!(out.json()["FlinkClusterDescription"]["Name"], "shared");
+    cli.run(["clusters", "remove", "shared"]).code(3);
+    let out = cli.run(["clusters", "list", "-o", "json"]).ok();
+    assert_eq!(
+        out.json()["FlinkClusterDescriptions"],
+        serde_json::json!([])
+    );
+}
+
 #[test]
 fn completions_for_bash_zsh_and_fish() {
     let cli = Client::new("http://127.0.0.1:9");
     for shell in ["bash", "zsh", "fish"] {
         let out = cli.run(["completions", shell]).ok();
-        for word in ["apps", "snapshots", "logs", "top", "endpoint", "wait"] {
+        for word in [
+            "apps",
+            "snapshots",
+            "clusters",
+            "logs",
+            "top",
+            "endpoint",
+            "wait",
+            "rest-url",
+        ] {
             assert!(out.stdout.contains(word), "{shell}: no {word}");
         }
     }
@@ -636,6 +884,9 @@ fn every_command_has_help_with_an_example() {
         "apps operations",
         "snapshots list",
         "snapshots delete",
+        "clusters add",
+        "clusters list",
+        "clusters remove",
         "logs",
         "top",
         "completions",

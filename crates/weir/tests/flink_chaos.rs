@@ -9,7 +9,10 @@
 //! - `one_crash_point_per_operation` (CI): one point per operation, one
 //!   server and two applications of one Task Manager each; a few minutes.
 //! - `long_run` (ignored): `WEIR_CHAOS_POINTS` random points (default 100),
-//!   then the report; `scripts/bench chaos --points N` runs it.
+//!   then the report; `scripts/bench chaos --points N` runs it, and
+//!   `scripts/bench robustness` too, which reads its figures from the JSON
+//!   summary it writes after every point to the file `WEIR_CHAOS_SUMMARY`
+//!   names.
 //!
 //! A killed Weir is sometimes killed again while it recovers (in CI: the
 //! update and the start; in the long run a quarter of the points).
@@ -71,10 +74,13 @@ async fn long_run() {
     eprintln!("chaos: seed {seed}, {points} points (WEIR_CHAOS_SEED={seed} replays it)");
     let autoscaling = std::env::var("WEIR_CHAOS_AUTOSCALING").is_ok_and(|v| v == "1");
     let mut chaos = Chaos::new(seed, max_delay(), autoscaling).await;
+    chaos.report.write_summary(points, false);
     for _ in 0..points {
         let op = chaos.random_op();
         chaos.random_point(op).await;
+        chaos.report.write_summary(points, false);
     }
+    chaos.report.write_summary(points, true);
     let report = chaos.report.render();
     println!("{report}");
     chaos.report.assert_clean();

@@ -2,9 +2,10 @@
 //! `weir-bench fuzz` (one copy, `crates/weir-bench/src/fuzz.rs`, included
 //! here) against the real `weir` binary, with no Flink: random operations
 //! and payloads from the Kinesis Analytics V2 and CloudWatch Logs models,
-//! valid-ish and hostile, signed or not, and first the hostile requests the
-//! issue names (path traversal in names, keys and snapshot names, zip bombs,
-//! invalid UTF-8, a body above the 72 MiB limit). No 5xx, every refusal
+//! valid (about a third answered 2xx) and hostile, signed or not, and
+//! first the hostile requests the issue names (path traversal in names,
+//! keys and snapshot names, zip bombs, invalid UTF-8, a body above the
+//! 72 MiB limit). No 5xx, every refusal
 //! AWS-shaped, 403 only for authentication, the server alive, the catalogue
 //! consistent afterwards, nothing written outside the data directory.
 //!

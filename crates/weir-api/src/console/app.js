@@ -2,7 +2,8 @@
 // API as the AWS CLI (POST /, AWS JSON 1.1), authenticated by the session
 // cookie of POST /console/session plus the X-Weir-Console header.
 //
-// Views (hash routes): #/ the applications, #/apps/<name> one application.
+// Views (hash routes): #/ the applications, #/apps/<name> one application,
+// #/clusters the registered Flink clusters (WeirAdmin ListFlinkClusters).
 // Live: the list and the open application are polled every second, the
 // heavier reads (metrics, operations, snapshots, versions, log) every five;
 // polling pauses while the tab is hidden.
@@ -293,6 +294,8 @@ const state = {
   metricsMissing: 0, // when DescribeApplicationMetrics was last refused as unknown
   app: null, // the open application: see openApp()
   highlight: null,
+  clusters: null, // FlinkClusterDescriptions, on #/clusters
+  clustersError: null,
 };
 
 function freshApp(name) {
@@ -624,6 +627,9 @@ function route() {
     const name = decodeURIComponent(m[1]);
     state.route = { view: 'app', name };
     openApp(name);
+  } else if (/^clusters\/?$/.test(hash)) {
+    state.route = { view: 'clusters' };
+    openClusters();
   } else {
     state.route = { view: 'list' };
     openList();
@@ -688,6 +694,7 @@ function openList() {
       h('div', { class: 'page-head' },
         h('div', null, h('h1', null, 'Applications'), h('p', { class: 'muted', id: 'list-sub' }, ' ')),
         h('div', { class: 'page-tools' }, filter,
+          h('a', { class: 'btn ghost', href: '#/clusters', 'data-testid': 'clusters-link', title: 'The existing Flink clusters applications can be placed on' }, 'Flink clusters'),
           h('button', { class: 'btn primary', type: 'button', 'data-testid': 'create-app', onclick: createDialog }, h('span', { class: 'plus', 'aria-hidden': 'true' }), 'New application')),
       ),
       h('div', { id: 'list-summary', class: 'summary' }),
@@ -805,9 +812,102 @@ function appRow(a) {
   );
 }
 
+// What property weir.placement.cluster asks for: auto (the default), local
+// or a registered cluster's name.
+function placementOf(d) {
+  const groups = d?.ApplicationConfigurationDescription?.EnvironmentPropertyDescriptions?.PropertyGroupDescriptions || [];
+  const g = groups.find((x) => x.PropertyGroupId === 'weir.placement');
+  return g?.PropertyMap?.cluster || 'auto';
+}
+
 function runtimeLabel(rt) {
   const m = /^FLINK-(\d+)_(\d+)$/.exec(rt || '');
   return m ? `Flink ${m[1]}.${m[2]}` : rt;
+}
+
+// ---------------------------------------------------------------------------
+// The registered Flink clusters
+// ---------------------------------------------------------------------------
+
+function openClusters() {
+  state.app = null;
+  crumbs(h('a', { href: '#/', class: 'crumb' }, 'Applications'), h('span', { class: 'crumb current' }, 'Flink clusters'));
+  $('#main').replaceChildren(
+    h('section', { class: 'page', 'data-testid': 'clusters-page' },
+      h('div', { class: 'page-head' },
+        h('div', null, h('h1', null, 'Flink clusters'), h('p', { class: 'muted', id: 'clusters-sub' }, ' ')),
+      ),
+      h('div', { id: 'clusters-body' }),
+    ),
+  );
+  renderClusters();
+  schedule([
+    {
+      name: 'clusters',
+      every: SLOW_MS,
+      run: async (current) => {
+        try {
+          const res = await call('ListFlinkClusters', {}, ADMIN);
+          if (!current()) return;
+          state.clusters = res.FlinkClusterDescriptions || [];
+          state.clustersError = null;
+        } catch (e) {
+          if (!current()) return;
+          state.clustersError = e;
+          throw e;
+        } finally {
+          if (current()) renderClusters();
+        }
+      },
+    },
+  ]);
+}
+
+function renderClusters() {
+  if (state.route.view !== 'clusters') return;
+  const body = $('#clusters-body');
+  if (!body) return;
+  const list = state.clusters;
+  if (!list) {
+    patch(body, ['loading', state.clustersError?.text], () =>
+      state.clustersError ? errorBox(state.clustersError) : h('div', { class: 'rows skeleton' }, [1, 2].map(() => h('div', { class: 'row-skel' }))));
+    return;
+  }
+  patch($('#clusters-sub'), [list.length], () =>
+    list.length ? `${list.length} registered · applications are placed by their property weir.placement.cluster (auto, local or a name)` : 'Applications run on Weir’s own clusters');
+  const sorted = list.slice().sort((a, b) => String(a.Name).localeCompare(String(b.Name)));
+  patch(body, [sorted, state.clustersError?.text], () => {
+    if (!sorted.length) {
+      return h('div', { class: 'empty', 'data-testid': 'clusters' },
+        h('div', { class: 'empty-art wave' }),
+        h('h2', null, 'No Flink clusters registered'),
+        h('p', { class: 'muted' }, 'Register an existing Flink cluster with ', h('code', null, 'weir clusters add NAME --rest-url URL --savepoint-dir DIR'), '.'));
+    }
+    const usedOf = (used, total) => (isNum(total) ? `${used ?? 0} / ${total}` : `${used ?? 0}`);
+    return h('div', { class: 'table-wrap' }, h('table', { class: 'table', 'data-testid': 'clusters' },
+      h('thead', null, h('tr', null, ['Name', 'REST URL', 'Runtime', 'Slots', 'KPUs', 'Reachable', 'Applications'].map((t, i) => h('th', { class: i === 3 || i === 4 ? 'num' : '' }, t)))),
+      h('tbody', null, sorted.map((c) => {
+        const up = c.Reachable;
+        const apps = c.Applications || [];
+        return h('tr', { 'data-testid': 'cluster-row', 'data-cluster': c.Name },
+          h('td', null, h('b', null, c.Name)),
+          h('td', { class: 'mono' }, c.RestUrl),
+          h('td', null, runtimeLabel(c.RuntimeEnvironment), c.FlinkVersion ? h('span', { class: 'muted' }, ` (${c.FlinkVersion})`) : null),
+          h('td', { class: 'num' }, isNum(c.TotalSlots) ? h('span', { class: 'slots' }, slotDotsOnly(c.TotalSlots, c.TotalSlots - (c.UsedSlots || 0)), ` ${usedOf(c.UsedSlots, c.TotalSlots)}`) : '–'),
+          h('td', { class: 'num' }, usedOf(c.UsedKPUs, c.CapacityKPUs)),
+          h('td', { title: c.Error || '' },
+            up == null
+              ? h('span', { class: 'muted', 'data-testid': 'cluster-reachable', 'data-reachable': '' }, 'not checked yet')
+              : h('span', { class: `badge tone-${up ? 'ok' : 'bad'}`, 'data-testid': 'cluster-reachable', 'data-reachable': up ? 'yes' : 'no' },
+                h('i', { class: 'dot', 'aria-hidden': 'true' }), up ? 'Reachable' : 'Not answering'),
+            c.CheckedAt ? h('span', { class: 'muted' }, ' · ', when(c.CheckedAt)) : null),
+          h('td', null, apps.length
+            ? apps.map((a, i) => [i ? ', ' : null, h('a', { href: `#/apps/${encodeURIComponent(a)}` }, a)])
+            : h('span', { class: 'muted' }, '–')),
+        );
+      })),
+    ));
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -1232,7 +1332,8 @@ function openApp(name) {
       every: FAST_MS,
       run: async (current) => {
         try {
-          const res = await call('DescribeApplication', { ApplicationName: name });
+          // IncludeAdditionalDetails: Weir adds where it runs (WeirPlacement).
+          const res = await call('DescribeApplication', { ApplicationName: name, IncludeAdditionalDetails: true });
           if (!current()) return;
           app.detail = res.ApplicationDetail;
           app.error = null;
@@ -1425,7 +1526,9 @@ function renderHead(app) {
   const job = jobStatus(app);
   const kpus = liveMetrics(app)?.Job?.KPUs ?? (p.CurrentParallelism || p.Parallelism ? Math.ceil((p.CurrentParallelism || p.Parallelism) / (p.ParallelismPerKPU || 1)) : null);
   const acts = ['run', 'stop', 'force', 'snapshot', 'rollback', 'parallelism', 'delete'];
-  const key = [d.ApplicationStatus, d.ApplicationVersionId, job, kpus, p, d.ApplicationDescription, d.RuntimeEnvironment, acts.map((k) => allowed(k, d))];
+  const placed = d.WeirPlacement?.Cluster || null;
+  const wanted = placementOf(d);
+  const key = [d.ApplicationStatus, d.ApplicationVersionId, job, kpus, p, d.ApplicationDescription, d.RuntimeEnvironment, placed, wanted, acts.map((k) => allowed(k, d))];
   patch($('#app-head'), key, () => [
     h('div', { class: 'app-title' },
       h('div', { class: 'title-line' },
@@ -1434,6 +1537,13 @@ function renderHead(app) {
       h('div', { class: 'app-meta' },
         h('span', { class: 'meta-item', title: 'Flink job status' }, h('span', { class: 'muted' }, 'Job '), job ? badge(job, { testid: 'job-status' }) : h('span', { class: 'muted', 'data-testid': 'job-status', 'data-status': '' }, d.ApplicationStatus === 'READY' ? 'not running' : '–')),
         h('span', { class: 'meta-item' }, h('span', { class: 'muted' }, 'Runtime '), runtimeLabel(d.RuntimeEnvironment)),
+        h('span', { class: 'meta-item', title: 'Where the application runs: a registered Flink cluster, or Weir’s own (local). Property weir.placement.cluster chooses.' },
+          h('span', { class: 'muted' }, 'Runs on '),
+          placed
+            ? (placed === 'local'
+              ? h('b', { 'data-testid': 'runs-on', 'data-cluster': placed }, 'local')
+              : h('a', { href: '#/clusters', 'data-testid': 'runs-on', 'data-cluster': placed }, h('b', null, placed)))
+            : h('span', { class: 'muted', 'data-testid': 'runs-on', 'data-cluster': '' }, d.ApplicationStatus === 'READY' ? `– (${wanted} when started)` : '–')),
         h('span', { class: 'meta-item' }, h('span', { class: 'muted' }, 'Version '), h('b', { 'data-testid': 'app-version' }, d.ApplicationVersionId)),
         h('span', { class: 'meta-item' }, h('span', { class: 'muted' }, 'Parallelism '), h('b', null, p.CurrentParallelism ?? p.Parallelism ?? '–'), p.AutoScalingEnabled ? h('span', { class: 'chip', title: 'Autoscaling is on' }, 'auto') : null),
         h('span', { class: 'meta-item' }, h('span', { class: 'muted' }, 'KPUs '), h('b', null, kpus ?? '–')),

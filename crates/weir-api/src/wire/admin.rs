@@ -627,3 +627,178 @@ mod tests {
         }
     }
 }
+
+/// A registered Flink cluster's name: like an application's.
+pub(crate) const CLUSTER_NAME: super::check::Str = APPLICATION_NAME;
+/// A URL or a directory path.
+const LOCATION: super::check::Str = super::check::Str::len(1, 2048);
+
+/// RegisterFlinkCluster: `{"Name", "RestUrl", "SavepointDirectory",
+/// "RuntimeEnvironment"?, "CapacityKPUs"?}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisterFlinkClusterRequest {
+    pub name: String,
+    pub rest_url: String,
+    pub savepoint_directory: String,
+    pub runtime: Option<weir_control::model::RuntimeEnvironment>,
+    pub capacity_kpus: Option<u32>,
+}
+
+impl RegisterFlinkClusterRequest {
+    pub fn parse(body: &[u8]) -> Result<Self, ApiError> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Raw {
+            name: Option<String>,
+            rest_url: Option<String>,
+            savepoint_directory: Option<String>,
+            runtime_environment: Option<String>,
+            #[serde(rename = "CapacityKPUs")]
+            capacity_kpus: Option<i64>,
+        }
+        let raw: Raw = decode(body)?;
+        let c = Check::root();
+        let name = c.req_str("Name", raw.name, CLUSTER_NAME)?;
+        let rest_url = c.req_str("RestUrl", raw.rest_url, LOCATION)?;
+        if !(rest_url.starts_with("http://") || rest_url.starts_with("https://")) {
+            return Err(c.fail("RestUrl", "must be an http:// or https:// URL"));
+        }
+        let savepoint_directory =
+            c.req_str("SavepointDirectory", raw.savepoint_directory, LOCATION)?;
+        let dir = savepoint_directory
+            .strip_prefix("file://")
+            .unwrap_or(&savepoint_directory)
+            .to_string();
+        let path = std::path::Path::new(&dir);
+        if !path.is_absolute()
+            || path
+                .components()
+                .any(|p| matches!(p, std::path::Component::ParentDir))
+        {
+            return Err(c.fail(
+                "SavepointDirectory",
+                "must be an absolute path (or file:// URL) without ..",
+            ));
+        }
+        let runtime = match raw.runtime_environment {
+            None => None,
+            Some(r) => Some(
+                weir_control::model::RuntimeEnvironment::from_wire(&r).ok_or_else(|| {
+                    c.fail("RuntimeEnvironment", format!("{r:?} is not a runtime"))
+                })?,
+            ),
+        };
+        let capacity_kpus = c
+            .int("CapacityKPUs", raw.capacity_kpus, 1, 100_000)?
+            .map(|k| k as u32);
+        Ok(Self {
+            name,
+            rest_url: rest_url.trim_end_matches('/').to_string(),
+            savepoint_directory: dir.trim_end_matches('/').to_string(),
+            runtime,
+            capacity_kpus,
+        })
+    }
+}
+
+/// DeregisterFlinkCluster: `{"Name"}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeregisterFlinkClusterRequest {
+    pub name: String,
+}
+
+impl DeregisterFlinkClusterRequest {
+    pub fn parse(body: &[u8]) -> Result<Self, ApiError> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Raw {
+            name: Option<String>,
+        }
+        let raw: Raw = decode(body)?;
+        Ok(Self {
+            name: Check::root().req_str("Name", raw.name, CLUSTER_NAME)?,
+        })
+    }
+}
+
+/// What the binary's watcher last saw of a registered cluster.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClusterHealth {
+    pub reachable: bool,
+    pub flink_version: String,
+    pub checked_ms: i64,
+    /// Since when it has been (un)reachable.
+    pub since_ms: i64,
+    pub task_managers: u32,
+    pub total_slots: u32,
+    pub available_slots: u32,
+    pub error: Option<String>,
+}
+
+/// One registered cluster, as RegisterFlinkCluster and ListFlinkClusters
+/// describe it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FlinkClusterDescription<'a> {
+    pub name: &'a str,
+    pub rest_url: &'a str,
+    pub runtime_environment: &'static str,
+    pub flink_version: &'a str,
+    pub savepoint_directory: &'a str,
+    #[serde(rename = "CapacityKPUs")]
+    pub capacity_kpus: Option<u32>,
+    pub total_slots: u32,
+    pub used_slots: u32,
+    #[serde(rename = "UsedKPUs")]
+    pub used_kpus: u32,
+    pub applications: &'a [String],
+    pub registered_at: Timestamp,
+    /// `None` before the first look.
+    pub reachable: Option<bool>,
+    pub checked_at: Option<Timestamp>,
+    pub reachable_since: Option<Timestamp>,
+    pub task_managers: Option<u32>,
+    pub available_slots: Option<u32>,
+    pub error: Option<&'a str>,
+}
+
+impl<'a> FlinkClusterDescription<'a> {
+    pub fn new(
+        cluster: &'a weir_control::placement::ClusterRecord,
+        used: weir_control::placement::Need,
+        applications: &'a [String],
+        health: Option<&'a ClusterHealth>,
+    ) -> Self {
+        Self {
+            name: &cluster.name,
+            rest_url: &cluster.rest_url,
+            runtime_environment: cluster.runtime.wire(),
+            flink_version: &cluster.flink_version,
+            savepoint_directory: &cluster.savepoint_dir,
+            capacity_kpus: cluster.capacity_kpus,
+            total_slots: cluster.total_slots,
+            used_slots: used.slots,
+            used_kpus: used.kpus,
+            applications,
+            registered_at: Timestamp(cluster.registered_ms),
+            reachable: health.map(|h| h.reachable),
+            checked_at: health.map(|h| Timestamp(h.checked_ms)),
+            reachable_since: health.map(|h| Timestamp(h.since_ms)),
+            task_managers: health.map(|h| h.task_managers),
+            available_slots: health.map(|h| h.available_slots),
+            error: health.and_then(|h| h.error.as_deref()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FlinkClusterResponse<'a> {
+    pub flink_cluster_description: FlinkClusterDescription<'a>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListFlinkClustersResponse<'a> {
+    pub flink_cluster_descriptions: Vec<FlinkClusterDescription<'a>>,
+}

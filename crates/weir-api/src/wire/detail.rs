@@ -40,6 +40,18 @@ pub struct ApplicationDetail<'a> {
     pub application_version_create_timestamp: Timestamp,
     pub conditional_token: &'a str,
     pub application_mode: &'static str,
+    /// Weir's own member (SDKs skip members they do not know), with
+    /// `IncludeAdditionalDetails`: where the application runs while it is
+    /// not READY.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weir_placement: Option<WeirPlacement>,
+}
+
+/// `{"Cluster": "<registered cluster>" | "local"}`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct WeirPlacement {
+    pub cluster: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -299,6 +311,7 @@ pub fn application_detail(app: &Application) -> ApplicationDetail<'_> {
         application_version_create_timestamp: Timestamp(app.version_create_timestamp),
         conditional_token: &app.conditional_token,
         application_mode: app.mode.wire(),
+        weir_placement: None,
     }
 }
 

@@ -48,8 +48,10 @@ use weir_control::model::{
 use crate::error::{ApiError, ErrorKind};
 
 pub use admin::{
-    history_since, DescribeApplicationMetricsRequest, DescribeApplicationMetricsResponse,
-    StartApplicationMaintenanceRequest, StartApplicationMaintenanceResponse,
+    history_since, ClusterHealth, DeregisterFlinkClusterRequest, DescribeApplicationMetricsRequest,
+    DescribeApplicationMetricsResponse, FlinkClusterDescription, FlinkClusterResponse,
+    ListFlinkClustersResponse, RegisterFlinkClusterRequest, StartApplicationMaintenanceRequest,
+    StartApplicationMaintenanceResponse,
 };
 pub use dashboard::{CreateApplicationPresignedUrlRequest, CreateApplicationPresignedUrlResponse};
 pub use detail::{
@@ -70,7 +72,7 @@ pub use detail::{
     ParallelismConfigurationDescription, PropertyGroupDescription, PropertyMap,
     RunConfigurationDescription, S3ApplicationCodeLocationDescription, Tag, TagResourceResponse,
     UntagResourceResponse, UpdateApplicationMaintenanceConfigurationResponse,
-    UpdateApplicationResponse, VpcConfigurationDescription,
+    UpdateApplicationResponse, VpcConfigurationDescription, WeirPlacement,
 };
 pub use operations::{
     ApplicationOperationInfo, ApplicationOperationInfoDetails, ApplicationVersionChangeDetails,

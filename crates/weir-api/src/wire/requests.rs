@@ -1156,6 +1156,9 @@ impl DescribeApplicationRequest {
 pub struct ListApplicationsRequest {
     pub limit: Option<u32>,
     pub next_token: Option<String>,
+    /// Weir's own member: only the applications running on this registered
+    /// cluster (or `local`).
+    pub weir_cluster: Option<String>,
 }
 
 impl ListApplicationsRequest {
@@ -1165,6 +1168,7 @@ impl ListApplicationsRequest {
         struct Raw {
             limit: Option<i32>,
             next_token: Option<String>,
+            weir_cluster: Option<String>,
         }
         let raw: Raw = decode(body)?;
         let c = Check::root();
@@ -1173,6 +1177,7 @@ impl ListApplicationsRequest {
                 .int("Limit", raw.limit, 1, MAX_LIMIT)?
                 .map(i32::unsigned_abs),
             next_token: c.str("NextToken", raw.next_token, APPLICATION_NAME)?,
+            weir_cluster: c.str("WeirCluster", raw.weir_cluster, APPLICATION_NAME)?,
         })
     }
 }

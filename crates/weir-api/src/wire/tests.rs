@@ -386,7 +386,8 @@ fn malformed_bodies_are_serialization_errors_and_empty_is_an_empty_object() {
         ListApplicationsRequest::parse(b"").unwrap(),
         ListApplicationsRequest {
             limit: None,
-            next_token: None
+            next_token: None,
+            weir_cluster: None
         }
     );
     let err = ListApplicationsRequest::parse(b"{\n  \"NextToken\": \"a\",\n  \"Limit\": \"x\"\n}")

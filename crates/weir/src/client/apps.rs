@@ -21,7 +21,7 @@ use aws_sdk_kinesisanalyticsv2::types::{
 use serde_json::{json, Value};
 
 use super::output::{self, fields, print_json, print_str, Table};
-use super::session::{all_pages, Capture, Session};
+use super::session::{all_pages, Capture, Session, KDA_TARGET_PREFIX};
 use super::wait::{self, Described, Progress, Target, Want};
 use super::{
     AppsCommand, ConfigArgs, CreateArgs, Exit, Failure, SnapshotsCommand, StartArgs, UpdateArgs,
@@ -31,10 +31,14 @@ use super::{
 /// The property group the service reads the entry class and program
 /// arguments from.
 const RUN_OPTIONS: &str = "kinesis.analytics.flink.run.options";
+/// Weir's property group and key for where an application runs: `auto`,
+/// `local` or a registered Flink cluster's name.
+const PLACEMENT: &str = "weir.placement";
+const PLACEMENT_KEY: &str = "cluster";
 
 pub async fn run(s: &Session, command: AppsCommand) -> Result<(), Failure> {
     match command {
-        AppsCommand::List => list(s).await,
+        AppsCommand::List { cluster } => list(s, cluster.as_deref()).await,
         AppsCommand::Describe { name } => describe(s, &name).await,
         AppsCommand::Create(args) => create(s, *args).await,
         AppsCommand::Start(args) => start(s, args).await,
@@ -80,43 +84,83 @@ pub async fn snapshots(s: &Session, command: SnapshotsCommand) -> Result<(), Fai
 // Reading
 // ---------------------------------------------------------------------------
 
-async fn list(s: &Session) -> Result<(), Failure> {
-    let (raw, summaries) = all_pages(|token| async move {
-        let capture = Capture::default();
-        let page = s
-            .kda
-            .list_applications()
-            .limit(50)
-            .set_next_token(token)
-            .customize()
-            .interceptor(capture.clone())
-            .send()
-            .await
-            .map_err(|e| s.fail(e))?;
-        Ok((
-            capture.items("ApplicationSummaries"),
-            page.application_summaries().to_vec(),
-            page.next_token().map(str::to_string),
-        ))
-    })
-    .await?;
+async fn list(s: &Session, cluster: Option<&str>) -> Result<(), Failure> {
+    let raw = match cluster {
+        None => {
+            let (raw, _) = all_pages(|token| async move {
+                let capture = Capture::default();
+                let page = s
+                    .kda
+                    .list_applications()
+                    .limit(50)
+                    .set_next_token(token)
+                    .customize()
+                    .interceptor(capture.clone())
+                    .send()
+                    .await
+                    .map_err(|e| s.fail(e))?;
+                Ok((
+                    capture.items("ApplicationSummaries"),
+                    Vec::<()>::new(),
+                    page.next_token().map(str::to_string),
+                ))
+            })
+            .await?;
+            raw
+        }
+        // `WeirCluster` is Weir's own member, which the SDK cannot send.
+        Some(cluster) => {
+            let (raw, _) = all_pages(|token| async move {
+                let mut body = json!({ "Limit": 50, "WeirCluster": cluster });
+                if let Some(token) = token {
+                    body["NextToken"] = json!(token);
+                }
+                let page = s
+                    .signed_call(
+                        &format!("{KDA_TARGET_PREFIX}.ListApplications"),
+                        &body,
+                        Duration::from_secs(60),
+                    )
+                    .await?;
+                Ok((
+                    page["ApplicationSummaries"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default(),
+                    Vec::<()>::new(),
+                    page["NextToken"].as_str().map(str::to_string),
+                ))
+            })
+            .await?;
+            raw
+        }
+    };
     if s.json() {
         print_json(&json!({ "ApplicationSummaries": raw }));
         return Ok(());
     }
-    if summaries.is_empty() {
-        eprintln!("No applications. Create one with: weir apps create NAME --jar JOB.jar");
+    if raw.is_empty() {
+        match cluster {
+            Some(c) => eprintln!(
+                "No applications run on {c} (`weir clusters list` shows the registered clusters)."
+            ),
+            None => {
+                eprintln!("No applications. Create one with: weir apps create NAME --jar JOB.jar")
+            }
+        }
         return Ok(());
     }
+    let text = |v: &Value| v.as_str().unwrap_or("-").to_string();
     let mut table = Table::new(&["NAME", "STATUS", "VERSION>", "RUNTIME", "MODE"]);
-    for a in &summaries {
+    for a in &raw {
         table.row(vec![
-            a.application_name().to_string(),
-            a.application_status().as_str().to_string(),
-            a.application_version_id().to_string(),
-            a.runtime_environment().as_str().to_string(),
-            a.application_mode()
-                .map_or("-".to_string(), |m| m.as_str().to_string()),
+            text(&a["ApplicationName"]),
+            text(&a["ApplicationStatus"]),
+            a["ApplicationVersionId"]
+                .as_i64()
+                .map_or("-".to_string(), |v| v.to_string()),
+            text(&a["RuntimeEnvironment"]),
+            text(&a["ApplicationMode"]),
         ]);
     }
     table.print();
@@ -124,13 +168,26 @@ async fn list(s: &Session) -> Result<(), Failure> {
 }
 
 async fn describe(s: &Session, name: &str) -> Result<(), Failure> {
-    let described = wait::describe(s, name).await?;
+    let described = wait::describe_detailed(s, name, true).await?;
     if s.json() {
         print_json(&described.raw);
         return Ok(());
     }
     let d = &described.detail;
     let mut rows = detail_rows(d);
+    // Where it runs (Weir's own member, while it is not READY).
+    if let Some(on) = described.raw["ApplicationDetail"]["WeirPlacement"]["Cluster"].as_str() {
+        let at = rows
+            .iter()
+            .position(|(k, _)| *k == "Status")
+            .map_or(0, |i| i + 1);
+        let on = if on == "local" {
+            "local (Weir's own Flink cluster)".to_string()
+        } else {
+            format!("{on} (registered Flink cluster)")
+        };
+        rows.insert(at, ("Runs on", on));
+    }
     // The job, if the server's operator call tells (best effort: an older
     // server without it, or a stopped application, shows nothing).
     if d.application_status().as_str() != "READY" {
@@ -455,6 +512,17 @@ fn apply_properties(
             .insert("entryClass".into(), class.clone());
         changed = true;
     }
+    if let Some(cluster) = &config.cluster {
+        if cluster.trim().is_empty() {
+            return Err(Failure::usage(
+                "--cluster takes auto, local or a registered cluster's name",
+            ));
+        }
+        base.entry(PLACEMENT.to_string())
+            .or_default()
+            .insert(PLACEMENT_KEY.into(), cluster.clone());
+        changed = true;
+    }
     Ok(changed)
 }
 
@@ -470,7 +538,7 @@ fn read_jar(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure::other(format!("cannot read {}: {e}", path.display())))
 }
 
-fn runtime(name: &str) -> Result<RuntimeEnvironment, Failure> {
+pub(super) fn runtime(name: &str) -> Result<RuntimeEnvironment, Failure> {
     let known = RuntimeEnvironment::values();
     if known.contains(&name) {
         Ok(RuntimeEnvironment::from(name))
@@ -804,7 +872,7 @@ async fn update(s: &Session, args: UpdateArgs) -> Result<(), Failure> {
         return Err(Failure::usage(
             "nothing to update: give --jar, --parallelism, --parallelism-per-kpu, \
              --autoscaling/--no-autoscaling, --property, --unset-property, --entry-class, \
-             --snapshots/--no-snapshots or --runtime",
+             --cluster, --snapshots/--no-snapshots or --runtime",
         ));
     }
     let mut request = s

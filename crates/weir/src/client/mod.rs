@@ -1,22 +1,26 @@
-//! `weir apps|snapshots|logs|top|completions`: the command-line client of a
-//! running Weir server.
+//! `weir apps|snapshots|clusters|logs|top|completions`: the command-line
+//! client of a running Weir server.
 //!
 //! It talks to the server as any AWS client does — the official
 //! `aws-sdk-kinesisanalyticsv2` and `aws-sdk-cloudwatchlogs` clients pointed
 //! at `--endpoint`, SigV4 with the standard credentials (or, on the server's
 //! machine, the key pair Weir generated into `<data-dir>/credentials`) — so
 //! it needs no access to the server's files and proves the wire again with
-//! every command. The one call no SDK knows, Weir's operator call
-//! `DescribeApplicationMetrics` behind `weir top`, is signed by hand with
-//! `aws-sigv4` (`top.rs`).
+//! every command. What no SDK can send — Weir's operator calls
+//! (`DescribeApplicationMetrics` behind `weir top`, the Flink cluster
+//! registry behind `weir clusters`) and Weir's own request members
+//! (`WeirCluster` of `weir apps list --cluster`) — is signed by hand with
+//! `aws-sigv4` (`Session::signed_call`).
 //!
 //! - `mod.rs`: the commands and flags (clap), exit codes, dispatch.
 //! - `session.rs`: endpoint, region, credentials, SDK clients, the raw
-//!   response capture behind `--output json`, and turning SDK errors into
-//!   one line and an exit code.
+//!   response capture behind `--output json`, the hand-signed calls, and
+//!   turning errors into one line and an exit code.
 //! - `apps.rs`: `weir apps …` and `weir snapshots …`.
 //! - `wait.rs`: `--wait` (polling DescribeApplication and the operation,
 //!   progress on stderr).
+//! - `clusters.rs`: `weir clusters …` (registered Flink clusters of the
+//!   remote runtime).
 //! - `logs.rs`: `weir logs`; `top.rs`: `weir top`; `output.rs`: tables,
 //!   times, sizes.
 //!
@@ -25,6 +29,7 @@
 //! the credentials file, which is in the AWS format).
 
 mod apps;
+mod clusters;
 mod logs;
 mod output;
 mod session;
@@ -39,11 +44,11 @@ pub use session::Session;
 
 /// What `weir --help` says about exit codes (also in README.md).
 pub const EXIT_CODES_HELP: &str = "\
-Client commands (apps, snapshots, logs, top) exit with:
+Client commands (apps, snapshots, clusters, logs, top) exit with:
   0  success
   1  any other error
   2  usage error (bad flags or arguments)
-  3  not found (no such application, snapshot or operation)
+  3  not found (no such application, snapshot, operation or cluster)
   4  conflict or wrong state (ResourceInUse, ConcurrentModification,
      InvalidApplicationConfiguration)
   5  authentication refused (the credentials used are named on stderr)
@@ -124,6 +129,13 @@ pub enum ClientCommand {
   weir snapshots list orders
   weir snapshots delete orders nightly-2026-01-31 --yes")]
     Snapshots(SnapshotsArgs),
+    /// Register, list and deregister existing Flink clusters that
+    /// applications can be placed on (the remote runtime).
+    #[command(after_help = "Examples:
+  weir clusters add shared --rest-url http://flink-jm:8081 --savepoint-dir /mnt/savepoints
+  weir clusters list
+  weir apps create orders --jar ./orders.jar --cluster shared --start --wait")]
+    Clusters(ClustersArgs),
     /// Print an application's log (Flink's job status changes, Weir's
     /// lifecycle lines); --follow keeps printing new lines.
     #[command(after_help = "Examples:
@@ -223,10 +235,16 @@ pub enum AppsCommand {
     /// List applications: name, status, version, runtime.
     #[command(after_help = "Examples:
   weir apps list
+  weir apps list --cluster shared
   weir apps list --output json | jq -r '.ApplicationSummaries[].ApplicationName'")]
-    List,
-    /// Show an application: status, version, runtime, parallelism, code,
-    /// properties, the job, recent operations.
+    List {
+        /// Only the applications running on this registered Flink cluster
+        /// (or `local`: on Weir's own clusters).
+        #[arg(long, value_name = "CLUSTER|local")]
+        cluster: Option<String>,
+    },
+    /// Show an application: status, where it runs, version, runtime,
+    /// parallelism, code, properties, the job, recent operations.
     #[command(after_help = "Examples:
   weir apps describe orders
   weir apps describe orders -o json | jq .ApplicationDetail.ApplicationStatus")]
@@ -238,7 +256,8 @@ pub enum AppsCommand {
     #[command(after_help = "Examples:
   weir apps create orders --jar ./orders.jar
   weir apps create orders --jar ./orders.jar --runtime FLINK-2_2 --parallelism 4 \\
-      --property SinkConfig.output.path=/tmp/out --start --wait")]
+      --property SinkConfig.output.path=/tmp/out --start --wait
+  weir apps create orders --jar ./orders.jar --cluster shared --start")]
     Create(Box<CreateArgs>),
     /// Start an application (restoring its latest snapshot by default).
     #[command(after_help = "Examples:
@@ -265,7 +284,8 @@ pub enum AppsCommand {
     #[command(after_help = "Examples:
   weir apps update orders --jar ./orders-v2.jar --wait
   weir apps update orders --parallelism 4 --property SourceConfig.records.per.second=500
-  weir apps update orders --unset-property SinkConfig.tag")]
+  weir apps update orders --unset-property SinkConfig.tag
+  weir apps update orders --cluster local --wait     # move it off its Flink cluster")]
     Update(Box<UpdateArgs>),
     /// Take a snapshot (a Flink savepoint) of a RUNNING application.
     #[command(after_help = "Examples:
@@ -384,6 +404,15 @@ pub struct ConfigArgs {
     /// Stop without a snapshot.
     #[arg(long, overrides_with = "snapshots")]
     pub no_snapshots: bool,
+
+    /// Where the application runs: `auto` (the default: the registered
+    /// Flink cluster of its runtime it fits best, or Weir's own clusters
+    /// when none of its runtime is registered), `local` (Weir's own
+    /// clusters) or a registered cluster's name (`weir clusters list`).
+    /// Sets property weir.placement.cluster; changing it on a running
+    /// application moves it.
+    #[arg(long, value_name = "auto|local|CLUSTER")]
+    pub cluster: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -470,6 +499,56 @@ pub enum SnapshotsCommand {
 }
 
 #[derive(Debug, Args)]
+pub struct ClustersArgs {
+    #[command(flatten)]
+    pub conn: Connection,
+    #[command(subcommand)]
+    pub command: ClustersCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClustersCommand {
+    /// Register an existing Flink cluster (Weir asks its REST API for its
+    /// version and slots first, and refuses one that does not answer).
+    #[command(after_help = "Examples:
+  weir clusters add shared --rest-url http://flink-jm:8081 --savepoint-dir /mnt/savepoints
+  weir clusters add big --rest-url http://10.0.0.5:8081 --savepoint-dir file:///nfs/sp \\
+      --runtime FLINK-1_20 --capacity-kpus 16")]
+    Add {
+        /// The cluster's name, as applications name it (property
+        /// weir.placement.cluster, --cluster).
+        name: String,
+        /// The cluster's REST API (its Job Manager's web port).
+        #[arg(long, value_name = "URL")]
+        rest_url: String,
+        /// Where the cluster writes savepoints: a path both Weir and the
+        /// cluster reach (absolute, or a file:// URL).
+        #[arg(long = "savepoint-dir", value_name = "DIR")]
+        savepoint_dir: String,
+        /// The Flink runtime it runs (default: derived from its version).
+        #[arg(long, value_name = "RUNTIME")]
+        runtime: Option<String>,
+        /// At most this many KPUs placed on it (default: its slots decide).
+        #[arg(long, value_name = "N")]
+        capacity_kpus: Option<u32>,
+    },
+    /// List the registered Flink clusters: runtime, slots and KPUs in use,
+    /// whether they answer, the applications placed on them.
+    #[command(after_help = "Examples:
+  weir clusters list
+  weir clusters list -o json | jq '.FlinkClusterDescriptions[] | {Name, Reachable}'")]
+    List,
+    /// Deregister a Flink cluster (refused while applications run on it;
+    /// the cluster itself is left as it is).
+    #[command(after_help = "Example:
+  weir clusters remove shared")]
+    Remove {
+        /// The cluster's name.
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
 pub struct LogsArgs {
     #[command(flatten)]
     pub conn: Connection,
@@ -541,6 +620,10 @@ pub fn run(command: ClientCommand) -> anyhow::Result<()> {
             ClientCommand::Snapshots(args) => {
                 let session = Session::open(&args.conn).await?;
                 apps::snapshots(&session, args.command).await
+            }
+            ClientCommand::Clusters(args) => {
+                let session = Session::open(&args.conn).await?;
+                clusters::run(&session, args.command).await
             }
             ClientCommand::Logs(args) => {
                 let session = Session::open(&args.conn).await?;

@@ -14,7 +14,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::profile::ProfileFileCredentialsProvider;
@@ -26,6 +26,9 @@ use aws_credential_types::Credentials;
 use aws_sdk_kinesisanalyticsv2::config::interceptors::AfterDeserializationInterceptorContextRef;
 use aws_sdk_kinesisanalyticsv2::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_kinesisanalyticsv2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+use aws_sigv4::sign::v4;
+use aws_smithy_runtime_api::client::identity::Identity;
 use serde_json::Value;
 
 use super::{Connection, Exit, Failure, Output};
@@ -43,6 +46,14 @@ pub struct Session {
     /// Weir's own key pair file, named in the hint of a refusal.
     weir_credentials_file: PathBuf,
 }
+
+/// The JSON 1.1 target prefix of Weir's operator API.
+pub const ADMIN_TARGET_PREFIX: &str = "WeirAdmin_20261126";
+/// The JSON 1.1 target prefix of Kinesis Analytics V2.
+pub const KDA_TARGET_PREFIX: &str = "KinesisAnalytics_20180523";
+/// Both are signed for this service name.
+const SIGNING_NAME: &str = "kinesisanalytics";
+const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Long enough for a large jar to be uploaded and stored.
@@ -116,6 +127,106 @@ impl Session {
                 DisplayErrorContext(&err)
             ))),
         }
+    }
+
+    /// A call to Weir's operator API (`WeirAdmin_20261126.<operation>`),
+    /// which no AWS SDK knows.
+    pub async fn admin_call(
+        &self,
+        operation: &str,
+        body: &Value,
+        timeout: Duration,
+    ) -> Result<Value, Failure> {
+        self.signed_call(&format!("{ADMIN_TARGET_PREFIX}.{operation}"), body, timeout)
+            .await
+    }
+
+    /// A request signed here with `aws-sigv4` and sent with `reqwest`, for
+    /// what the SDK cannot send: Weir's operator calls and Weir's own
+    /// members of Kinesis Analytics V2 requests (`WeirCluster`). `target` is
+    /// the whole `X-Amz-Target`. The answer's JSON, or the AWS error it
+    /// answered with as a [`Failure`].
+    pub async fn signed_call(
+        &self,
+        target: &str,
+        body: &Value,
+        timeout: Duration,
+    ) -> Result<Value, Failure> {
+        let operation = target.rsplit('.').next().unwrap_or(target);
+        let body = serde_json::to_vec(body).expect("JSON values serialize");
+        let url = format!("{}/", self.endpoint);
+        let host = url
+            .split_once("://")
+            .map(|(_, rest)| rest.split('/').next().unwrap_or_default())
+            .unwrap_or_default()
+            .to_string();
+        let headers = [
+            ("content-type", CONTENT_TYPE),
+            ("host", host.as_str()),
+            ("x-amz-target", target),
+        ];
+        let identity: Identity = self.credentials.clone().into();
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&self.region)
+            .name(SIGNING_NAME)
+            .time(SystemTime::now())
+            .settings(SigningSettings::default())
+            .build()
+            .map_err(|e| Failure::other(format!("signing {operation}: {e}")))?
+            .into();
+        let signable = SignableRequest::new(
+            "POST",
+            &url,
+            headers.iter().copied(),
+            SignableBody::Bytes(&body),
+        )
+        .map_err(|e| Failure::other(format!("signing {operation}: {e}")))?;
+        let (instructions, _) = sign(signable, &params)
+            .map_err(|e| Failure::other(format!("signing {operation}: {e}")))?
+            .into_parts();
+
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(timeout)
+            .build()
+            .map_err(|e| Failure::other(format!("HTTP client: {e}")))?;
+        let mut request = client
+            .post(&url)
+            .header("content-type", CONTENT_TYPE)
+            .header("x-amz-target", target)
+            .body(body);
+        for (name, value) in instructions.headers() {
+            request = request.header(name, value);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&root_cause(&e), e.is_timeout()))?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.unreachable(&e.to_string(), e.is_timeout()))?;
+        let json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if status.is_success() {
+            return Ok(json);
+        }
+        let code = json
+            .get("__type")
+            .and_then(Value::as_str)
+            .map(|t| {
+                let t = t.rsplit('#').next().unwrap_or(t);
+                t.split(':').next().unwrap_or(t).to_string()
+            })
+            .unwrap_or_else(|| format!("HTTP{}", status.as_u16()));
+        let message = json
+            .get("message")
+            .or_else(|| json.get("Message"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| one_line(&String::from_utf8_lossy(&bytes)));
+        Err(self.refused(&code, &message))
     }
 
     /// The server could not be reached (or did not answer in time).

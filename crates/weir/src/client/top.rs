@@ -4,120 +4,27 @@
 //! The figures come from Weir's operator call
 //! `WeirAdmin_20261126.DescribeApplicationMetrics` — `POST /`, AWS JSON 1.1,
 //! SigV4 with the signing name `kinesisanalytics`, the same keys as every
-//! other call — which no AWS SDK knows, so it is signed here with
-//! `aws-sigv4` and sent with `reqwest`. Every number in its answer may be
+//! other call — which no AWS SDK knows, so it is signed by hand
+//! (`Session::admin_call`). Every number in its answer may be
 //! null (not measured yet, or not at this metrics level); those show as `-`.
 
 use std::io::IsTerminal;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
-use aws_sigv4::sign::v4;
-use aws_smithy_runtime_api::client::identity::Identity;
 use serde_json::{json, Value};
 
 use super::output::{self, opt, print_json, print_json_line, print_str, Table};
-use super::session::{one_line, root_cause, Session};
+use super::session::Session;
 use super::{Failure, TopArgs};
-
-pub const ADMIN_TARGET_PREFIX: &str = "WeirAdmin_20261126";
-const SIGNING_NAME: &str = "kinesisanalytics";
-const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
 /// DescribeApplicationMetrics for `app`, the current figures only.
 pub async fn fetch(s: &Session, app: &str, timeout: Duration) -> Result<Value, Failure> {
-    admin_call(
-        s,
+    s.admin_call(
         "DescribeApplicationMetrics",
         &json!({ "ApplicationName": app, "HistorySeconds": 0 }),
         timeout,
     )
     .await
-}
-
-/// A signed call to Weir's operator API; the answer's JSON, or the AWS
-/// error it answered with as a [`Failure`].
-pub async fn admin_call(
-    s: &Session,
-    operation: &str,
-    body: &Value,
-    timeout: Duration,
-) -> Result<Value, Failure> {
-    let body = serde_json::to_vec(body).expect("JSON values serialize");
-    let url = format!("{}/", s.endpoint);
-    let host = url
-        .split_once("://")
-        .map(|(_, rest)| rest.split('/').next().unwrap_or_default())
-        .unwrap_or_default()
-        .to_string();
-    let target = format!("{ADMIN_TARGET_PREFIX}.{operation}");
-    let headers = [
-        ("content-type", CONTENT_TYPE),
-        ("host", host.as_str()),
-        ("x-amz-target", target.as_str()),
-    ];
-    let identity: Identity = s.credentials.clone().into();
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(&s.region)
-        .name(SIGNING_NAME)
-        .time(SystemTime::now())
-        .settings(SigningSettings::default())
-        .build()
-        .map_err(|e| Failure::other(format!("signing {operation}: {e}")))?
-        .into();
-    let signable = SignableRequest::new(
-        "POST",
-        &url,
-        headers.iter().copied(),
-        SignableBody::Bytes(&body),
-    )
-    .map_err(|e| Failure::other(format!("signing {operation}: {e}")))?;
-    let (instructions, _) = sign(signable, &params)
-        .map_err(|e| Failure::other(format!("signing {operation}: {e}")))?
-        .into_parts();
-
-    let client = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(timeout)
-        .build()
-        .map_err(|e| Failure::other(format!("HTTP client: {e}")))?;
-    let mut request = client
-        .post(&url)
-        .header("content-type", CONTENT_TYPE)
-        .header("x-amz-target", &target)
-        .body(body);
-    for (name, value) in instructions.headers() {
-        request = request.header(name, value);
-    }
-    let response = request
-        .send()
-        .await
-        .map_err(|e| s.unreachable(&root_cause(&e), e.is_timeout()))?;
-    let status = response.status();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| s.unreachable(&e.to_string(), e.is_timeout()))?;
-    let json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    if status.is_success() {
-        return Ok(json);
-    }
-    let code = json
-        .get("__type")
-        .and_then(Value::as_str)
-        .map(|t| {
-            let t = t.rsplit('#').next().unwrap_or(t);
-            t.split(':').next().unwrap_or(t).to_string()
-        })
-        .unwrap_or_else(|| format!("HTTP{}", status.as_u16()));
-    let message = json
-        .get("message")
-        .or_else(|| json.get("Message"))
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .unwrap_or_else(|| one_line(&String::from_utf8_lossy(&bytes)));
-    Err(s.refused(&code, &message))
 }
 
 pub async fn run(s: &Session, args: &TopArgs) -> Result<(), Failure> {

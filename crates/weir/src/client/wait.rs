@@ -41,11 +41,22 @@ pub struct Described {
 }
 
 pub async fn describe(s: &Session, name: &str) -> Result<Described, Failure> {
+    describe_detailed(s, name, false).await
+}
+
+/// DescribeApplication, with `IncludeAdditionalDetails` if `additional`
+/// (Weir then adds `WeirPlacement`, kept in the raw JSON).
+pub async fn describe_detailed(
+    s: &Session,
+    name: &str,
+    additional: bool,
+) -> Result<Described, Failure> {
     let capture = Capture::default();
-    let out = s
-        .kda
-        .describe_application()
-        .application_name(name)
+    let mut request = s.kda.describe_application().application_name(name);
+    if additional {
+        request = request.include_additional_details(true);
+    }
+    let out = request
         .customize()
         .interceptor(capture.clone())
         .send()

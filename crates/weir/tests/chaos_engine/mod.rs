@@ -236,6 +236,59 @@ impl Report {
         out
     }
 
+    /// The figures as JSON, for `scripts/bench robustness` (which reads
+    /// them from the file `WEIR_CHAOS_SUMMARY` names): `planned` crash
+    /// points, `completed` once the run has ended.
+    pub fn to_json(&self, planned: u32, completed: bool) -> serde_json::Value {
+        let points: serde_json::Map<String, serde_json::Value> = self
+            .points
+            .iter()
+            .map(|(op, n)| (format!("{op:?}"), serde_json::json!(n)))
+            .collect();
+        let recoveries_ms: Vec<u64> = self
+            .recoveries
+            .iter()
+            .map(|d| d.as_millis() as u64)
+            .collect();
+        serde_json::json!({
+            "seed": self.seed,
+            "planned": planned,
+            "completed": completed,
+            "points": points,
+            "points_total": self.points.values().sum::<u32>(),
+            "apps_checked": self.apps_checked,
+            "jobs_checked": self.jobs_checked,
+            "records_checked": self.records_checked,
+            "records_lost": self.records_lost,
+            "stray_processes": self.stray_processes,
+            "adopted": self.adopted,
+            "restarted": self.restarted,
+            "ops_failed": self.ops_failed,
+            "ops_successful": self.ops_successful,
+            "mid_way": self.mid_way,
+            "double_kills": self.double_kills,
+            "recovery_target_ms": RECOVERY_TARGET.as_millis() as u64,
+            "recoveries_ms": recoveries_ms,
+            "violations": self.violations,
+        })
+    }
+
+    /// Writes [`Report::to_json`] to the file `WEIR_CHAOS_SUMMARY` names, if
+    /// set (whole, through a rename, so a reader never sees half of it).
+    /// The long run writes it after every point, so that a run ended by a
+    /// point that never converges still hands over what it found.
+    pub fn write_summary(&self, planned: u32, completed: bool) {
+        let Some(path) = std::env::var_os("WEIR_CHAOS_SUMMARY") else {
+            return;
+        };
+        let path = std::path::PathBuf::from(path);
+        let tmp = path.with_extension("tmp");
+        let text = serde_json::to_string_pretty(&self.to_json(planned, completed)).unwrap();
+        if let Err(e) = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &path)) {
+            eprintln!("chaos: cannot write the summary {}: {e}", path.display());
+        }
+    }
+
     pub fn assert_clean(&self) {
         assert!(
             self.violations.is_empty() && self.records_lost == 0 && self.stray_processes == 0,

@@ -1,0 +1,654 @@
+//! The remote backend: applications' jobs run on existing Flink clusters an
+//! operator registered (`weir clusters add`), which Weir does not start,
+//! size or stop. Everything goes through the Job Manager's REST API; state
+//! (snapshots, checkpoints, the properties file) goes to the cluster's
+//! shared directory, which Weir and the cluster both reach at the same path.
+//!
+//! What this backend owns on disk is one record per placed application,
+//! `<data-dir>/remote/<app>.json`: the cluster and the id of the job Weir
+//! submitted there. The job id is chosen by Weir and written *before* the
+//! job is submitted (Flink's `jobId` run parameter), so a Weir that dies in
+//! between still knows which job on a shared cluster is its own — the remote
+//! counterpart of the local backend's `cluster.json`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use weir_control::model::{Application, LogLevel};
+use weir_control::operation::JobState;
+use weir_control::placement::ClusterRecord;
+use weir_runtime::{FlinkRest, JobId};
+use weir_service::{Catalogue, LOGGER};
+
+use crate::flink::{self, failure, Silence, OBSERVE_TIMEOUT};
+use crate::runtime::{
+    ClusterView, Fit, Load, Observation, ProcessKind, ProcessView, Restore, RuntimeFailure,
+    SavepointProgress, Submission,
+};
+
+/// How long a force stop or release waits for a cancelled job to end.
+const CANCEL_WAIT: Duration = Duration::from_secs(30);
+
+/// What Weir placed on a remote cluster for one application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemotePlacement {
+    pub cluster: String,
+    pub rest_url: String,
+    /// The application's directory in the cluster's shared storage.
+    pub app_dir: PathBuf,
+    pub placed_ms: i64,
+    /// The job Weir submitted, or is about to submit (recorded first).
+    pub job_id: Option<String>,
+    /// When that job id was recorded (ms since the epoch).
+    #[serde(default)]
+    pub submitted_ms: i64,
+}
+
+/// A job that Flink does not know may still be on its way: a submission
+/// abandoned mid-way (a force stop) can still create it this long after.
+const SUBMISSION_WINDOW_MS: i64 = 300_000;
+
+/// How a cancellation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cancelled {
+    /// The job has ended.
+    Ended,
+    /// Flink does not know the job.
+    Unknown,
+}
+
+/// What a registered cluster said when it was probed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    pub flink_version: String,
+    pub total_slots: u32,
+    pub available_slots: u32,
+    pub task_managers: u32,
+}
+
+/// What the last look at a registered cluster found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Health {
+    /// `Err`: why it did not answer.
+    pub probe: Result<Probe, String>,
+    pub checked_ms: i64,
+    /// Since when it has been answering (or not).
+    pub since_ms: i64,
+}
+
+/// Asks the Flink cluster at `rest_url` what it runs and how many slots it has.
+pub async fn probe(rest_url: &str) -> Result<Probe, String> {
+    let rest = FlinkRest::new(rest_url).with_timeouts(OBSERVE_TIMEOUT, OBSERVE_TIMEOUT);
+    let o = rest.overview().await.map_err(|e| {
+        format!(
+            "the Flink REST API at {rest_url} did not answer: {}",
+            e.summary()
+        )
+    })?;
+    Ok(Probe {
+        flink_version: o.flink_version,
+        total_slots: o.slots_total,
+        available_slots: o.slots_available,
+        task_managers: o.task_managers,
+    })
+}
+
+pub struct RemoteRuntime {
+    /// `<data-dir>/remote`: the placement records.
+    dir: PathBuf,
+    catalogue: std::sync::OnceLock<Arc<Catalogue>>,
+    /// Clusters that stopped answering, per application.
+    silence: Silence,
+    /// When each abandoned job's cancellation was last reported as failing.
+    reported: std::sync::Mutex<HashMap<String, Instant>>,
+    /// The last look at each registered cluster, by name.
+    health: std::sync::Mutex<HashMap<String, Health>>,
+}
+
+impl RemoteRuntime {
+    pub fn new(data_dir: &Path) -> Self {
+        Self {
+            dir: data_dir.join("remote"),
+            catalogue: std::sync::OnceLock::new(),
+            silence: Silence::default(),
+            reported: std::sync::Mutex::new(HashMap::new()),
+            health: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// What the last look at registered cluster `name` found.
+    pub fn health(&self, name: &str) -> Option<Health> {
+        self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+            .cloned()
+    }
+
+    /// Looks at every registered cluster: whether it answers (a change is
+    /// logged, and in the log of every application placed on it) and its
+    /// slots now, which placement counts on (Task Managers come and go).
+    pub async fn watch(&self) {
+        let Some(catalogue) = self.catalogue.get() else {
+            return;
+        };
+        let clusters = catalogue.clusters();
+        let looks = clusters.iter().cloned().map(|c| async move {
+            let seen = probe(&c.rest_url).await;
+            (c, seen)
+        });
+        let now = weir_service::now_millis();
+        for (cluster, seen) in futures_join(looks).await {
+            if let Ok(p) = &seen {
+                if let Err(e) =
+                    catalogue.refresh_cluster(&cluster.name, p.total_slots, &p.flink_version)
+                {
+                    tracing::warn!(cluster = %cluster.name, error = %e, "recording the cluster's slots");
+                }
+            }
+            let before = self.health(&cluster.name);
+            let changed = before
+                .as_ref()
+                .is_some_and(|b| b.probe.is_ok() != seen.is_ok());
+            let since_ms = match &before {
+                Some(b) if !changed => b.since_ms,
+                _ => now,
+            };
+            if changed {
+                let line = match &seen {
+                    Ok(_) => format!(
+                        "Flink cluster {} ({}) answers again",
+                        cluster.name, cluster.rest_url
+                    ),
+                    Err(why) => format!("Flink cluster {} does not answer: {why}", cluster.name),
+                };
+                tracing::warn!(cluster = %cluster.name, "{line}");
+            }
+            self.health
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(
+                    cluster.name.clone(),
+                    Health {
+                        probe: seen,
+                        checked_ms: now,
+                        since_ms,
+                    },
+                );
+        }
+        let names: Vec<String> = clusters.iter().map(|c| c.name.clone()).collect();
+        self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|n, _| names.contains(n));
+    }
+
+    /// Gives the backend the registry of clusters and the applications' logs.
+    pub fn attach(&self, catalogue: Arc<Catalogue>) {
+        let _ = self.catalogue.set(catalogue);
+    }
+
+    fn log(&self, app: &str, level: LogLevel, line: String) {
+        if let Some(c) = self.catalogue.get() {
+            c.log(app, level, LOGGER, line);
+        }
+    }
+
+    fn path(&self, app: &str) -> PathBuf {
+        self.dir.join(format!("{app}.json"))
+    }
+
+    fn abandoned_dir(&self) -> PathBuf {
+        self.dir.join("abandoned")
+    }
+
+    /// The application's placement record, if it has one.
+    pub fn record(&self, app: &str) -> Option<RemotePlacement> {
+        let text = std::fs::read(self.path(app)).ok()?;
+        serde_json::from_slice(&text).ok()
+    }
+
+    fn write(&self, app: &str, record: &RemotePlacement) -> Result<(), RuntimeFailure> {
+        write_json(&self.path(app), record)
+    }
+
+    fn rest(record: &RemotePlacement) -> FlinkRest {
+        FlinkRest::new(record.rest_url.clone())
+            .with_timeouts(OBSERVE_TIMEOUT, FlinkRest::DEFAULT_LONG_TIMEOUT)
+    }
+
+    fn placed(&self, app: &str) -> Result<RemotePlacement, RuntimeFailure> {
+        self.record(app)
+            .ok_or_else(|| failure("the application is not placed on a Flink cluster"))
+    }
+
+    /// Places `app` on `cluster`: checks that the cluster answers and runs
+    /// the application's Flink, and records the placement.
+    pub async fn place(
+        &self,
+        app: &Application,
+        cluster: &ClusterRecord,
+    ) -> Result<String, RuntimeFailure> {
+        let probe = probe(&cluster.rest_url).await.map_err(failure)?;
+        let wanted = weir_runtime::FlinkVersion::for_runtime(app.runtime).map_err(failure)?;
+        let runs = weir_runtime::FlinkVersion::parse(&probe.flink_version);
+        if !runs.is_some_and(|v| v.same_series(wanted)) {
+            return Err(failure(format!(
+                "Flink cluster {} runs Flink {}, the application's runtime {} needs {}.{}",
+                cluster.name,
+                probe.flink_version,
+                app.runtime.as_str(),
+                wanted.major,
+                wanted.minor
+            )));
+        }
+        let app_dir = cluster.app_dir(&app.name);
+        std::fs::create_dir_all(&app_dir)
+            .map_err(|e| failure(format!("creating {}: {e}", app_dir.display())))?;
+        let record = RemotePlacement {
+            cluster: cluster.name.clone(),
+            rest_url: cluster.rest_url.clone(),
+            app_dir,
+            placed_ms: weir_service::now_millis(),
+            job_id: None,
+            submitted_ms: 0,
+        };
+        self.write(&app.name, &record)?;
+        Ok(format!(
+            "Placed application {} on Flink cluster {} ({}, Flink {}, {} Task Manager(s), {} slot(s))",
+            app.name,
+            cluster.name,
+            cluster.rest_url,
+            probe.flink_version,
+            probe.task_managers,
+            probe.total_slots
+        ))
+    }
+
+    /// Cancels the application's job and waits for it to end; `Err` says
+    /// why it could not be made sure of.
+    async fn cancel(record: &RemotePlacement, job_id: &str) -> Result<Cancelled, String> {
+        let rest = Self::rest(record);
+        let id = JobId(job_id.to_string());
+        let deadline = Instant::now() + CANCEL_WAIT;
+        loop {
+            match rest.job(&id).await {
+                Err(e) if e.is_not_found() => return Ok(Cancelled::Unknown),
+                Ok(d) if d.state.is_globally_terminal() => return Ok(Cancelled::Ended),
+                Ok(d) if d.state != weir_runtime::JobState::Cancelling => {
+                    if let Err(e) = rest.cancel(&id).await {
+                        if !e.is_not_found() {
+                            tracing::debug!(job = job_id, error = %e, "cancel refused");
+                        }
+                    }
+                }
+                Ok(_) => {}
+                Err(e) if Instant::now() > deadline => return Err(e.summary()),
+                Err(_) => {}
+            }
+            if Instant::now() > deadline {
+                return Err(format!("it did not end within {} s", CANCEL_WAIT.as_secs()));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// Ends what the application has on its cluster and forgets the
+    /// placement. A job that will not cancel (the cluster does not answer)
+    /// is never silently dropped: it is reported and kept in `abandoned/`,
+    /// where [`RemoteRuntime::sweep`] goes on cancelling it.
+    async fn end(&self, app: &str) {
+        let Some(record) = self.record(app) else {
+            return;
+        };
+        if let Some(job) = record.job_id.clone() {
+            let kept = self.abandoned_dir().join(format!("{app}-{job}.json"));
+            let cancelled = Self::cancel(&record, &job).await;
+            let recent = weir_service::now_millis() - record.submitted_ms < SUBMISSION_WINDOW_MS;
+            if cancelled == Ok(Cancelled::Unknown) && recent {
+                // Possibly a submission still under way: watched for a while.
+                let _ = write_json(&kept, &record);
+            }
+            if let Err(why) = cancelled {
+                let _ = write_json(&kept, &record);
+                self.log(
+                    app,
+                    LogLevel::Error,
+                    format!(
+                        "Job {job} of application {app} on Flink cluster {} ({}) could not be cancelled: {why}. Weir keeps trying until the cluster confirms it ended (record {}).",
+                        record.cluster,
+                        record.rest_url,
+                        kept.display()
+                    ),
+                );
+            }
+        }
+        let _ = std::fs::remove_file(self.path(app));
+        let _ = std::fs::remove_dir_all(record.app_dir.join("checkpoints"));
+    }
+
+    /// Cancels the jobs that could not be cancelled when their application
+    /// stopped or was deleted, and those whose application no longer exists.
+    pub async fn sweep(&self) {
+        let Ok(entries) = std::fs::read_dir(self.abandoned_dir()) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            let Some(record) = std::fs::read(&path)
+                .ok()
+                .and_then(|t| serde_json::from_slice::<RemotePlacement>(&t).ok())
+            else {
+                continue;
+            };
+            let Some(job) = record.job_id.clone() else {
+                let _ = std::fs::remove_file(&path);
+                continue;
+            };
+            let app = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .and_then(|s| s.strip_suffix(&format!("-{job}")))
+                .unwrap_or_default()
+                .to_string();
+            let recent = weir_service::now_millis() - record.submitted_ms < SUBMISSION_WINDOW_MS;
+            match Self::cancel(&record, &job).await {
+                Ok(Cancelled::Unknown) if recent => {}
+                Ok(Cancelled::Unknown) => {
+                    let _ = std::fs::remove_file(&path);
+                }
+                Ok(Cancelled::Ended) => {
+                    let _ = std::fs::remove_file(&path);
+                    self.reported
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .remove(&job);
+                    self.log(
+                        &app,
+                        LogLevel::Info,
+                        format!(
+                            "Job {job} of application {app} on Flink cluster {} has now ended",
+                            record.cluster
+                        ),
+                    );
+                }
+                Err(why) => {
+                    let mut reported = self.reported.lock().unwrap_or_else(|p| p.into_inner());
+                    let due = reported
+                        .get(&job)
+                        .is_none_or(|t| t.elapsed() >= Duration::from_secs(300));
+                    if due {
+                        reported.insert(job.clone(), Instant::now());
+                        drop(reported);
+                        tracing::warn!(app, job, cluster = %record.cluster, %why, "an abandoned job still runs");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs [`RemoteRuntime::watch`] and [`RemoteRuntime::sweep`] every
+    /// `every` until `stop` fires.
+    pub async fn run_sweeper(
+        self: Arc<Self>,
+        every: Duration,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+        loop {
+            self.watch().await;
+            self.sweep().await;
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    }
+
+    pub async fn observe(&self, app: &Application, job: &JobState) -> Observation {
+        let Some(record) = self.record(&app.name) else {
+            return Observation::default();
+        };
+        let rest = Self::rest(&record);
+        let asked = Instant::now();
+        let id = job.job_id.clone().or_else(|| record.job_id.clone());
+        let seen = match id {
+            Some(id) => flink::observe_job(&rest, JobId(id), job).await,
+            // Nothing submitted yet: only whether the cluster answers.
+            None => rest.overview().await.map(|_| None),
+        };
+        let base = Observation {
+            cluster_up: true,
+            fit: Fit::Fits,
+            cluster_started_ms: record.placed_ms,
+            in_place: false,
+            job: None,
+        };
+        match seen {
+            Ok(j) => {
+                if let Some(silent) = self.silence.answered(&app.name) {
+                    self.log(
+                        &app.name,
+                        LogLevel::Info,
+                        format!(
+                            "Flink cluster {} ({}) answers again, after {} s",
+                            record.cluster,
+                            record.rest_url,
+                            silent.as_secs()
+                        ),
+                    );
+                }
+                Observation { job: j, ..base }
+            }
+            Err(e) => {
+                // Unreachable is not stopped: the job may well run on. The
+                // status stays as recorded until the cluster answers again.
+                if let Some(silent) = self.silence.unanswered(&app.name, asked) {
+                    self.log(
+                        &app.name,
+                        LogLevel::Warn,
+                        format!(
+                            "Flink cluster {} ({}) has not answered for {} s ({}). Application {}'s job may still run there; its status stays as it is until the cluster answers again.",
+                            record.cluster,
+                            record.rest_url,
+                            silent.as_secs(),
+                            e.summary(),
+                            app.name
+                        ),
+                    );
+                }
+                Observation {
+                    job: flink::as_recorded(job),
+                    ..base
+                }
+            }
+        }
+    }
+
+    pub async fn submit(
+        &self,
+        app: &Application,
+        catalogue: &Catalogue,
+        restore: Option<&Restore>,
+    ) -> Result<Submission, RuntimeFailure> {
+        let mut record = self.placed(&app.name)?;
+        let rest = Self::rest(&record);
+        // A job id recorded but not known to the catalogue was submitted by
+        // a Weir that died before recording it: it goes first (it would hold
+        // the slots the new one needs).
+        if let Some(old) = record.job_id.take() {
+            if let Ok(d) = rest.job(&JobId(old.clone())).await {
+                if !d.state.is_globally_terminal() {
+                    self.log(
+                        &app.name,
+                        LogLevel::Warn,
+                        format!(
+                            "Cancelling job {} ({old}), submitted by a Weir that stopped before recording it",
+                            d.name
+                        ),
+                    );
+                    let _ = Self::cancel(&record, &old).await;
+                }
+            }
+        }
+        // The job's main() reads the properties on the Job Manager; the
+        // cluster's JVMs are not Weir's, so the path goes in the arguments.
+        let props = record.app_dir.join("application_properties.json");
+        write_file(&props, flink::properties_json(app).as_bytes())?;
+        let scratch =
+            tempfile::tempdir().map_err(|e| failure(format!("a scratch directory: {e}")))?;
+        let jar = scratch.path().join(format!("{}.jar", app.name));
+        flink::copy_code(app, catalogue, &jar)?;
+        let jar_id = rest.upload_jar(&jar).await.map_err(|e| {
+            failure(format!(
+                "uploading the code to Flink cluster {} failed: {}",
+                record.cluster,
+                e.summary()
+            ))
+        })?;
+        let job_id = uuid::Uuid::new_v4().simple().to_string();
+        record.job_id = Some(job_id.clone());
+        record.submitted_ms = weir_service::now_millis();
+        self.write(&app.name, &record)?;
+        let config = flink::job_config(
+            app,
+            &record.app_dir.join("checkpoints"),
+            &record.app_dir.join("savepoints"),
+        );
+        let args = ["--properties".to_string(), props.display().to_string()];
+        let run = flink::run_jar(app, restore, config, Some(job_id), &args);
+        let ran = rest.run_jar(&jar_id, &run).await;
+        // The jar is only needed to run main(); the cluster keeps no copies.
+        let _ = rest.delete_jar(&jar_id).await;
+        let id = ran.map_err(|e| failure(e.summary()))?;
+        let name = rest.job(&id).await.map(|d| d.name).unwrap_or_default();
+        Ok(Submission {
+            job_id: id.0,
+            job_name: name,
+            parallelism: app.config.flink.parallelism.current_parallelism,
+        })
+    }
+
+    pub async fn stop_job(&self, app: &str, job_id: &str) -> Result<(), RuntimeFailure> {
+        let record = self.placed(app)?;
+        Self::rest(&record)
+            .cancel(&JobId(job_id.to_string()))
+            .await
+            .map_err(|e| failure(e.summary()))
+    }
+
+    /// Where the application's snapshots go on its cluster's shared storage.
+    pub fn snapshots_dir(&self, app: &str) -> Option<PathBuf> {
+        self.record(app).map(|r| r.app_dir.join("snapshots"))
+    }
+
+    pub async fn savepoint(
+        &self,
+        app: &str,
+        job_id: &str,
+        target_dir: &Path,
+        stop: bool,
+    ) -> Result<String, RuntimeFailure> {
+        let record = self.placed(app)?;
+        flink::savepoint(&Self::rest(&record), job_id, target_dir, stop).await
+    }
+
+    pub async fn savepoint_status(
+        &self,
+        app: &str,
+        job_id: &str,
+        trigger: &str,
+    ) -> Result<SavepointProgress, RuntimeFailure> {
+        let Some(record) = self.record(app) else {
+            return Ok(SavepointProgress::Failed {
+                cause: "the application is no longer placed on a Flink cluster".into(),
+            });
+        };
+        flink::savepoint_status(&Self::rest(&record), job_id, trigger).await
+    }
+
+    pub async fn last_savepoint(&self, app: &str, job_id: &str) -> Option<String> {
+        let record = self.record(app)?;
+        flink::last_savepoint(&Self::rest(&record), job_id).await
+    }
+
+    pub async fn latest_checkpoint(&self, app: &str, job_id: &str) -> Option<String> {
+        let record = self.record(app)?;
+        flink::newest_checkpoint(&record.app_dir.join("checkpoints"), job_id)
+    }
+
+    /// The job's busy and back-pressure figures. The cluster's JVMs are not
+    /// Weir's, so there is no CPU reading: the `busy` policy is the one
+    /// that works here.
+    pub async fn load(&self, app: &str, job_id: &str) -> Option<Load> {
+        let record = self.record(app)?;
+        let mut load = Load::default();
+        flink::job_load(&Self::rest(&record), job_id, &mut load).await?;
+        Some(load)
+    }
+
+    pub fn view(&self, app: &str) -> Option<ClusterView> {
+        let record = self.record(app)?;
+        Some(ClusterView {
+            rest_url: record.rest_url,
+            started_ms: record.placed_ms,
+            // The Task Managers are the cluster's, found through its REST API.
+            processes: vec![ProcessView {
+                role: ProcessKind::JobManager,
+                pid: None,
+                alive: true,
+                log_file: None,
+            }],
+        })
+    }
+
+    pub async fn release(&self, app: &str) {
+        self.end(app).await;
+    }
+
+    pub async fn kill(&self, app: &str) {
+        self.end(app).await;
+    }
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), RuntimeFailure> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| failure(format!("creating {}: {e}", dir.display())))?;
+    }
+    let tmp = path.with_extension("tmp");
+    let written = std::fs::File::create(&tmp).and_then(|mut f| {
+        use std::io::Write;
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    written
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| failure(format!("writing {}: {e}", path.display())))
+}
+
+fn write_json(path: &Path, value: &impl Serialize) -> Result<(), RuntimeFailure> {
+    let bytes = serde_json::to_vec_pretty(value).map_err(failure)?;
+    write_file(path, &bytes)
+}
+
+/// Runs the futures concurrently (a look at one cluster that does not
+/// answer must not delay the others) and collects their outputs.
+async fn futures_join<F>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let mut set = tokio::task::JoinSet::new();
+    for (i, f) in futures.into_iter().enumerate() {
+        set.spawn(async move { (i, f.await) });
+    }
+    let mut out: Vec<(usize, F::Output)> = Vec::new();
+    while let Some(Ok(r)) = set.join_next().await {
+        out.push(r);
+    }
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, o)| o).collect()
+}

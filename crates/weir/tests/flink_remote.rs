@@ -1,0 +1,494 @@
+//! End-to-end tests of the remote runtime (issue 8): applications handed to
+//! an existing standalone Apache Flink cluster that the test starts itself —
+//! a Job Manager and two Task Managers, each a host of its own network
+//! namespace on a private test network (`remote_harness`) — registered with
+//! Weir through its operator API, then driven with the official SDK.
+//!
+//! Covered: registration (and its refusals), placement by capacity (and the
+//! refusal when nothing fits), the lifecycle (start, snapshot, stop with a
+//! snapshot, force stop), a Task Manager host cut off and restored, the Job
+//! Manager unreachable and back (the application is never marked READY
+//! meanwhile), deregistration refused while applications run, and an
+//! application moved from the local runtime to the cluster and back with
+//! its state.
+//!
+//! Needs root (network namespaces), as CI has. Same prerequisites and the
+//! same one-at-a-time rule as `flink.rs`.
+
+mod common;
+mod flink_harness;
+mod remote_harness;
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_kinesisanalyticsv2::types::{
+    ApplicationConfigurationUpdate, EnvironmentPropertyUpdates, PropertyGroup, SnapshotStatus,
+};
+use common::*;
+use flink_harness::*;
+use remote_harness::{ClusterOptions, Host, StandaloneCluster};
+use serde_json::{json, Value};
+
+const ADMIN: &str = "WeirAdmin_20261126";
+
+/// A standalone cluster of Flink 1.20 (2 Task Managers × 2 slots), started
+/// off the async runtime (the harness is synchronous).
+async fn standalone() -> StandaloneCluster {
+    let home = runtimes_dir().join(FLINK_1_20.version).join("pyflink");
+    tokio::task::spawn_blocking(move || {
+        remote_harness::cleanup_stale();
+        StandaloneCluster::start(&home, ClusterOptions::default())
+    })
+    .await
+    .expect("starting the standalone cluster")
+}
+
+async fn admin(f: &Flink, op: &str, body: Value) -> (u16, Value) {
+    let r = f
+        .weir
+        .send(
+            &format!("{ADMIN}.{op}"),
+            serde_json::to_vec(&body).unwrap(),
+            Signing::valid(),
+        )
+        .await;
+    (r.status, r.json)
+}
+
+async fn register(f: &Flink, name: &str, cluster: &StandaloneCluster) -> Value {
+    let (status, body) = admin(
+        f,
+        "RegisterFlinkCluster",
+        json!({
+            "Name": name,
+            "RestUrl": cluster.rest_url(),
+            "SavepointDirectory": cluster.savepoint_dir(),
+        }),
+    )
+    .await;
+    assert_eq!(status, 200, "RegisterFlinkCluster: {body}");
+    body["FlinkClusterDescription"].clone()
+}
+
+/// Where DescribeApplication (IncludeAdditionalDetails) says `app` runs.
+async fn placement(f: &Flink, app: &str) -> Option<String> {
+    let (status, body) = f
+        .weir
+        .raw(
+            "DescribeApplication",
+            json!({ "ApplicationName": app, "IncludeAdditionalDetails": true }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["ApplicationDetail"]["WeirPlacement"]["Cluster"]
+        .as_str()
+        .map(str::to_string)
+}
+
+async fn listed_on(f: &Flink, cluster: &str) -> Vec<String> {
+    let (status, body) = f
+        .weir
+        .raw("ListApplications", json!({ "WeirCluster": cluster }))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["ApplicationSummaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["ApplicationName"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The cluster's jobs that have not ended, as (id, state).
+async fn live_jobs(cluster: &StandaloneCluster) -> Vec<(String, String)> {
+    let jobs = cluster.jobs().expect("the cluster's jobs");
+    jobs.into_iter()
+        .filter(|(_, _, state)| !matches!(state.as_str(), "FINISHED" | "CANCELED" | "FAILED"))
+        .map(|(id, _, state)| (id, state))
+        .collect()
+}
+
+/// Polls until `check` holds, failing with `what` and the diagnosis.
+async fn eventually<F, Fut>(f: &Flink, app: &str, what: &str, timeout: Duration, check: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + timeout;
+    while !check().await {
+        if Instant::now() > deadline {
+            panic!(
+                "{what} did not happen within {timeout:?}\n{}",
+                f.diagnosis(app).await
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// The application's snapshot `name`, once it has settled.
+async fn settled_snapshot(f: &Flink, app: &str, name: &str) -> (SnapshotStatus, String) {
+    let deadline = Instant::now() + EVENT_TIMEOUT;
+    loop {
+        let d = f
+            .client
+            .describe_application_snapshot()
+            .application_name(app)
+            .snapshot_name(name)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("DescribeApplicationSnapshot {name}: {e:?}"))
+            .snapshot_details
+            .expect("SnapshotDetails");
+        if d.snapshot_status != SnapshotStatus::Creating || Instant::now() > deadline {
+            let (status, body) = f
+                .weir
+                .raw(
+                    "DescribeApplicationSnapshot",
+                    json!({ "ApplicationName": app, "SnapshotName": name }),
+                )
+                .await;
+            assert_eq!(status, 200);
+            return (d.snapshot_status, body.to_string());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applications_run_on_a_registered_cluster_by_capacity_and_survive_its_failures() {
+    let f = Flink::start(&[FLINK_1_20]).await;
+    let cluster = standalone().await;
+
+    // --- registration, and what it refuses --------------------------------
+    let d = register(&f, "edge", &cluster).await;
+    assert_eq!(d["TotalSlots"], 4, "{d}");
+    assert_eq!(d["RuntimeEnvironment"], "FLINK-1_20", "{d}");
+    let (status, body) = admin(
+        &f,
+        "RegisterFlinkCluster",
+        json!({ "Name": "edge", "RestUrl": cluster.rest_url(), "SavepointDirectory": "/tmp" }),
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body).as_deref()),
+        (400, Some("ResourceInUseException")),
+        "{body}"
+    );
+    let (status, body) = admin(
+        &f,
+        "RegisterFlinkCluster",
+        json!({ "Name": "nowhere", "RestUrl": "http://127.0.0.1:9", "SavepointDirectory": "/tmp" }),
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body).as_deref()),
+        (400, Some("InvalidArgumentException")),
+        "{body}"
+    );
+    assert!(error_message(&body).contains("RestUrl"), "{body}");
+    let (status, body) = admin(
+        &f,
+        "RegisterFlinkCluster",
+        json!({ "Name": "wrong", "RestUrl": cluster.rest_url(), "SavepointDirectory": "/tmp", "RuntimeEnvironment": "FLINK-2_2" }),
+    )
+    .await;
+    assert_eq!(
+        (status, error_type(&body).as_deref()),
+        (400, Some("InvalidArgumentException")),
+        "{body}"
+    );
+
+    // --- two applications fill the cluster; a third is refused ------------
+    let out = tempfile::tempdir().unwrap();
+    let (out_a, out_b) = (out.path().join("alpha"), out.path().join("beta"));
+    for (name, dir) in [("alpha", &out_a), ("beta", &out_b)] {
+        let mut app = counting_app(name, dir, false);
+        app.parallelism = 2;
+        f.create(&app).await;
+    }
+    f.create(&counting_app("gamma", &out.path().join("gamma"), false))
+        .await;
+    let op = f.start_app("alpha").await;
+    f.wait_running_after("alpha", &op).await;
+    assert_eq!(placement(&f, "alpha").await.as_deref(), Some("edge"));
+    assert!(
+        f.jvms("alpha").is_empty(),
+        "no local JVMs for a remote application"
+    );
+    let jobs = live_jobs(&cluster).await;
+    assert!(jobs.len() == 1 && jobs[0].1 == "RUNNING", "{jobs:?}");
+    let op = f.start_app("beta").await;
+    f.wait_running_after("beta", &op).await;
+    assert_eq!(placement(&f, "beta").await.as_deref(), Some("edge"));
+    let refused = f
+        .client
+        .start_application()
+        .application_name("gamma")
+        .send()
+        .await
+        .expect_err("no room for gamma");
+    // Not among StartApplication's declared errors, so the SDK hands it
+    // over untyped, with its code.
+    use aws_sdk_kinesisanalyticsv2::error::ProvideErrorMetadata;
+    assert_eq!(
+        refused.code(),
+        Some("LimitExceededException"),
+        "{refused:?}"
+    );
+    assert!(
+        format!("{refused:?}").contains("edge has 0 slot(s) free"),
+        "{refused:?}"
+    );
+    assert_eq!(f.status("gamma").await, s("READY"));
+    let mut on_edge = listed_on(&f, "edge").await;
+    on_edge.sort();
+    assert_eq!(on_edge, ["alpha", "beta"]);
+    let (_, clusters) = admin(&f, "ListFlinkClusters", json!({})).await;
+    let edge = &clusters["FlinkClusterDescriptions"][0];
+    assert_eq!(
+        (edge["UsedSlots"].as_u64(), edge["UsedKPUs"].as_u64()),
+        (Some(4), Some(4)),
+        "{edge}"
+    );
+
+    // --- a snapshot goes to the cluster's shared storage --------------------
+    let past = wait_output_beyond(&f, "alpha", &out_a, 0).await;
+    f.client
+        .create_application_snapshot()
+        .application_name("alpha")
+        .snapshot_name("first")
+        .send()
+        .await
+        .expect("CreateApplicationSnapshot");
+    let (status, text) = settled_snapshot(&f, "alpha", "first").await;
+    assert_eq!(status, SnapshotStatus::Ready, "{text}");
+    let shared = cluster.savepoint_dir().join("weir/alpha/snapshots");
+    let written: Vec<_> = std::fs::read_dir(&shared)
+        .unwrap_or_else(|e| panic!("{}: {e}", shared.display()))
+        .flatten()
+        .filter(|e| e.path().join("_metadata").is_file())
+        .collect();
+    assert_eq!(written.len(), 1, "one savepoint in {}", shared.display());
+
+    // --- a Task Manager host cut off: the job waits or restarts, the
+    // application stays RUNNING, and all runs again once it is back ---------
+    cluster.cut(Host::TaskManager(1));
+    eventually(
+        &f,
+        "alpha",
+        "a job restarting after the host loss",
+        Duration::from_secs(90),
+        || async {
+            f.log("alpha")
+                .await
+                .iter()
+                .chain(f.log("beta").await.iter())
+                .any(|l| l.contains("to RESTARTING"))
+        },
+    )
+    .await;
+    assert_eq!(f.status("alpha").await, s("RUNNING"));
+    assert_eq!(f.status("beta").await, s("RUNNING"));
+    cluster.restore(Host::TaskManager(1));
+    let cut_at = wait_output_beyond(&f, "alpha", &out_a, past).await;
+    for app in ["alpha", "beta"] {
+        eventually(
+            &f,
+            app,
+            "the job RUNNING again",
+            Duration::from_secs(180),
+            || async {
+                live_jobs(&cluster).await.len() == 2
+                    && live_jobs(&cluster)
+                        .await
+                        .iter()
+                        .all(|(_, s)| s == "RUNNING")
+            },
+        )
+        .await;
+        assert_eq!(f.status(app).await, s("RUNNING"));
+    }
+
+    // --- the Job Manager unreachable: reported, never READY; back: found ---
+    cluster.cut(Host::JobManager);
+    eventually(
+        &f,
+        "alpha",
+        "the unreachable cluster reported",
+        Duration::from_secs(120),
+        || async {
+            f.log("alpha")
+                .await
+                .iter()
+                .any(|l| l.contains("Flink cluster edge") && l.contains("has not answered"))
+        },
+    )
+    .await;
+    assert_eq!(f.status("alpha").await, s("RUNNING"));
+    let (_, clusters) = admin(&f, "ListFlinkClusters", json!({})).await;
+    assert_eq!(
+        clusters["FlinkClusterDescriptions"][0]["Reachable"], false,
+        "{clusters}"
+    );
+    cluster.restore(Host::JobManager);
+    eventually(
+        &f,
+        "alpha",
+        "the cluster answering again",
+        Duration::from_secs(120),
+        || async {
+            f.log("alpha")
+                .await
+                .iter()
+                .any(|l| l.contains("Flink cluster edge") && l.contains("answers again"))
+        },
+    )
+    .await;
+    assert_eq!(f.status("alpha").await, s("RUNNING"));
+    wait_output_beyond(&f, "alpha", &out_a, cut_at).await;
+    assert_counts_continue(&out_a, true);
+
+    // --- a cluster in use is not deregistered --------------------------------
+    let (status, body) = admin(&f, "DeregisterFlinkCluster", json!({ "Name": "edge" })).await;
+    assert_eq!(
+        (status, error_type(&body).as_deref()),
+        (400, Some("ResourceInUseException")),
+        "{body}"
+    );
+    assert!(error_message(&body).contains("alpha"), "{body}");
+
+    // --- stop with a snapshot, force stop: READY, nothing left running ------
+    let op = f.stop_app("beta", false).await;
+    f.wait_status("beta", s("READY"), &[], STOP_TIMEOUT).await;
+    f.assert_operation(
+        "beta",
+        &op,
+        aws_sdk_kinesisanalyticsv2::types::OperationStatus::Successful,
+    )
+    .await;
+    let op = f.stop_app("alpha", true).await;
+    f.wait_status("alpha", s("READY"), &[], STOP_TIMEOUT).await;
+    f.assert_operation(
+        "alpha",
+        &op,
+        aws_sdk_kinesisanalyticsv2::types::OperationStatus::Successful,
+    )
+    .await;
+    assert!(live_jobs(&cluster).await.is_empty(), "{:?}", cluster.jobs());
+    // Now gamma fits.
+    let op = f.start_app("gamma").await;
+    f.wait_running_after("gamma", &op).await;
+    assert_eq!(placement(&f, "gamma").await.as_deref(), Some("edge"));
+    let op = f.stop_app("gamma", true).await;
+    f.wait_status("gamma", s("READY"), &[], STOP_TIMEOUT).await;
+    f.assert_operation(
+        "gamma",
+        &op,
+        aws_sdk_kinesisanalyticsv2::types::OperationStatus::Successful,
+    )
+    .await;
+    let (status, body) = admin(&f, "DeregisterFlinkCluster", json!({ "Name": "edge" })).await;
+    assert_eq!(status, 200, "{body}");
+    drop(cluster);
+}
+
+/// Replaces the application's property groups with `groups` plus the
+/// placement `on`; the operation's id.
+async fn move_to(f: &Flink, app: &str, groups: &[(&str, Vec<(&str, String)>)], on: &str) -> String {
+    let version = f.detail(app).await.application_version_id;
+    let mut updates = EnvironmentPropertyUpdates::builder();
+    for (id, pairs) in groups {
+        let mut g = PropertyGroup::builder().property_group_id(*id);
+        for (k, v) in pairs {
+            g = g.property_map(*k, v);
+        }
+        updates = updates.property_groups(g.build().unwrap());
+    }
+    updates = updates.property_groups(
+        PropertyGroup::builder()
+            .property_group_id("weir.placement")
+            .property_map("cluster", on)
+            .build()
+            .unwrap(),
+    );
+    f.client
+        .update_application()
+        .application_name(app)
+        .current_application_version_id(version)
+        .application_configuration_update(
+            ApplicationConfigurationUpdate::builder()
+                .environment_property_updates(updates.build().unwrap())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("UpdateApplication {app} → {on}: {e:?}"))
+        .operation_id
+        .expect("a live update has an operation")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_application_moves_from_the_local_runtime_to_a_registered_cluster_and_back_with_its_state(
+) {
+    let f = Flink::start(&[FLINK_1_20]).await;
+    let cluster = standalone().await;
+    register(&f, "edge", &cluster).await;
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("mover");
+    let app = counting_app("mover", &dir, false).group("weir.placement", &[("cluster", "local")]);
+    let groups: Vec<(&str, Vec<(&str, String)>)> = app
+        .properties
+        .iter()
+        .filter(|(id, _)| *id != "weir.placement")
+        .cloned()
+        .collect();
+    f.create(&app).await;
+    let op = f.start_app("mover").await;
+    f.wait_running_after("mover", &op).await;
+    assert_eq!(placement(&f, "mover").await.as_deref(), Some("local"));
+    assert!(!f.jvms("mover").is_empty(), "a local cluster runs the job");
+    let past = wait_output_beyond(&f, "mover", &dir, 0).await;
+
+    // Local → the cluster: snapshot, the local cluster released, the job
+    // submitted on the cluster restored from the snapshot.
+    let op = move_to(&f, "mover", &groups, "edge").await;
+    f.wait_running_after("mover", &op).await;
+    assert_eq!(placement(&f, "mover").await.as_deref(), Some("edge"));
+    f.assert_no_jvms("mover").await;
+    let jobs = live_jobs(&cluster).await;
+    assert!(jobs.len() == 1 && jobs[0].1 == "RUNNING", "{jobs:?}");
+    let log = f.log("mover").await;
+    assert!(
+        log.iter()
+            .any(|l| l.contains("moves from the local runtime to Flink cluster edge")),
+        "{log:#?}"
+    );
+    assert!(
+        log.iter().any(|l| l.contains("restored from snapshot")),
+        "{log:#?}"
+    );
+    let past = wait_output_beyond(&f, "mover", &dir, past).await;
+    assert_counts_continue(&dir, false);
+
+    // And back: the cluster's job drained with a snapshot, a local cluster
+    // restored from it.
+    let op = move_to(&f, "mover", &groups, "local").await;
+    f.wait_running_after("mover", &op).await;
+    assert_eq!(placement(&f, "mover").await.as_deref(), Some("local"));
+    assert!(live_jobs(&cluster).await.is_empty(), "{:?}", cluster.jobs());
+    assert!(!f.jvms("mover").is_empty());
+    wait_output_beyond(&f, "mover", &dir, past).await;
+    assert_counts_continue(&dir, false);
+
+    let op = f.stop_app("mover", true).await;
+    f.wait_status("mover", s("READY"), &[], STOP_TIMEOUT).await;
+    f.assert_operation(
+        "mover",
+        &op,
+        aws_sdk_kinesisanalyticsv2::types::OperationStatus::Successful,
+    )
+    .await;
+    f.assert_no_jvms("mover").await;
+    drop(cluster);
+}
