@@ -33,6 +33,11 @@
 //! catalogue afterwards; see `fuzz.rs` (shared with the test
 //! `crates/weir/tests/fuzz_api.rs`) and `fuzz_run.rs`.
 //!
+//! `weir-bench remote` (run by `scripts/bench remote`) is issue 8's
+//! benchmark: start latency on a warm remote Flink cluster (registered with
+//! weir, no JVM to start) and weir's CPU and RSS per job supervised there;
+//! see `remote.rs`.
+//!
 //! `weir-bench robustness` (run by `scripts/bench robustness`) is issue 7's
 //! report in one: the fuzz run, then the chaos run on real Flink (the
 //! ignored `long_run` test of `crates/weir/tests/flink_chaos.rs`, whose
@@ -49,6 +54,7 @@ mod lifecycle;
 mod load;
 mod metrics;
 mod procs;
+mod remote;
 mod robustness;
 mod sign;
 mod state;
@@ -80,6 +86,8 @@ const TARGET_RSS_MB: f64 = 150.0;
              stops with a snapshot on real Flink; `weir-bench autoscale` times \
              autoscaling (in place and through a snapshot) on real Flink; \
              `weir-bench metrics` measures GET /metrics and the metrics collector; \
+             `weir-bench remote` times starts on a registered Flink cluster and \
+             measures weir's cost per job supervised there; \
              `weir-bench fuzz` sends random requests from the API models; \
              `weir-bench robustness` runs it and the chaos run on real Flink \
              and prints one report",
@@ -147,6 +155,11 @@ enum Command {
     /// the metrics collector (weir's CPU and RSS, per interval and without)
     /// with applications running on real Flink.
     Metrics(metrics::MetricsArgs),
+    /// The remote runtime on a standalone Flink cluster the benchmark starts
+    /// and registers: StartApplication → RUNNING on the warm cluster (target
+    /// ≤ 2 s), and weir's CPU and RSS per job with many small applications
+    /// RUNNING there.
+    Remote(remote::RemoteArgs),
     /// Random operations and payloads from the Kinesis Analytics V2 and
     /// CloudWatch Logs models (valid-ish and hostile), signed or not, against
     /// a real weir without Flink: no 5xx, every error AWS-shaped, the
@@ -188,6 +201,7 @@ fn main() {
             Command::State(a) => ("state", runtime.block_on(state::main(a))),
             Command::Autoscale(a) => ("autoscale", runtime.block_on(autoscale::main(a))),
             Command::Metrics(a) => ("metrics", runtime.block_on(metrics::main(a))),
+            Command::Remote(a) => ("remote", runtime.block_on(remote::main(a))),
             Command::Fuzz(_) | Command::Robustness(_) => unreachable!("handled above"),
         };
         drop(runtime);

@@ -500,6 +500,20 @@ impl FlinkRest {
             .collect())
     }
 
+    /// The Job Manager's own log file (`GET /jobmanager/log`), whole.
+    pub async fn job_manager_log(&self) -> Result<bytes::Bytes, RestError> {
+        let url = self.url("/jobmanager/log");
+        let request = self.client.get(&url);
+        self.exchange(&url, request, self.timeout).await
+    }
+
+    /// A Task Manager's own log file (`GET /taskmanagers/:id/log`), whole.
+    pub async fn task_manager_log(&self, id: &str) -> Result<bytes::Bytes, RestError> {
+        let url = self.url(&format!("/taskmanagers/{}/log", segment(id)));
+        let request = self.client.get(&url);
+        self.exchange(&url, request, self.timeout).await
+    }
+
     /// Uploads a jar (multipart field `jarfile`); returns Flink's jar id.
     pub async fn upload_jar(&self, path: &Path) -> Result<String, RestError> {
         let url = self.url("/jars/upload");

@@ -129,7 +129,7 @@ impl<R: Runtime> Supervisor<R> {
     }
 
     /// The server's autoscaling configuration with the application's choice
-    /// of policy, if it made one.
+    /// of policy, if it made one (on a registered cluster: `busy`).
     fn policy_for(&self, entry: &Entry) -> AutoscaleConfig {
         let mut cfg = self.config.autoscale;
         let chosen = entry
@@ -141,8 +141,12 @@ impl<R: Runtime> Supervisor<R> {
             .find(|g| g.id == AUTOSCALING_GROUP)
             .and_then(|g| g.properties.iter().find(|(k, _)| k == "policy"))
             .and_then(|(_, v)| Policy::parse(v));
-        if let Some(p) = chosen {
-            cfg.policy = p;
+        match chosen {
+            Some(p) => cfg.policy = p,
+            // A registered cluster's JVMs are not Weir's to measure (no
+            // CPU reading): Flink's own busy time decides there.
+            None if entry.job.placement.is_some() => cfg.policy = Policy::Busy,
+            None => {}
         }
         cfg
     }

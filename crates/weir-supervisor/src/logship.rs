@@ -41,6 +41,9 @@ pub struct FlinkLine {
     pub timestamp: i64,
     pub level: LogLevel,
     pub logger: String,
+    /// The MDC between brackets: Flink puts the job's id there on the lines
+    /// that concern one job.
+    pub context: String,
     pub message: String,
 }
 
@@ -67,11 +70,14 @@ pub fn parse_header(line: &str) -> Option<FlinkLine> {
     let rest = rest.trim_start();
     let (logger, rest) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
     // The MDC (`[]` or `[job-id]`) and the separator, then the message.
-    let message = rest.split_once(" - ").map_or(rest.trim(), |(_, m)| m);
+    let (context, message) = rest
+        .split_once(" - ")
+        .map_or(("", rest.trim()), |(c, m)| (c.trim(), m));
     Some(FlinkLine {
         timestamp,
         level,
         logger: logger.to_string(),
+        context: context.trim_matches(|c| c == '[' || c == ']').to_string(),
         message: message.to_string(),
     })
 }
@@ -234,9 +240,50 @@ impl Cursor {
 }
 
 /// The log shipper's memory: a cursor per file.
-#[derive(Default)]
 pub struct LogShipper {
     cursors: HashMap<PathBuf, Cursor>,
+    /// Where each shared cluster's log, read over REST, was read to: by
+    /// `<REST URL> <source>`.
+    remote: HashMap<String, RemoteCursor>,
+    /// Rounds so far: shared clusters are read every [`REMOTE_EVERY`].
+    rounds: u64,
+    /// When this shipper started (ms): a shared cluster's log is read from
+    /// its start after a restart of Weir, and what it said before then was
+    /// shipped by the Weir before (or is lost with its downtime), never
+    /// shipped twice.
+    started_ms: i64,
+}
+
+impl Default for LogShipper {
+    fn default() -> Self {
+        Self {
+            cursors: HashMap::new(),
+            remote: HashMap::new(),
+            rounds: 0,
+            started_ms: chrono::Utc::now().timestamp_millis(),
+        }
+    }
+}
+
+/// A shared cluster's logs come whole over REST (Flink serves no ranges):
+/// read every 5th round, not every round.
+const REMOTE_EVERY: u64 = 5;
+/// A log larger than this is not fetched again each time: only its growth
+/// would be worth it, and Flink cannot send only that.
+const MAX_REMOTE_LOG_BYTES: usize = 64 * 1024 * 1024;
+
+/// Where a log served over REST was read to.
+#[derive(Debug, Default)]
+struct RemoteCursor {
+    offset: usize,
+    folder: Folder,
+}
+
+/// An application on a shared cluster: its job, and the level it logs at.
+struct Tenant {
+    app: String,
+    job: String,
+    at: LogLevel,
 }
 
 impl<R: Runtime> Supervisor<R> {
@@ -260,13 +307,31 @@ impl<R: Runtime> Supervisor<R> {
     pub async fn ship_logs(&self) {
         let mut shipper = self.shipper.lock().await;
         let shipper = &mut *shipper;
+        shipper.rounds += 1;
+        let remote_round = shipper.rounds % REMOTE_EVERY == 1;
         let mut seen = Vec::new();
+        let mut shared: HashMap<String, Vec<Tenant>> = HashMap::new();
         for entry in self.catalogue.entries() {
             let app = &entry.app;
             let Some(view) = self.runtime.view(&app.name).await else {
                 continue;
             };
             let (_, at) = app.config.flink.monitoring.effective();
+            if view.processes.iter().all(|p| p.log_file.is_none()) {
+                // A registered cluster: its logs are read over REST, and
+                // the lines of this application's job routed to it.
+                if let Some(job) = entry.job.job_id.clone() {
+                    shared
+                        .entry(view.rest_url.clone())
+                        .or_default()
+                        .push(Tenant {
+                            app: app.name.clone(),
+                            job,
+                            at,
+                        });
+                }
+                continue;
+            }
             let files = log_files(&view);
             seen.extend(files.iter().map(|(_, f)| f.clone()));
             self.ship_files(shipper, &app.name, at, files, false).await;
@@ -292,6 +357,77 @@ impl<R: Runtime> Supervisor<R> {
             for (_, file) in files {
                 shipper.cursors.remove(&file);
             }
+        }
+        if remote_round {
+            for (url, tenants) in shared {
+                self.ship_shared(shipper, &url, &tenants).await;
+            }
+        }
+    }
+
+    /// Reads a shared cluster's Job Manager and Task Manager logs over its
+    /// REST API and gives each application the lines of its own job (those
+    /// Flink tags with the job's id, or that name it). Other jobs' lines on
+    /// the cluster never reach an application's log.
+    async fn ship_shared(&self, shipper: &mut LogShipper, url: &str, tenants: &[Tenant]) {
+        let rest = weir_runtime::FlinkRest::new(url.to_string())
+            .with_timeouts(Duration::from_secs(10), Duration::from_secs(10));
+        let mut logs = Vec::new();
+        if let Ok(text) = rest.job_manager_log().await {
+            logs.push(("jobmanager".to_string(), text));
+        }
+        for tm in rest.taskmanagers().await.unwrap_or_default() {
+            if let Ok(text) = rest.task_manager_log(&tm.id).await {
+                logs.push((format!("taskmanager {}", tm.id), text));
+            }
+        }
+        let mut lines: HashMap<&str, Vec<(i64, LogLevel, String, String)>> = HashMap::new();
+        for (source, text) in logs {
+            let key = format!("{url} {source}");
+            let cursor = shipper.remote.entry(key).or_default();
+            if text.len() < cursor.offset || text.len() > MAX_REMOTE_LOG_BYTES {
+                // Rotated (or restarted): from the start of the new file.
+                *cursor = RemoteCursor::default();
+                if text.len() > MAX_REMOTE_LOG_BYTES {
+                    cursor.offset = text.len();
+                    continue;
+                }
+            }
+            let fresh = &text[cursor.offset..];
+            let end = fresh.iter().rposition(|&b| b == b'\n').map_or(0, |e| e + 1);
+            let mut events = Vec::new();
+            for raw in fresh[..end].split(|&b| b == b'\n') {
+                let line = String::from_utf8_lossy(raw);
+                if let Some(done) = cursor.folder.push(line.trim_end_matches('\r')) {
+                    events.push(done);
+                }
+            }
+            if end == 0 {
+                events.extend(cursor.folder.flush());
+            }
+            cursor.offset += end;
+            for e in events
+                .into_iter()
+                .filter(|e| e.timestamp >= shipper.started_ms)
+            {
+                for t in tenants {
+                    if (e.context.contains(&t.job) || e.message.contains(&t.job))
+                        && passes(e.level, t.at)
+                    {
+                        lines.entry(&t.app).or_default().push((
+                            e.timestamp,
+                            e.level,
+                            e.logger.clone(),
+                            format!("[{source}] {}", e.message),
+                        ));
+                    }
+                }
+            }
+        }
+        for (app, lines) in lines {
+            let catalogue = self.catalogue.clone();
+            let name = app.to_string();
+            let _ = tokio::task::spawn_blocking(move || catalogue.log_lines(&name, lines)).await;
         }
     }
 

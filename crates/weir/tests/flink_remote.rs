@@ -15,6 +15,7 @@
 //! Needs root (network namespaces), as CI has. Same prerequisites and the
 //! same one-at-a-time rule as `flink.rs`.
 
+mod cli_harness;
 mod common;
 mod flink_harness;
 mod remote_harness;
@@ -157,7 +158,7 @@ async fn settled_snapshot(f: &Flink, app: &str, name: &str) -> (SnapshotStatus, 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn applications_run_on_a_registered_cluster_by_capacity_and_survive_its_failures() {
-    let f = Flink::start(&[FLINK_1_20]).await;
+    let mut f = Flink::start(&[FLINK_1_20]).await;
     let cluster = standalone().await;
 
     // --- registration, and what it refuses --------------------------------
@@ -218,6 +219,7 @@ async fn applications_run_on_a_registered_cluster_by_capacity_and_survive_its_fa
     );
     let jobs = live_jobs(&cluster).await;
     assert!(jobs.len() == 1 && jobs[0].1 == "RUNNING", "{jobs:?}");
+    let alpha_job = jobs[0].0.clone();
     let op = f.start_app("beta").await;
     f.wait_running_after("beta", &op).await;
     assert_eq!(placement(&f, "beta").await.as_deref(), Some("edge"));
@@ -252,6 +254,28 @@ async fn applications_run_on_a_registered_cluster_by_capacity_and_survive_its_fa
         "{edge}"
     );
 
+    // --- Weir killed and restarted: the jobs run on, and are adopted -------
+    f.weir.restart();
+    f.reconnect();
+    for app in ["alpha", "beta"] {
+        assert_eq!(f.status(app).await, s("RUNNING"));
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let after = live_jobs(&cluster).await;
+    assert_eq!(after.len(), 2, "{after:?}");
+    assert!(
+        after.iter().any(|(id, _)| *id == alpha_job),
+        "alpha's job goes on: {after:?}"
+    );
+    let log = f.log("alpha").await;
+    assert_eq!(
+        log.iter()
+            .filter(|l| l.starts_with("Submitted job"))
+            .count(),
+        1,
+        "{log:#?}"
+    );
+
     // --- a snapshot goes to the cluster's shared storage --------------------
     let past = wait_output_beyond(&f, "alpha", &out_a, 0).await;
     f.client
@@ -270,6 +294,40 @@ async fn applications_run_on_a_registered_cluster_by_capacity_and_survive_its_fa
         .filter(|e| e.path().join("_metadata").is_file())
         .collect();
     assert_eq!(written.len(), 1, "one savepoint in {}", shared.display());
+
+    // --- the cluster's own log lines about alpha's job reach alpha's log
+    // (read over REST), and only alpha's -------------------------------------
+    eventually(
+        &f,
+        "alpha",
+        "the Job Manager's lines about alpha's job",
+        EVENT_TIMEOUT,
+        || async {
+            f.log("alpha")
+                .await
+                .iter()
+                .any(|l| l.starts_with("[jobmanager]") && l.contains(&alpha_job))
+        },
+    )
+    .await;
+    eventually(
+        &f,
+        "beta",
+        "the Job Manager's lines about beta's job",
+        EVENT_TIMEOUT,
+        || async {
+            f.log("beta")
+                .await
+                .iter()
+                .any(|l| l.starts_with("[jobmanager]"))
+        },
+    )
+    .await;
+    let beta_log = f.log("beta").await;
+    assert!(
+        !beta_log.iter().any(|l| l.contains(&alpha_job)),
+        "{beta_log:#?}"
+    );
 
     // --- a Task Manager host cut off: the job waits or restarts, the
     // application stays RUNNING, and all runs again once it is back ---------
@@ -393,6 +451,15 @@ async fn applications_run_on_a_registered_cluster_by_capacity_and_survive_its_fa
     drop(cluster);
 }
 
+/// Runs the `weir` CLI off the async threads; fails unless it exits 0.
+async fn cli_run(cli: &cli_harness::Client, args: &[&str]) -> cli_harness::Out {
+    let cmd = cli.command(args);
+    tokio::task::spawn_blocking(move || cli_harness::run_command(cmd, cli_harness::CLIENT_DEADLINE))
+        .await
+        .expect("the CLI ran")
+        .ok()
+}
+
 /// Replaces the application's property groups with `groups` plus the
 /// placement `on`; the operation's id.
 async fn move_to(f: &Flink, app: &str, groups: &[(&str, Vec<(&str, String)>)], on: &str) -> String {
@@ -433,7 +500,31 @@ async fn an_application_moves_from_the_local_runtime_to_a_registered_cluster_and
 ) {
     let f = Flink::start(&[FLINK_1_20]).await;
     let cluster = standalone().await;
-    register(&f, "edge", &cluster).await;
+    // Registered with the CLI this time.
+    let cli = cli_harness::Client::new(f.weir.endpoint());
+    let (url, dir) = (
+        cluster.rest_url(),
+        cluster.savepoint_dir().display().to_string(),
+    );
+    let added = cli_run(
+        &cli,
+        &[
+            "clusters",
+            "add",
+            "edge",
+            "--rest-url",
+            &url,
+            "--savepoint-dir",
+            &dir,
+        ],
+    )
+    .await;
+    assert!(added.stdout.contains("Registered edge"), "{added:#?}");
+    let listed = cli_run(&cli, &["clusters", "list"]).await;
+    assert!(
+        listed.stdout.contains("edge") && listed.stdout.contains(&url),
+        "{listed:#?}"
+    );
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("mover");
     let app = counting_app("mover", &dir, false).group("weir.placement", &[("cluster", "local")]);
@@ -471,10 +562,20 @@ async fn an_application_moves_from_the_local_runtime_to_a_registered_cluster_and
     let past = wait_output_beyond(&f, "mover", &dir, past).await;
     assert_counts_continue(&dir, false);
 
-    // And back: the cluster's job drained with a snapshot, a local cluster
-    // restored from it.
-    let op = move_to(&f, "mover", &groups, "local").await;
-    f.wait_running_after("mover", &op).await;
+    let described = cli_run(&cli, &["apps", "describe", "mover"]).await;
+    assert!(
+        described.stdout.contains("Runs on") && described.stdout.contains("edge"),
+        "{described:#?}"
+    );
+
+    // And back, with the CLI: the cluster's job drained with a snapshot, a
+    // local cluster restored from it.
+    cli_run(
+        &cli,
+        &["apps", "update", "mover", "--cluster", "local", "--wait"],
+    )
+    .await;
+    assert_eq!(f.status("mover").await, s("RUNNING"));
     assert_eq!(placement(&f, "mover").await.as_deref(), Some("local"));
     assert!(live_jobs(&cluster).await.is_empty(), "{:?}", cluster.jobs());
     assert!(!f.jvms("mover").is_empty());
