@@ -252,7 +252,7 @@ fn jm_milestones(log: &Path, wall_ms: i64) -> Milestones {
                 .map(|(ms, _)| (ms - wall_ms) as f64 / 1e3);
             // Tasks: the last one to reach RUNNING (the job has several).
             let at = if label.contains("INITIALIZING") {
-                at.last()
+                at.max_by(f64::total_cmp)
             } else {
                 at.min_by(f64::total_cmp)
             };

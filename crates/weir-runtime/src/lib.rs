@@ -37,6 +37,7 @@ use std::path::PathBuf;
 
 pub use local::{
     ClassDataSharing, ClusterSpec, KillOnDrop, LocalCluster, ProcessInfo, ProcessRole,
+    JAVA_17_OPTIONS,
 };
 pub use process::cpu_seconds;
 pub use rest::{

@@ -52,8 +52,9 @@ const RECORD_FILE: &str = "cluster.json";
 const LOCALHOST: &str = "127.0.0.1";
 
 /// The module opens Flink needs on Java 17 (`env.java.opts.all` of Flink's
-/// default configuration, which only its scripts read).
-const JAVA_17_OPTIONS: &[&str] = &[
+/// default configuration, which only its scripts read). Public for the tests
+/// that start Flink JVMs of their own the same way.
+pub const JAVA_17_OPTIONS: &[&str] = &[
     "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
     "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
     "--add-exports=jdk.compiler/com.sun.tools.javac.api=ALL-UNNAMED",

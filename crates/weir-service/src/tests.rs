@@ -713,3 +713,44 @@ fn a_live_update_moves_an_application_or_is_refused_when_the_new_place_is_full()
     );
     assert_eq!(placement_of(&c, "mover").as_deref(), Some("two"));
 }
+
+#[test]
+fn autoscaling_on_a_registered_cluster_grows_only_into_its_free_capacity() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = open(dir.path());
+    c.register_cluster(flink_cluster("one", 3, None)).unwrap();
+    sized(&c, "busy", 1, None);
+    sized(&c, "other", 1, None);
+    for app in ["busy", "other"] {
+        c.start_application(app, StartRequest::default()).unwrap();
+        c.advance(app, ApplicationStatus::Starting, |adv| {
+            adv.set_status(ApplicationStatus::Running);
+            adv.job.operation_id = None;
+        })
+        .unwrap();
+    }
+    // 3 slots, 1 taken by "other": "busy" may grow to 2, not to 4.
+    c.start_autoscale("busy", 4, "test").unwrap();
+    let app = c.describe_application("busy").unwrap();
+    assert_eq!(
+        (app.status, app.config.flink.parallelism.current_parallelism),
+        (ApplicationStatus::Autoscaling, 2)
+    );
+    c.advance("busy", ApplicationStatus::Autoscaling, |adv| {
+        adv.set_status(ApplicationStatus::Running);
+        adv.job.operation_id = None;
+    })
+    .unwrap();
+    // Full now: growing further is refused and changes nothing.
+    assert!(matches!(
+        c.start_autoscale("busy", 4, "test"),
+        Err(ServiceError::LimitExceeded(_))
+    ));
+    let app = c.describe_application("busy").unwrap();
+    assert_eq!(
+        (app.status, app.config.flink.parallelism.current_parallelism),
+        (ApplicationStatus::Running, 2)
+    );
+    // Scaling down is always possible.
+    c.start_autoscale("busy", 1, "test").unwrap();
+}

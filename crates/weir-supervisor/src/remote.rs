@@ -102,6 +102,9 @@ pub struct RemoteRuntime {
     catalogue: std::sync::OnceLock<Arc<Catalogue>>,
     /// Clusters that stopped answering, per application.
     silence: Silence,
+    /// Jobs whose tasks wait for slots (a Task Manager host lost), per
+    /// application: reported like a silence.
+    waiting: Silence,
     /// When each abandoned job's cancellation was last reported as failing.
     reported: std::sync::Mutex<HashMap<String, Instant>>,
     /// The last look at each registered cluster, by name.
@@ -114,6 +117,7 @@ impl RemoteRuntime {
             dir: data_dir.join("remote"),
             catalogue: std::sync::OnceLock::new(),
             silence: Silence::default(),
+            waiting: Silence::default(),
             reported: std::sync::Mutex::new(HashMap::new()),
             health: std::sync::Mutex::new(HashMap::new()),
         }
@@ -440,6 +444,8 @@ impl RemoteRuntime {
                         ),
                     );
                 }
+                self.report_waiting(app, &record, &rest, j.as_ref(), asked)
+                    .await;
                 Observation { job: j, ..base }
             }
             Err(e) => {
@@ -464,6 +470,56 @@ impl RemoteRuntime {
                     ..base
                 }
             }
+        }
+    }
+
+    /// A job Flink calls RUNNING whose tasks are not all running has lost
+    /// slots (a Task Manager host gone) and waits for them: said once in
+    /// the application's log after a while, and again when it has them.
+    async fn report_waiting(
+        &self,
+        app: &Application,
+        record: &RemotePlacement,
+        rest: &FlinkRest,
+        job: Option<&crate::runtime::JobObservation>,
+        asked: Instant,
+    ) {
+        let waits = job.is_some_and(|j| {
+            j.status == weir_control::operation::JobStatus::Running && !j.all_tasks_running
+        });
+        if !waits {
+            if let Some(after) = self.waiting.answered(&app.name) {
+                self.log(
+                    &app.name,
+                    LogLevel::Info,
+                    format!(
+                        "Every task of application {}'s job runs again on Flink cluster {}, after {} s",
+                        app.name,
+                        record.cluster,
+                        after.as_secs()
+                    ),
+                );
+            }
+            return;
+        }
+        if let Some(waited) = self.waiting.unanswered(&app.name, asked) {
+            let slots = match rest.overview().await {
+                Ok(o) => format!(
+                    "{} of its {} slot(s) free, {} Task Manager(s)",
+                    o.slots_available, o.slots_total, o.task_managers
+                ),
+                Err(e) => e.summary(),
+            };
+            self.log(
+                &app.name,
+                LogLevel::Warn,
+                format!(
+                    "Application {}'s job has been waiting {} s for task slots on Flink cluster {} ({slots}): it runs again when capacity returns",
+                    app.name,
+                    waited.as_secs(),
+                    record.cluster
+                ),
+            );
         }
     }
 

@@ -346,9 +346,39 @@ async fn applications_run_on_a_registered_cluster_by_capacity_and_survive_its_fa
         },
     )
     .await;
+    // Two slots left for four: a job waits for slots, and Weir says so.
+    let waiting =
+        |l: &String| l.contains("waiting") && l.contains("for task slots on Flink cluster edge");
+    eventually(
+        &f,
+        "alpha",
+        "a job reported waiting for slots",
+        Duration::from_secs(120),
+        || async {
+            f.log("alpha")
+                .await
+                .iter()
+                .chain(f.log("beta").await.iter())
+                .any(waiting)
+        },
+    )
+    .await;
     assert_eq!(f.status("alpha").await, s("RUNNING"));
     assert_eq!(f.status("beta").await, s("RUNNING"));
     cluster.restore(Host::TaskManager(1));
+    eventually(
+        &f,
+        "alpha",
+        "the waiting job reported running again",
+        Duration::from_secs(180),
+        || async {
+            let (a, b) = (f.log("alpha").await, f.log("beta").await);
+            a.iter()
+                .chain(b.iter())
+                .any(|l| l.starts_with("Every task of application") && l.contains("runs again"))
+        },
+    )
+    .await;
     let cut_at = wait_output_beyond(&f, "alpha", &out_a, past).await;
     for app in ["alpha", "beta"] {
         eventually(
