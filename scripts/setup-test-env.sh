@@ -6,6 +6,9 @@
 #     boto3, botocore (whose API model the conformance test reads), the AWS CLI,
 #     moto_server (benchmark comparison) and pytest.
 #   - the Flink runtimes and the example jobs built against them.
+#   - the remote runtime's tests: `ip` (iproute2) and curl, to build a test
+#     network of namespaces for a standalone Flink cluster (installed with
+#     apt-get when missing and running as root; the tests need root anyway).
 #   - the web console's browser tests: Debian's chromium (/usr/bin/chromium;
 #     installed with apt-get when missing and running as root) and
 #     tests/console/node_modules (`npm ci`: playwright-core, which drives that
@@ -182,6 +185,26 @@ setup_console_tests() {
     echo "$want" >"$CONSOLE_MARKER"
 }
 
+# ---------------------------------------------------------------------------
+# 4. The remote runtime's end-to-end tests: network namespaces (`ip netns`)
+#    for the hosts of a standalone Flink cluster, and curl for its REST API.
+# ---------------------------------------------------------------------------
+setup_netns_tests() {
+    local missing=()
+    command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+    command -v curl >/dev/null 2>&1 || missing+=(curl)
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "setup-test-env: installing ${missing[*]} (for the remote runtime's tests)" >&2
+        quiet "apt-get update" apt-get update
+        quiet "apt-get install ${missing[*]}" env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y --no-install-recommends "${missing[@]}"
+    else
+        die "${missing[*]} missing: the remote runtime's tests need them (and root, for network namespaces)"
+    fi
+}
+
 setup_python
 setup_flink_runtimes
 setup_console_tests
+setup_netns_tests
