@@ -27,6 +27,12 @@
 //!    collector runs at weir's default interval (10 s) unless
 //!    `--metrics-interval-secs` says otherwise.
 //!
+//! The cluster keeps Flink's default `web.refresh-interval` (3 s), as an
+//! operator's cluster would: Flink's REST API then serves a job's details
+//! (its tasks' states) from a cache up to that old, which a start and a
+//! stop wait out; `--web-refresh-interval-ms 100` configures it as weir's
+//! own local clusters are.
+//!
 //! Every application is force-stopped at the end; the cluster's JVMs and
 //! weir are gone when it ends, also on an error, Ctrl-C or SIGTERM (the
 //! cluster lives in the run's temporary directory, so the harness's
@@ -229,7 +235,7 @@ const START_JM_MILESTONES: &[(&str, &[&str])] = &[
         &["switched from SCHEDULED to DEPLOYING"],
     ),
     (
-        "flink: a task INITIALIZING → RUNNING",
+        "flink: last task INITIALIZING → RUNNING",
         &["switched from INITIALIZING to RUNNING"],
     ),
 ];
@@ -317,6 +323,7 @@ struct Window {
     rss_mb: f64,
     rss_max_mb: f64,
     jvm_cores: f64,
+    jvm_rss_mb: f64,
     others: f64,
 }
 
@@ -336,8 +343,8 @@ async fn measure_window(fleet: &Fleet, secs: u64) -> Result<Window> {
     }
     let weir1 = server.cpu_seconds()?;
     let elapsed = t0.elapsed().as_secs_f64();
-    let jvm_cpu: f64 = fleet
-        .jvms()
+    let jvms1 = fleet.jvms();
+    let jvm_cpu: f64 = jvms1
         .iter()
         .map(|p| {
             let before = jvms0.iter().find(|q| q.pid == p.pid).map_or(0.0, |q| q.cpu);
@@ -350,6 +357,7 @@ async fn measure_window(fleet: &Fleet, secs: u64) -> Result<Window> {
         rss_mb,
         rss_max_mb: rss_max.max(rss_mb),
         jvm_cores: jvm_cpu / elapsed,
+        jvm_rss_mb: jvms1.iter().map(|p| p.rss_mb).sum(),
         others: meter.other_cores(fleet.ours_cpu()),
     })
 }
@@ -369,8 +377,8 @@ async fn windows(
         ));
         let w = measure_window(fleet, args.window_secs).await?;
         println!(
-            "weir {:.3} % of one core, RSS {:.1} MB; Flink JVMs {:.2} cores; others {:.2} cores",
-            w.weir_percent, w.rss_mb, w.jvm_cores, w.others
+            "weir {:.3} % of one core, RSS {:.1} MB; Flink JVMs {:.2} cores, {:.0} MB RSS; others {:.2} cores",
+            w.weir_percent, w.rss_mb, w.jvm_cores, w.jvm_rss_mb, w.others
         );
         if w.others > BUSY_CORES {
             busy.push(format!("{label}, window {run}: {:.2} cores", w.others));
@@ -711,8 +719,9 @@ async fn run(
     let n = args.apps as f64;
     let cpu = median(&loaded, |w| w.weir_percent) - median(&baseline, |w| w.weir_percent);
     let rss = median(&loaded, |w| w.rss_mb) - median(&baseline, |w| w.rss_mb);
-    // CPU time comes in 10 ms ticks: each window is off by up to one tick.
-    let resolution = 2.0 * 0.01 / (args.windows as f64 * args.window_secs as f64) * 100.0;
+    // CPU time comes in 10 ms ticks: each window's figure is off by up to
+    // one, the difference of two medians by up to two.
+    let resolution = 2.0 * 0.01 / args.window_secs as f64 * 100.0;
     println!(
         "  per supervised job (difference over the baseline / {}): weir CPU {:.4} % of a core (± {:.4}), RSS {:.2} MB",
         args.apps,

@@ -49,6 +49,22 @@ pub(crate) async fn observe_job(
         return Ok(None);
     };
     let tasks = details.tasks();
+    let mut all_tasks_running = tasks.total > 0 && tasks.running + tasks.finished == tasks.total;
+    if status == JobStatus::Running && !all_tasks_running {
+        // Job details come from a cache Flink refreshes every
+        // `web.refresh-interval` (3 s by default; Weir's own clusters use
+        // 100 ms, a registered cluster is configured by its operator). The
+        // jobs overview asks the running jobs themselves: whether every task
+        // runs is known at once.
+        if let Ok(jobs) = rest.jobs_overview().await {
+            if let Some(live) = jobs.iter().find(|j| j.id == id) {
+                let t = &live.tasks;
+                all_tasks_running = live.state == weir_runtime::JobState::Running
+                    && t.total > 0
+                    && t.running + t.finished == t.total;
+            }
+        }
+    }
     let entered = details
         .timestamps
         .iter()
@@ -68,7 +84,7 @@ pub(crate) async fn observe_job(
         name: details.name.clone(),
         status,
         // Finished subtasks (a bounded source, an idle reader) count as done.
-        all_tasks_running: tasks.total > 0 && tasks.running + tasks.finished == tasks.total,
+        all_tasks_running,
         parallelism: details
             .vertices
             .iter()

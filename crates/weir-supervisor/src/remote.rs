@@ -279,10 +279,17 @@ impl RemoteRuntime {
         let id = JobId(job_id.to_string());
         let deadline = Instant::now() + CANCEL_WAIT;
         loop {
-            match rest.job(&id).await {
-                Err(e) if e.is_not_found() => return Ok(Cancelled::Unknown),
-                Ok(d) if d.state.is_globally_terminal() => return Ok(Cancelled::Ended),
-                Ok(d) if d.state != weir_runtime::JobState::Cancelling => {
+            // The jobs overview is answered live; a job's details come from
+            // a cache (`web.refresh-interval`, 3 s by default) and would
+            // keep a force stop waiting for nothing.
+            let live = rest
+                .jobs_overview()
+                .await
+                .map(|jobs| jobs.into_iter().find(|j| j.id == id).map(|j| j.state));
+            match live {
+                Ok(None) => return Ok(Cancelled::Unknown),
+                Ok(Some(state)) if state.is_globally_terminal() => return Ok(Cancelled::Ended),
+                Ok(Some(state)) if state != weir_runtime::JobState::Cancelling => {
                     if let Err(e) = rest.cancel(&id).await {
                         if !e.is_not_found() {
                             tracing::debug!(job = job_id, error = %e, "cancel refused");
