@@ -31,7 +31,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::busy::BusyMeter;
 use crate::harness::{
-    describe_status, mem_total_gb, or_interrupted, summary, Fleet, Setup, SetupArgs, BUSY_CORES,
+    describe_status, measure_window, mem_total_gb, or_interrupted, summary, Fleet, Setup,
+    SetupArgs, Window, BUSY_CORES,
 };
 use crate::print_flush;
 
@@ -280,49 +281,6 @@ async fn flink_tasks(fleet: &Fleet, app: &str) -> Result<usize> {
         .to_string();
     let job = get(format!("/jobs/{id}")).await?;
     Ok(job["vertices"].as_array().map_or(0, Vec::len))
-}
-
-/// weir and the JVMs over one window.
-struct Window {
-    weir_percent: f64,
-    rss_mb: f64,
-    rss_max_mb: f64,
-    jvm_cores: f64,
-    others: f64,
-}
-
-async fn measure_window(fleet: &Fleet, secs: u64) -> Result<Window> {
-    let server = fleet.server();
-    let jvms0 = fleet.jvms();
-    let meter = BusyMeter::start(fleet.ours_cpu());
-    let weir0 = server.cpu_seconds()?;
-    let t0 = Instant::now();
-    let end = t0 + Duration::from_secs(secs);
-    let mut rss_max: f64 = 0.0;
-    // Only /proc is read meanwhile: no request disturbs weir's figures.
-    while Instant::now() < end {
-        rss_max = rss_max.max(server.memory_mb()?.0);
-        let next = (Instant::now() + Duration::from_secs(1)).min(end);
-        tokio::time::sleep_until(next.into()).await;
-    }
-    let weir1 = server.cpu_seconds()?;
-    let elapsed = t0.elapsed().as_secs_f64();
-    let jvms1 = fleet.jvms();
-    let jvm_cpu: f64 = jvms1
-        .iter()
-        .map(|p| {
-            let before = jvms0.iter().find(|q| q.pid == p.pid).map_or(0.0, |q| q.cpu);
-            p.cpu - before
-        })
-        .sum();
-    let rss_mb = server.memory_mb()?.0;
-    Ok(Window {
-        weir_percent: (weir1 - weir0) / elapsed * 100.0,
-        rss_mb,
-        rss_max_mb: rss_max.max(rss_mb),
-        jvm_cores: jvm_cpu / elapsed,
-        others: meter.other_cores(fleet.ours_cpu()),
-    })
 }
 
 /// Everything measured with one collector interval.

@@ -48,8 +48,9 @@ use weir_runtime::{ClusterSpec, KillOnDrop, LocalCluster, Runtimes};
 
 use crate::busy::BusyMeter;
 use crate::harness::{
-    call, describe_status, log4j_ms, log_events, mem_total_gb, milestones_in_order, or_interrupted,
-    print_timeline, samples, summary, Fleet, Milestones, Pattern, Setup, SetupArgs, BUSY_CORES,
+    call, describe_status, log4j_ms, log_events, measure_window, mem_total_gb, milestones_in_order,
+    or_interrupted, print_timeline, samples, summary, Fleet, Milestones, Pattern, Setup, SetupArgs,
+    Window, BUSY_CORES,
 };
 use crate::print_flush;
 
@@ -315,51 +316,6 @@ async fn force_stop(fleet: &Fleet, app: &str, timeout: Duration) -> Result<f64> 
         )
         .await?;
     Ok(waited.secs)
-}
-
-/// weir (and the cluster's JVMs) over one window.
-struct Window {
-    weir_percent: f64,
-    rss_mb: f64,
-    rss_max_mb: f64,
-    jvm_cores: f64,
-    jvm_rss_mb: f64,
-    others: f64,
-}
-
-async fn measure_window(fleet: &Fleet, secs: u64) -> Result<Window> {
-    let server = fleet.server();
-    let jvms0 = fleet.jvms();
-    let meter = BusyMeter::start(fleet.ours_cpu());
-    let weir0 = server.cpu_seconds()?;
-    let t0 = Instant::now();
-    let end = t0 + Duration::from_secs(secs);
-    let mut rss_max: f64 = 0.0;
-    // Only /proc is read meanwhile: no request disturbs weir's figures.
-    while Instant::now() < end {
-        rss_max = rss_max.max(server.memory_mb()?.0);
-        let next = (Instant::now() + Duration::from_secs(1)).min(end);
-        tokio::time::sleep_until(next.into()).await;
-    }
-    let weir1 = server.cpu_seconds()?;
-    let elapsed = t0.elapsed().as_secs_f64();
-    let jvms1 = fleet.jvms();
-    let jvm_cpu: f64 = jvms1
-        .iter()
-        .map(|p| {
-            let before = jvms0.iter().find(|q| q.pid == p.pid).map_or(0.0, |q| q.cpu);
-            p.cpu - before
-        })
-        .sum();
-    let rss_mb = server.memory_mb()?.0;
-    Ok(Window {
-        weir_percent: (weir1 - weir0) / elapsed * 100.0,
-        rss_mb,
-        rss_max_mb: rss_max.max(rss_mb),
-        jvm_cores: jvm_cpu / elapsed,
-        jvm_rss_mb: jvms1.iter().map(|p| p.rss_mb).sum(),
-        others: meter.other_cores(fleet.ours_cpu()),
-    })
 }
 
 /// The windows of one phase, printed as they come.

@@ -841,18 +841,7 @@ async fn deleting_a_running_application_halts_it() {
     f.wait_status(app, s("RUNNING"), &[s("READY")], START_TIMEOUT)
         .await;
     assert_eq!(f.jvms(app).len(), 2);
-    let created = f
-        .detail(app)
-        .await
-        .create_timestamp
-        .expect("CreateTimestamp");
-    f.client
-        .delete_application()
-        .application_name(app)
-        .create_timestamp(created)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("DeleteApplication: {e:?}"));
+    f.delete_app(app).await;
     let deadline = Instant::now() + STOP_TIMEOUT;
     loop {
         match f

@@ -18,21 +18,6 @@ use flink_harness::*;
 /// meanwhile, so allow for several of them.
 const HUNG_REPORT_TIMEOUT: Duration = Duration::from_secs(120);
 
-async fn snapshot_status(f: &Flink, app: &str, name: &str) -> (SnapshotStatus, String) {
-    let d = f
-        .client
-        .describe_application_snapshot()
-        .application_name(app)
-        .snapshot_name(name)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("DescribeApplicationSnapshot {name}: {e:?}"))
-        .snapshot_details
-        .expect("SnapshotDetails");
-    let text = format!("{d:?}");
-    (d.snapshot_status, text)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unwritable_snapshot_directory_fails_the_snapshot_and_the_job_runs_on() {
     let f = Flink::start(&[FLINK_1_20]).await;
@@ -59,7 +44,7 @@ async fn an_unwritable_snapshot_directory_fails_the_snapshot_and_the_job_runs_on
         .expect("CreateApplicationSnapshot is accepted");
     let deadline = Instant::now() + EVENT_TIMEOUT;
     let details = loop {
-        let (status, details) = snapshot_status(&f, app, "cannot-be-written").await;
+        let (status, details) = f.snapshot_status(app, "cannot-be-written").await;
         match status {
             SnapshotStatus::Failed => break details,
             SnapshotStatus::Ready => panic!("a snapshot into a file became READY: {details}"),

@@ -131,26 +131,9 @@ where
 async fn settled_snapshot(f: &Flink, app: &str, name: &str) -> (SnapshotStatus, String) {
     let deadline = Instant::now() + EVENT_TIMEOUT;
     loop {
-        let d = f
-            .client
-            .describe_application_snapshot()
-            .application_name(app)
-            .snapshot_name(name)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("DescribeApplicationSnapshot {name}: {e:?}"))
-            .snapshot_details
-            .expect("SnapshotDetails");
-        if d.snapshot_status != SnapshotStatus::Creating || Instant::now() > deadline {
-            let (status, body) = f
-                .weir
-                .raw(
-                    "DescribeApplicationSnapshot",
-                    json!({ "ApplicationName": app, "SnapshotName": name }),
-                )
-                .await;
-            assert_eq!(status, 200);
-            return (d.snapshot_status, body.to_string());
+        let (status, text) = f.snapshot_status(app, name).await;
+        if status != SnapshotStatus::Creating || Instant::now() > deadline {
+            return (status, text);
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }

@@ -499,18 +499,8 @@ async fn concurrent_start_stop_delete_never_leave_two_clusters_or_a_half_deleted
     // However the rounds ended, a delete of the steady application goes
     // through, and leaves the same nothing behind.
     if let Some(status) = status_or_deleted(&f, app).await {
-        let created = f
-            .detail(app)
-            .await
-            .create_timestamp
-            .expect("CreateTimestamp");
-        f.client
-            .delete_application()
-            .application_name(app)
-            .create_timestamp(created)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("DeleteApplication of {app}, {status:?}: {e:?}"));
+        eprintln!("deleting {app}, {status:?}");
+        f.delete_app(app).await;
         let settled = settle(&f, app).await;
         assert_eq!(settled, Settled::Deleted, "a delete of {app} {status:?}");
         check_settled(&f, app, settled, rounds.len()).await;
@@ -667,21 +657,6 @@ fn fill_up(dir: &Path) {
     );
 }
 
-async fn snapshot_status(f: &Flink, app: &str, name: &str) -> (SnapshotStatus, String) {
-    let d = f
-        .client
-        .describe_application_snapshot()
-        .application_name(app)
-        .snapshot_name(name)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("DescribeApplicationSnapshot {name}: {e:?}"))
-        .snapshot_details
-        .expect("SnapshotDetails");
-    let text = format!("{d:?}");
-    (d.snapshot_status, text)
-}
-
 /// CreateApplicationSnapshot, then waits until it is READY or FAILED.
 async fn snapshot(f: &Flink, app: &str, name: &str) -> (SnapshotStatus, String) {
     f.client
@@ -693,7 +668,7 @@ async fn snapshot(f: &Flink, app: &str, name: &str) -> (SnapshotStatus, String) 
         .unwrap_or_else(|e| panic!("CreateApplicationSnapshot {name}: {e:?}"));
     let deadline = Instant::now() + EVENT_TIMEOUT;
     loop {
-        let (status, details) = snapshot_status(f, app, name).await;
+        let (status, details) = f.snapshot_status(app, name).await;
         if matches!(status, SnapshotStatus::Failed | SnapshotStatus::Ready) {
             return (status, details);
         }

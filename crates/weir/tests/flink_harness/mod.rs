@@ -329,6 +329,42 @@ impl Flink {
             .expect("ApplicationDetail")
     }
 
+    /// DeleteApplication with the application's current CreateTimestamp.
+    pub async fn delete_app(&self, app: &str) {
+        let created = self
+            .detail(app)
+            .await
+            .create_timestamp
+            .expect("CreateTimestamp");
+        self.client
+            .delete_application()
+            .application_name(app)
+            .create_timestamp(created)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("DeleteApplication {app}: {e:?}"));
+    }
+
+    /// A snapshot's status, and its whole description for messages.
+    pub async fn snapshot_status(
+        &self,
+        app: &str,
+        name: &str,
+    ) -> (aws_sdk_kinesisanalyticsv2::types::SnapshotStatus, String) {
+        let d = self
+            .client
+            .describe_application_snapshot()
+            .application_name(app)
+            .snapshot_name(name)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("DescribeApplicationSnapshot {name}: {e:?}"))
+            .snapshot_details
+            .expect("SnapshotDetails");
+        let text = format!("{d:?}");
+        (d.snapshot_status, text)
+    }
+
     pub async fn status(&self, app: &str) -> ApplicationStatus {
         self.detail(app).await.application_status
     }
