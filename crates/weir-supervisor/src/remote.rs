@@ -297,8 +297,9 @@ impl RemoteRuntime {
                     }
                 }
                 Ok(_) => {}
-                Err(e) if Instant::now() > deadline => return Err(e.summary()),
-                Err(_) => {}
+                // A cluster that does not answer is not waited for: the
+                // force stop that asked goes on, and the sweeper retries.
+                Err(e) => return Err(e.summary()),
             }
             if Instant::now() > deadline {
                 return Err(format!("it did not end within {} s", CANCEL_WAIT.as_secs()));

@@ -8,9 +8,10 @@
 //! refusal when nothing fits), the lifecycle (start, snapshot, stop with a
 //! snapshot, force stop), a Task Manager host cut off and restored, the Job
 //! Manager unreachable and back (the application is never marked READY
-//! meanwhile), deregistration refused while applications run, and an
+//! meanwhile), deregistration refused while applications run, an
 //! application moved from the local runtime to the cluster and back with
-//! its state.
+//! its state, and a force stop while the cluster does not answer (the job
+//! reported, and cancelled once the cluster answers again).
 //!
 //! Needs root (network namespaces), as CI has. Same prerequisites and the
 //! same one-at-a-time rule as `flink.rs`.
@@ -604,5 +605,57 @@ async fn an_application_moves_from_the_local_runtime_to_a_registered_cluster_and
     )
     .await;
     f.assert_no_jvms("mover").await;
+    drop(cluster);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_that_cannot_be_cancelled_is_reported_and_cancelled_once_its_cluster_answers() {
+    let f = Flink::start(&[FLINK_1_20]).await;
+    let cluster = standalone().await;
+    register(&f, "edge", &cluster).await;
+    let out = tempfile::tempdir().unwrap();
+    f.create(&counting_app("stuck", &out.path().join("stuck"), false))
+        .await;
+    let op = f.start_app("stuck").await;
+    f.wait_running_after("stuck", &op).await;
+    let jobs = live_jobs(&cluster).await;
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    let job = jobs[0].0.clone();
+
+    // The Job Manager cut off: a force stop still ends the application
+    // (it is not held up by a cluster that does not answer), and says
+    // that the job could not be cancelled.
+    cluster.cut(Host::JobManager);
+    let op = f.stop_app("stuck", true).await;
+    f.wait_status("stuck", s("READY"), &[], STOP_TIMEOUT).await;
+    f.assert_operation(
+        "stuck",
+        &op,
+        aws_sdk_kinesisanalyticsv2::types::OperationStatus::Successful,
+    )
+    .await;
+    let log = f.log("stuck").await;
+    assert!(
+        log.iter()
+            .any(|l| l.contains(&job) && l.contains("could not be cancelled")),
+        "{log:#?}"
+    );
+
+    // Once the cluster answers, Weir cancels the job it left behind.
+    cluster.restore(Host::JobManager);
+    eventually(
+        &f,
+        "stuck",
+        "the abandoned job cancelled",
+        Duration::from_secs(180),
+        || async {
+            f.log("stuck")
+                .await
+                .iter()
+                .any(|l| l.contains(&job) && l.contains("has now ended"))
+        },
+    )
+    .await;
+    assert!(live_jobs(&cluster).await.is_empty(), "{:?}", cluster.jobs());
     drop(cluster);
 }
