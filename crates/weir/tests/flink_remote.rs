@@ -142,7 +142,7 @@ async fn settled_snapshot(f: &Flink, app: &str, name: &str) -> (SnapshotStatus, 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn applications_run_on_a_registered_cluster_by_capacity_and_survive_its_failures() {
-    let mut f = Flink::start(&[FLINK_1_20]).await;
+    let mut f = Flink::start_with_args(&[FLINK_1_20], &["--metrics-interval-secs", "1"]).await;
     let cluster = standalone().await;
 
     // --- registration, and what it refuses --------------------------------
@@ -259,6 +259,28 @@ async fn applications_run_on_a_registered_cluster_by_capacity_and_survive_its_fa
         1,
         "{log:#?}"
     );
+
+    // --- metrics come from the cluster's REST API like a local one's -------
+    eventually(
+        &f,
+        "alpha",
+        "alpha's job metrics",
+        EVENT_TIMEOUT,
+        || async {
+            let (status, m) = admin(
+                &f,
+                "DescribeApplicationMetrics",
+                json!({ "ApplicationName": "alpha", "HistorySeconds": 0 }),
+            )
+            .await;
+            status == 200
+                && m["Job"]["JobStatus"] == "RUNNING"
+                && m["Job"]["CurrentParallelism"] == 2
+                && m["JobManager"].is_object()
+                && m["TaskManagers"].as_array().is_some_and(|t| !t.is_empty())
+        },
+    )
+    .await;
 
     // --- a snapshot goes to the cluster's shared storage --------------------
     let past = wait_output_beyond(&f, "alpha", &out_a, 0).await;
