@@ -59,21 +59,7 @@ async fn an_unwritable_snapshot_directory_fails_the_snapshot_and_the_job_runs_on
         f.cluster_record(app).expect("cluster record")["job_manager"],
         job_before["job_manager"]
     );
-    let log = f
-        .wait_log(
-            app,
-            "the failed snapshot's reason",
-            |log| {
-                log.iter()
-                    .any(|l| l.contains("cannot-be-written") && l.contains("FAILED"))
-            },
-            EVENT_TIMEOUT,
-        )
-        .await;
-    let line = log
-        .iter()
-        .find(|l| l.contains("cannot-be-written") && l.contains("FAILED"))
-        .unwrap();
+    let line = f.snapshot_failure_line(app, "cannot-be-written").await;
     assert!(
         line.len() > "Snapshot cannot-be-written FAILED".len() + 10,
         "no reason: {line}\n{details}"

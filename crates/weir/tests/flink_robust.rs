@@ -710,21 +710,7 @@ async fn a_full_snapshot_disk_fails_the_snapshot_and_the_job_runs_on() {
         f.diagnosis(app).await
     );
     // Why, in the application's log: Flink's own words for ENOSPC.
-    let log = f
-        .wait_log(
-            app,
-            "the failed snapshot's reason",
-            |log| {
-                log.iter()
-                    .any(|l| l.contains("Snapshot no-room") && l.contains("FAILED"))
-            },
-            EVENT_TIMEOUT,
-        )
-        .await;
-    let line = log
-        .iter()
-        .find(|l| l.contains("Snapshot no-room") && l.contains("FAILED"))
-        .unwrap();
+    let line = f.snapshot_failure_line(app, "no-room").await;
     eprintln!("the failure as logged: {:.2000}", line);
     assert!(
         line.contains("No space left on device"),

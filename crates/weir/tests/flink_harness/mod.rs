@@ -345,6 +345,21 @@ impl Flink {
             .unwrap_or_else(|e| panic!("DeleteApplication {app}: {e:?}"));
     }
 
+    /// Waits for the application log's line saying snapshot `name` FAILED
+    /// (with the reason); returns it.
+    pub async fn snapshot_failure_line(&self, app: &str, name: &str) -> String {
+        let failed = |l: &String| l.contains(&format!("Snapshot {name}")) && l.contains("FAILED");
+        let log = self
+            .wait_log(
+                app,
+                "the failed snapshot's reason",
+                |log| log.iter().any(failed),
+                EVENT_TIMEOUT,
+            )
+            .await;
+        log.into_iter().find(failed).expect("waited for")
+    }
+
     /// A snapshot's status, and its whole description for messages.
     pub async fn snapshot_status(
         &self,
