@@ -981,6 +981,45 @@ pub async fn measure_window(fleet: &Fleet, secs: u64) -> Result<Window> {
     })
 }
 
+/// Waits until every one of `apps` is RUNNING, looking every `poll`;
+/// returns the seconds it took. One back at READY fails at once.
+pub async fn wait_all_running(
+    fleet: &Fleet,
+    apps: &[String],
+    poll: Duration,
+    timeout: Duration,
+) -> Result<f64> {
+    let t0 = Instant::now();
+    let mut client = fleet.client();
+    let mut pending: Vec<String> = apps.to_vec();
+    loop {
+        let mut still = Vec::new();
+        for app in &pending {
+            let status = describe_status(&mut client, app).await?;
+            match status.as_str() {
+                "RUNNING" => {}
+                "READY" => bail!(
+                    "{app} went back to READY instead of RUNNING; weir log ends:\n{}",
+                    fleet.server().log_tail(15)
+                ),
+                _ => still.push(app.clone()),
+            }
+        }
+        pending = still;
+        if pending.is_empty() {
+            return Ok(t0.elapsed().as_secs_f64());
+        }
+        if t0.elapsed() > timeout {
+            bail!(
+                "not RUNNING after {timeout:?}: {}; weir log ends:\n{}",
+                pending.join(", "),
+                fleet.server().log_tail(15)
+            );
+        }
+        tokio::time::sleep(poll).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,8 +31,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::busy::BusyMeter;
 use crate::harness::{
-    describe_status, measure_window, mem_total_gb, or_interrupted, summary, Fleet, Setup,
-    SetupArgs, Window, BUSY_CORES,
+    describe_status, measure_window, mem_total_gb, or_interrupted, summary, wait_all_running,
+    Fleet, Setup, SetupArgs, Window, BUSY_CORES,
 };
 use crate::print_flush;
 
@@ -108,6 +108,10 @@ fn app_name(i: usize) -> String {
     format!("metered-{i}")
 }
 
+fn app_names(apps: usize) -> Vec<String> {
+    (1..=apps).map(app_name).collect()
+}
+
 fn server_args(args: &MetricsArgs, interval: u64) -> Vec<String> {
     vec![
         "--task-manager-memory-mb".into(),
@@ -179,35 +183,6 @@ async fn scrape(addr: SocketAddr) -> Result<(Duration, u16, String)> {
 fn series(body: &str) -> impl Iterator<Item = &str> {
     body.lines()
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-}
-
-/// Waits until every application is RUNNING.
-async fn wait_running(fleet: &Fleet, apps: usize, timeout: Duration) -> Result<f64> {
-    let t0 = Instant::now();
-    let mut client = fleet.client();
-    loop {
-        let mut pending = Vec::new();
-        for i in 1..=apps {
-            let status = describe_status(&mut client, &app_name(i)).await?;
-            if status != "RUNNING" {
-                if status == "READY" {
-                    bail!("{} went back to READY instead of RUNNING", app_name(i));
-                }
-                pending.push(format!("{} {status}", app_name(i)));
-            }
-        }
-        if pending.is_empty() {
-            return Ok(t0.elapsed().as_secs_f64());
-        }
-        if t0.elapsed() > timeout {
-            bail!(
-                "not RUNNING after {timeout:?}: {}; weir log ends:\n{}",
-                pending.join(", "),
-                fleet.server().log_tail(15)
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
 }
 
 /// Waits until `/metrics` has records per second above 0 for every application.
@@ -347,7 +322,13 @@ async fn run(args: &MetricsArgs, setup: &Setup, fleet: &mut Fleet) -> Result<boo
         .await?;
     }
     let timeout = Duration::from_secs(args.start_timeout);
-    let running = wait_running(fleet, args.apps, timeout).await?;
+    let running = wait_all_running(
+        fleet,
+        &app_names(args.apps),
+        Duration::from_millis(500),
+        timeout,
+    )
+    .await?;
     println!("all RUNNING after {running:.1} s");
     print_flush("waiting for every application's figures in /metrics ... ");
     let collected = wait_collected(fleet, args.apps, timeout).await?;
@@ -408,7 +389,13 @@ async fn run(args: &MetricsArgs, setup: &Setup, fleet: &mut Fleet) -> Result<boo
             fleet
                 .restart_weir(&args.setup.weir_bin, setup, &server_args(args, interval))
                 .await?;
-            let took = wait_running(fleet, args.apps, timeout).await?;
+            let took = wait_all_running(
+                fleet,
+                &app_names(args.apps),
+                Duration::from_millis(500),
+                timeout,
+            )
+            .await?;
             println!(
                 "pid {}, all RUNNING after {took:.1} s",
                 fleet.server().pid()

@@ -49,8 +49,8 @@ use weir_runtime::{ClusterSpec, KillOnDrop, LocalCluster, Runtimes};
 use crate::busy::BusyMeter;
 use crate::harness::{
     call, describe_status, log4j_ms, log_events, measure_window, mem_total_gb, milestones_in_order,
-    or_interrupted, print_timeline, samples, summary, Fleet, Milestones, Pattern, Setup, SetupArgs,
-    Window, BUSY_CORES,
+    or_interrupted, print_timeline, samples, summary, wait_all_running, Fleet, Milestones, Pattern,
+    Setup, SetupArgs, Window, BUSY_CORES,
 };
 use crate::print_flush;
 
@@ -348,39 +348,6 @@ fn median(ws: &[Window], f: impl Fn(&Window) -> f64) -> f64 {
     summary(&ws.iter().map(f).collect::<Vec<_>>()).1
 }
 
-/// Waits until every one of `apps` is RUNNING; returns the seconds it took.
-async fn wait_running(fleet: &Fleet, apps: &[String], timeout: Duration) -> Result<f64> {
-    let t0 = Instant::now();
-    let mut client = fleet.client();
-    let mut pending: Vec<String> = apps.to_vec();
-    loop {
-        let mut still = Vec::new();
-        for app in &pending {
-            let status = describe_status(&mut client, app).await?;
-            match status.as_str() {
-                "RUNNING" => {}
-                "READY" => bail!(
-                    "{app} went back to READY instead of RUNNING; weir log ends:\n{}",
-                    fleet.server().log_tail(15)
-                ),
-                _ => still.push(app.clone()),
-            }
-        }
-        pending = still;
-        if pending.is_empty() {
-            return Ok(t0.elapsed().as_secs_f64());
-        }
-        if t0.elapsed() > timeout {
-            bail!(
-                "not RUNNING after {timeout:?}: {}; weir log ends:\n{}",
-                pending.join(", "),
-                fleet.server().log_tail(15)
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 async fn run(
     args: &RemoteArgs,
     setup: &Setup,
@@ -565,7 +532,7 @@ async fn run(
         for app in batch {
             call(&mut client, "StartApplication", &start_body(app)).await?;
         }
-        let took = wait_running(fleet, batch, timeout).await?;
+        let took = wait_all_running(fleet, batch, Duration::from_millis(250), timeout).await?;
         println!("all RUNNING after {took:.1} s");
         batch_secs.push(took);
     }
