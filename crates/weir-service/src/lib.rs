@@ -538,7 +538,13 @@ impl Catalogue {
         }
         let t = lifecycle::transition(entry.app.status, Action::Delete)?;
         if entry.app.status == ApplicationStatus::Ready {
-            return self.remove(name);
+            self.remove(name)?;
+            drop(_w);
+            // Its supervisor erases what the runtime kept of it (the cluster
+            // directory, checkpoints) now, not at its next idle look: a
+            // recreated application of the same name must start afresh.
+            self.notify(name);
+            return Ok(());
         }
         // A running application is halted first: DELETING is the durable
         // intent; its supervisor kills the cluster and then forgets it.

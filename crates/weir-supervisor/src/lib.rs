@@ -546,9 +546,12 @@ impl<R: Runtime> Supervisor<R> {
                 Ok(Next::After(self.config.idle_interval))
             }
             Step::Remove => {
+                // Files first, record last: once the application reads as
+                // gone, nothing of it is left on disk, and a Weir killed in
+                // between finds DELETING and erases again.
                 self.runtime.kill(name).await;
-                self.catalogue.forget(name)?;
                 self.runtime.erase(name).await;
+                self.catalogue.forget(name)?;
                 Ok(Next::Exit)
             }
             Step::ReleaseOrphan => {

@@ -489,7 +489,7 @@ async fn concurrent_start_stop_delete_never_leave_two_clusters_or_a_half_deleted
         if settled == Settled::Deleted {
             // Nothing of the deleted application may stay on disk either
             // (checked at the end, after every other invariant).
-            leftovers.extend(files_left_of(&f, app, round));
+            leftovers.extend(files_left_of(&f, app, round).await);
             recreate(&f, app, round).await;
         }
         endings.push(settled);
@@ -504,7 +504,7 @@ async fn concurrent_start_stop_delete_never_leave_two_clusters_or_a_half_deleted
         let settled = settle(&f, app).await;
         assert_eq!(settled, Settled::Deleted, "a delete of {app} {status:?}");
         check_settled(&f, app, settled, rounds.len()).await;
-        leftovers.extend(files_left_of(&f, app, rounds.len()));
+        leftovers.extend(files_left_of(&f, app, rounds.len()).await);
         recreate(&f, app, rounds.len()).await;
     }
 
@@ -545,12 +545,24 @@ async fn recreate(f: &Flink, app: &'static str, round: usize) {
 
 /// What is left on disk of the deleted `app`: its cluster, checkpoint and
 /// snapshot directories, each with what it holds.
-fn files_left_of(f: &Flink, app: &str, round: usize) -> Vec<String> {
+/// What of the deleted `app` is still on disk. A delete from READY removes
+/// the record at once and wakes the supervisor, which erases the runtime's
+/// directories right after; so a bounded wait for them, not a sleep.
+async fn files_left_of(f: &Flink, app: &str, round: usize) -> Vec<String> {
     let data = f.weir.data_dir();
-    ["clusters", "checkpoints", "snapshots"]
+    let left = || -> Vec<PathBuf> {
+        ["clusters", "checkpoints", "snapshots"]
+            .into_iter()
+            .map(|kind| data.join(kind).join(app))
+            .filter(|dir| dir.exists())
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !left().is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    left()
         .into_iter()
-        .map(|kind| data.join(kind).join(app))
-        .filter(|dir| dir.exists())
         .map(|dir| {
             let mut names: Vec<String> = std::fs::read_dir(&dir)
                 .map(|entries| {
