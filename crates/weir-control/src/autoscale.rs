@@ -27,8 +27,9 @@ use crate::model::EpochMillis;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LoadSample {
     pub at: EpochMillis,
-    /// Mean CPU utilization of the Task Managers, 0..=1 of one vCPU each.
-    pub cpu: f64,
+    /// Mean CPU utilization of the Task Managers, 0..=1 of one vCPU each;
+    /// `None` where Weir cannot read it (a registered cluster's JVMs).
+    pub cpu: Option<f64>,
     /// The busiest vertex's busy fraction (busyTimeMsPerSecond / 1000),
     /// when Flink reported it.
     pub busy: Option<f64>,
@@ -158,8 +159,11 @@ fn decide_cpu(
     b: Bounds,
 ) -> Option<Scale> {
     if let Some(w) = window(samples, now, cfg.cpu_up_window_ms) {
-        if w.iter().all(|s| s.cpu >= cfg.cpu_up_threshold) {
-            let low = w.iter().map(|s| s.cpu).fold(f64::INFINITY, f64::min);
+        // A window with an unread sample proves nothing either way.
+        if w.iter()
+            .all(|s| s.cpu.is_some_and(|c| c >= cfg.cpu_up_threshold))
+        {
+            let low = w.iter().filter_map(|s| s.cpu).fold(f64::INFINITY, f64::min);
             let to = b.clamp(cfg, b.current.saturating_mul(2));
             return Some(Scale {
                 to,
@@ -174,8 +178,10 @@ fn decide_cpu(
         }
     }
     if let Some(w) = window(samples, now, cfg.cpu_down_window_ms) {
-        if w.iter().all(|s| s.cpu < cfg.cpu_down_threshold) {
-            let high = w.iter().map(|s| s.cpu).fold(0.0, f64::max);
+        if w.iter()
+            .all(|s| s.cpu.is_some_and(|c| c < cfg.cpu_down_threshold))
+        {
+            let high = w.iter().filter_map(|s| s.cpu).fold(0.0, f64::max);
             let to = b.clamp(cfg, b.current / 2);
             return Some(Scale {
                 to,
@@ -267,7 +273,7 @@ mod tests {
                 let (cpu, busy) = f(t);
                 LoadSample {
                     at: t * 1000,
-                    cpu,
+                    cpu: Some(cpu),
                     busy,
                     backpressure: Some(0.0),
                 }
@@ -372,6 +378,36 @@ mod tests {
         assert_eq!(to(&blind, 40, bounds(2)), None);
         let reason = decide(&c, &slow, 20_000, bounds(1)).unwrap().reason;
         assert!(reason.contains("busy 100 %"), "{reason}");
+    }
+
+    /// A registered cluster's JVMs give no CPU reading: the busy rule
+    /// decides as before; the CPU rule (even with one unread sample in the
+    /// window) never does.
+    #[test]
+    fn unread_cpu_table() {
+        let unread = |h: Vec<LoadSample>| -> Vec<LoadSample> {
+            h.into_iter()
+                .map(|s| LoadSample { cpu: None, ..s })
+                .collect()
+        };
+        let slow = unread(history(20, |_| (0.0, Some(1.0))));
+        assert_eq!(
+            decide(&cfg(Policy::Busy), &slow, 20_000, bounds(1)).map(|s| s.to),
+            Some(2)
+        );
+        let idle = unread(history(40, |_| (0.0, Some(0.05))));
+        assert_eq!(
+            decide(&cfg(Policy::Busy), &idle, 40_000, bounds(4)).map(|s| s.to),
+            Some(1)
+        );
+        assert_eq!(decide(&cfg(Policy::Cpu), &slow, 20_000, bounds(1)), None);
+        assert_eq!(decide(&cfg(Policy::Cpu), &idle, 40_000, bounds(4)), None);
+        let mut hot = history(20, |_| (0.9, None));
+        hot[15].cpu = None;
+        assert_eq!(decide(&cfg(Policy::Cpu), &hot, 20_000, bounds(1)), None);
+        let mut cold = history(40, |_| (0.02, None));
+        cold[30].cpu = None;
+        assert_eq!(decide(&cfg(Policy::Cpu), &cold, 40_000, bounds(4)), None);
     }
 
     #[test]

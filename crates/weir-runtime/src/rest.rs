@@ -659,10 +659,18 @@ impl FlinkRest {
     }
 
     /// Cancels the job (no savepoint). Flink answers before it is CANCELED.
+    /// Cancels the job. A job that has already ended (a stop with a
+    /// savepoint that finished it between a look and this call) counts as
+    /// cancelled: Flink answers 409 for it, and the caller's intent holds.
     pub async fn cancel(&self, id: &JobId) -> Result<(), RestError> {
         let url = self.url(&format!("/jobs/{}?mode=cancel", segment(&id.0)));
         let request = self.client.patch(&url);
-        self.send_ignoring_body(url, request).await
+        match self.send_ignoring_body(url, request).await {
+            Err(RestError::Status {
+                code: 409, body, ..
+            }) if body.contains("already reached another terminal state") => Ok(()),
+            other => other,
+        }
     }
 
     /// Stops the job with a savepoint (`drain`: emit MAX_WATERMARK first).
@@ -1475,6 +1483,24 @@ mod tests {
         assert_eq!(
             err.summary(),
             "org.apache.flink.runtime.rest.handler.RestHandlerException: Could not execute application.\nCaused by: java.lang.IllegalStateException: no kafka"
+        );
+    }
+
+    #[tokio::test]
+    async fn cancelling_an_ended_job_succeeds_and_other_conflicts_do_not() {
+        let ended = canned(
+            "409 Conflict",
+            r#"{"errors":["org.apache.flink.runtime.rest.handler.RestHandlerException: Job cancellation failed because the job has already reached another terminal state (FINISHED)."]}"#,
+        )
+        .await;
+        ended.cancel(&job()).await.unwrap();
+        let other = canned("409 Conflict", r#"{"errors":["something else"]}"#).await;
+        let err = other.cancel(&job()).await.unwrap_err();
+        assert_eq!(err.status_code(), Some(409));
+        let missing = canned("404 Not Found", r#"{"errors":["Job could not be found."]}"#).await;
+        assert_eq!(
+            missing.cancel(&job()).await.unwrap_err().status_code(),
+            Some(404)
         );
     }
 

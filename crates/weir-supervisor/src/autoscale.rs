@@ -69,18 +69,22 @@ impl<R: Runtime> Supervisor<R> {
         let Some(load) = self.runtime.load(&app.name, &job_id).await else {
             return;
         };
-        if load.task_manager_cpu.is_empty() {
+        // A registered cluster's Task Managers are not Weir's processes: no
+        // CPU reading there, and the busy policy goes by Flink's figures.
+        let cpu = (!load.task_manager_cpu.is_empty()).then(|| {
+            load.task_manager_cpu
+                .iter()
+                .map(|c| c.min(1.0))
+                .sum::<f64>()
+                / load.task_manager_cpu.len() as f64
+        });
+        if cpu.is_none() && load.busy.is_none() {
             return;
         }
         let now = weir_service::now_millis();
         let sample = LoadSample {
             at: now,
-            cpu: load
-                .task_manager_cpu
-                .iter()
-                .map(|c| c.min(1.0))
-                .sum::<f64>()
-                / load.task_manager_cpu.len() as f64,
+            cpu,
             busy: load.busy,
             backpressure: load.backpressure,
         };

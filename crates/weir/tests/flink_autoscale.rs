@@ -15,83 +15,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use aws_sdk_kinesisanalyticsv2::error::ProvideErrorMetadata;
-use aws_sdk_kinesisanalyticsv2::types::{ApplicationStatus, OperationStatus};
+use aws_sdk_kinesisanalyticsv2::types::OperationStatus;
 use flink_harness::*;
-
-/// Windows of seconds; at most 2 KPUs.
-const FAST: &[&str] = &[
-    "--autoscale-cpu-up-window-secs",
-    "8",
-    "--autoscale-cpu-down-window-secs",
-    "12",
-    "--autoscale-busy-up-window-secs",
-    "8",
-    "--autoscale-busy-down-window-secs",
-    "12",
-    "--autoscale-sample-interval-secs",
-    "1",
-    "--autoscale-max-kpus",
-    "2",
-];
-
-/// Until a scaling has happened (windows, then the rescale itself).
-const SCALE_TIMEOUT: Duration = Duration::from_secs(180);
-
-fn load_app(name: &'static str, out: &Path, control: &Path, policy: &str) -> App {
-    std::fs::create_dir_all(control.parent().unwrap()).unwrap();
-    std::fs::write(control, "idle").unwrap();
-    let mut app = App::new(name, FLINK_1_20, "load-control")
-        .group("SinkConfig", &[("output.path", &out.display().to_string())])
-        .group(
-            "SourceConfig",
-            &[("records.per.second", RATE), ("keys", "3")],
-        )
-        .group(
-            "LoadConfig",
-            &[("control.file", &control.display().to_string())],
-        )
-        .group("weir.autoscaling", &[("policy", policy)]);
-    app.autoscaling = true;
-    app
-}
-
-fn set_load(control: &Path, mode: &str) {
-    let tmp = control.with_extension("tmp");
-    std::fs::write(&tmp, mode).unwrap();
-    std::fs::rename(&tmp, control).unwrap();
-}
-
-async fn current_parallelism(f: &Flink, app: &str) -> i32 {
-    f.detail(app)
-        .await
-        .application_configuration_description
-        .and_then(|c| c.flink_application_configuration_description)
-        .and_then(|f| f.parallelism_configuration_description)
-        .and_then(|p| p.current_parallelism)
-        .expect("CurrentParallelism")
-}
-
-/// Polls until the application is RUNNING at `parallelism`, recording the
-/// statuses seen; fails on READY.
-async fn wait_parallelism(f: &Flink, app: &str, parallelism: i32) -> Vec<ApplicationStatus> {
-    let deadline = Instant::now() + SCALE_TIMEOUT;
-    let mut seen = Vec::new();
-    loop {
-        let status = f.status(app).await;
-        if seen.last() != Some(&status) {
-            seen.push(status.clone());
-        }
-        if status == s("RUNNING") && current_parallelism(f, app).await == parallelism {
-            return seen;
-        }
-        assert!(
-            status != s("READY") && Instant::now() < deadline,
-            "waiting for {app} at parallelism {parallelism}: seen {seen:?}\n{}",
-            f.diagnosis(app).await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// Each key's counts 1..=max with no gap and no reset (duplicates allowed:
 /// an in-place rescale restores the latest checkpoint).
@@ -140,32 +65,13 @@ async fn wait_output_beyond(f: &Flink, app: &str, dir: &Path, past: u64) -> u64 
     }
 }
 
-async fn autoscale_ops(f: &Flink, app: &str) -> Vec<(String, OperationStatus)> {
-    f.client
-        .list_application_operations()
-        .application_name(app)
-        .send()
-        .await
-        .expect("ListApplicationOperations")
-        .application_operation_info_list()
-        .iter()
-        .filter(|o| o.operation() == Some("Autoscale"))
-        .map(|o| {
-            (
-                o.operation_id().unwrap_or_default().to_string(),
-                o.operation_status().cloned().expect("status"),
-            )
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn cpu_load_scales_up_to_the_kpu_limit_and_back_down_to_the_configured_parallelism() {
-    let f = Flink::start_with_args(&[FLINK_1_20], FAST).await;
+    let f = Flink::start_with_args(&[FLINK_1_20], AUTOSCALE_FAST).await;
     let app = "cpu-bound";
     let out = f.out_dir(app);
     let control = f.weir.root().join("control").join(app);
-    f.create(&load_app(app, &out, &control, "cpu")).await;
+    f.create(&load_app(app, &out, &control, Some("cpu"))).await;
     f.start_app(app).await;
     f.wait_status(app, s("RUNNING"), &[s("READY")], START_TIMEOUT)
         .await;
@@ -237,13 +143,13 @@ async fn cpu_load_scales_up_to_the_kpu_limit_and_back_down_to_the_configured_par
 #[tokio::test]
 async fn autoscaling_refuses_a_normal_stop_and_takes_a_forced_one() {
     // Snapshot-restart rescaling (no in-place) lasts long enough to be seen.
-    let mut args = FAST.to_vec();
+    let mut args = AUTOSCALE_FAST.to_vec();
     args.push("--autoscale-no-in-place");
     let f = Flink::start_with_args(&[FLINK_1_20], &args).await;
     let app = "scaling";
     let out = f.out_dir(app);
     let control = f.weir.root().join("control").join(app);
-    f.create(&load_app(app, &out, &control, "cpu")).await;
+    f.create(&load_app(app, &out, &control, Some("cpu"))).await;
     f.start_app(app).await;
     f.wait_status(app, s("RUNNING"), &[s("READY")], START_TIMEOUT)
         .await;
@@ -285,11 +191,11 @@ async fn autoscaling_refuses_a_normal_stop_and_takes_a_forced_one() {
 
 #[tokio::test]
 async fn the_busy_policy_scales_a_back_pressured_job_the_cpu_rule_would_not() {
-    let f = Flink::start_with_args(&[FLINK_1_20], FAST).await;
+    let f = Flink::start_with_args(&[FLINK_1_20], AUTOSCALE_FAST).await;
     let app = "slow-sink";
     let out = f.out_dir(app);
     let control = f.weir.root().join("control").join(app);
-    f.create(&load_app(app, &out, &control, "busy")).await;
+    f.create(&load_app(app, &out, &control, Some("busy"))).await;
     f.start_app(app).await;
     f.wait_status(app, s("RUNNING"), &[s("READY")], START_TIMEOUT)
         .await;

@@ -10,8 +10,10 @@
 //! Manager unreachable and back (the application is never marked READY
 //! meanwhile), deregistration refused while applications run, an
 //! application moved from the local runtime to the cluster and back with
-//! its state, and a force stop while the cluster does not answer (the job
-//! reported, and cancelled once the cluster answers again).
+//! its state, a force stop while the cluster does not answer (the job
+//! reported, and cancelled once the cluster answers again), and an update,
+//! a rollback and autoscaling on the cluster (growing only into capacity
+//! that is free).
 //!
 //! Needs root (network namespaces), as CI has. Same prerequisites and the
 //! same one-at-a-time rule as `flink.rs`.
@@ -678,6 +680,158 @@ async fn a_job_that_cannot_be_cancelled_is_reported_and_cancelled_once_its_clust
         },
     )
     .await;
+    assert!(live_jobs(&cluster).await.is_empty(), "{:?}", cluster.jobs());
+    drop(cluster);
+}
+
+/// The parallelism of every vertex of the cluster's job `id`.
+fn job_parallelism(cluster: &StandaloneCluster, id: &str) -> Vec<u64> {
+    let job = cluster.job(id).expect("the job's details");
+    job["vertices"]
+        .as_array()
+        .expect("vertices")
+        .iter()
+        .map(|v| v["parallelism"].as_u64().expect("parallelism"))
+        .collect()
+}
+
+/// The live job on the cluster that is not one of `others`.
+async fn job_of(cluster: &StandaloneCluster, others: &[&str]) -> String {
+    let jobs = live_jobs(cluster).await;
+    let mine: Vec<_> = jobs
+        .iter()
+        .filter(|(id, _)| !others.contains(&id.as_str()))
+        .collect();
+    assert_eq!(mine.len(), 1, "one job besides {others:?}: {jobs:?}");
+    mine[0].0.clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_application_on_a_registered_cluster_rolls_back_and_autoscales_within_its_free_capacity()
+{
+    let f = Flink::start_with_args(&[FLINK_1_20], AUTOSCALE_FAST).await;
+    let cluster = standalone().await;
+    register(&f, "edge", &cluster).await;
+    let out = tempfile::tempdir().unwrap();
+
+    // A filler takes 3 of the cluster's 4 slots.
+    let mut filler = counting_app("filler", &out.path().join("filler"), false);
+    filler.parallelism = 3;
+    f.create(&filler).await;
+    let op = f.start_app("filler").await;
+    f.wait_running_after("filler", &op).await;
+    let filler_job = job_of(&cluster, &[]).await;
+
+    // The elastic application (autoscaling on, the service's default policy
+    // for a registered cluster) takes the last slot, placed automatically.
+    let dir = out.path().join("elastic");
+    let control = out.path().join("control").join("elastic");
+    let app = load_app("elastic", &dir, &control, None);
+    let groups = app.properties.clone();
+    f.create(&app).await;
+    let op = f.start_app("elastic").await;
+    f.wait_running_after("elastic", &op).await;
+    assert_eq!(placement(&f, "elastic").await.as_deref(), Some("edge"));
+    let first_job = job_of(&cluster, &[&filler_job]).await;
+    let past = wait_output_beyond(&f, "elastic", &dir, 0).await;
+
+    // A live update (version 2) and a rollback to version 1 (version 3):
+    // each stays on the full cluster (its own slot counts as free for it),
+    // a new job restored from the snapshot the old one stopped with.
+    let op = move_to(&f, "elastic", &groups, "edge").await;
+    f.wait_running_after("elastic", &op).await;
+    let second_job = job_of(&cluster, &[&filler_job]).await;
+    assert_ne!(second_job, first_job, "the update submitted a new job");
+    let past = wait_output_beyond(&f, "elastic", &dir, past).await;
+    let rollback = f
+        .client
+        .rollback_application()
+        .application_name("elastic")
+        .current_application_version_id(2)
+        .send()
+        .await
+        .expect("RollbackApplication");
+    let op = rollback.operation_id().expect("OperationId").to_string();
+    f.wait_running_after("elastic", &op).await;
+    let detail = f.detail("elastic").await;
+    assert_eq!(detail.application_version_id(), 3);
+    assert_eq!(detail.application_version_rolled_back_from(), Some(2));
+    assert_eq!(detail.application_version_rolled_back_to(), Some(1));
+    assert_eq!(placement(&f, "elastic").await.as_deref(), Some("edge"));
+    let third_job = job_of(&cluster, &[&filler_job]).await;
+    assert!(
+        third_job != second_job && third_job != first_job,
+        "the rollback submitted a new job"
+    );
+    let log = f.log("elastic").await;
+    assert!(
+        log.iter()
+            .filter(|l| l.contains("restored from snapshot"))
+            .count()
+            >= 2,
+        "the update and the rollback restored state: {log:#?}"
+    );
+    // A job its stop with a snapshot already ended is not a failed stop.
+    assert!(
+        !log.iter()
+            .any(|l| l.starts_with("Stopping job ") && l.contains(" failed")),
+        "{log:#?}"
+    );
+    let past = wait_output_beyond(&f, "elastic", &dir, past).await;
+    assert_counts_continue(&dir, true);
+
+    // Back-pressured: the busy policy wants 2 KPUs, but the cluster has no
+    // free slot. Not started, said so, and the application runs on.
+    set_load(&control, "slow");
+    eventually(
+        &f,
+        "elastic",
+        "autoscaling refused for want of capacity",
+        SCALE_TIMEOUT,
+        || async {
+            f.log("elastic").await.iter().any(|l| {
+                l.contains("Autoscaling to parallelism 2 not started")
+                    && l.contains("no free capacity")
+            })
+        },
+    )
+    .await;
+    assert_eq!(f.status("elastic").await, s("RUNNING"));
+    assert_eq!(current_parallelism(&f, "elastic").await, 1);
+    assert!(autoscale_ops(&f, "elastic").await.is_empty());
+
+    // The filler stops: the slots free up, and the application grows into
+    // them (snapshot, a new job at parallelism 2, restored).
+    f.stop_app("filler", true).await;
+    f.wait_status("filler", s("READY"), &[], STOP_TIMEOUT).await;
+    wait_parallelism(&f, "elastic", 2).await;
+    let ops = autoscale_ops(&f, "elastic").await;
+    assert_eq!(ops.len(), 1, "{ops:?}");
+    f.assert_operation(
+        "elastic",
+        &ops[0].0,
+        aws_sdk_kinesisanalyticsv2::types::OperationStatus::Successful,
+    )
+    .await;
+    let scaled = job_of(&cluster, &[]).await;
+    assert!(
+        job_parallelism(&cluster, &scaled).iter().all(|p| *p == 2),
+        "{:?}",
+        cluster.job(&scaled)
+    );
+    let log = f.log("elastic").await;
+    assert!(
+        log.iter()
+            .any(|l| l.contains("busy policy:") && l.contains("parallelism 1 to 2")),
+        "{log:#?}"
+    );
+    set_load(&control, "idle");
+    wait_output_beyond(&f, "elastic", &dir, past).await;
+    assert_counts_continue(&dir, true);
+
+    f.stop_app("elastic", true).await;
+    f.wait_status("elastic", s("READY"), &[], STOP_TIMEOUT)
+        .await;
     assert!(live_jobs(&cluster).await.is_empty(), "{:?}", cluster.jobs());
     drop(cluster);
 }

@@ -97,29 +97,6 @@ impl Op {
     }
 }
 
-/// Autoscaling windows of seconds instead of the service's minutes; at most
-/// 2 KPUs (as in `flink_autoscale.rs`).
-pub const FAST_AUTOSCALING: &[&str] = &[
-    "--autoscale-cpu-up-window-secs",
-    "8",
-    "--autoscale-cpu-down-window-secs",
-    "12",
-    "--autoscale-busy-up-window-secs",
-    "8",
-    "--autoscale-busy-down-window-secs",
-    "12",
-    "--autoscale-sample-interval-secs",
-    "1",
-    "--autoscale-max-kpus",
-    "2",
-];
-
-fn set_load(control: &std::path::Path, mode: &str) {
-    let tmp = control.with_extension("tmp");
-    std::fs::write(&tmp, mode).unwrap();
-    std::fs::rename(&tmp, control).unwrap();
-}
-
 /// What the API acknowledged about one application.
 #[derive(Debug, Clone, Default)]
 struct Ledger {
@@ -320,10 +297,10 @@ pub struct Chaos {
 
 impl Chaos {
     /// Starts the server and both applications (RUNNING).
-    /// With `autoscaling`, the server runs with [`FAST_AUTOSCALING`] and a
+    /// With `autoscaling`, the server runs with [`AUTOSCALE_FAST`] and a
     /// third application (1 Task Manager, 2 while scaled up) is autoscaled.
     pub async fn new(seed: u64, max_delay: Duration, autoscaling: bool) -> Chaos {
-        let args = if autoscaling { FAST_AUTOSCALING } else { &[] };
+        let args = if autoscaling { AUTOSCALE_FAST } else { &[] };
         let f = Flink::start_with_args(&[FLINK_1_20], args).await;
         let chaos = Chaos {
             f,
@@ -346,22 +323,9 @@ impl Chaos {
         chaos.ensure_running(chaos.target).await;
         if let Some(app) = chaos.autoscaler {
             let control = chaos.control();
-            std::fs::create_dir_all(control.parent().unwrap()).unwrap();
-            set_load(&control, "idle");
             let out = chaos.f.out_dir(app);
-            let mut spec = App::new(app, FLINK_1_20, "load-control")
-                .group("SinkConfig", &[("output.path", &out.display().to_string())])
-                // 100 records/s of 20 ms of CPU each: saturated when on.
-                .group(
-                    "SourceConfig",
-                    &[("records.per.second", RATE), ("keys", "3")],
-                )
-                .group(
-                    "LoadConfig",
-                    &[("control.file", &control.display().to_string())],
-                )
-                .group("weir.autoscaling", &[("policy", "cpu")]);
-            spec.autoscaling = true;
+            // 100 records/s of 20 ms of CPU each: saturated when on.
+            let spec = load_app(app, &out, &control, Some("cpu"));
             chaos.f.create(&spec).await;
             chaos.ensure_running(app).await;
         }
@@ -392,14 +356,7 @@ impl Chaos {
     }
 
     async fn parallelism(&self, app: &str) -> i32 {
-        self.f
-            .detail(app)
-            .await
-            .application_configuration_description
-            .and_then(|c| c.flink_application_configuration_description)
-            .and_then(|f| f.parallelism_configuration_description)
-            .and_then(|p| p.current_parallelism)
-            .expect("CurrentParallelism")
+        current_parallelism(&self.f, app).await
     }
 
     /// Untimed: until `app` is RUNNING at `parallelism` with no operation

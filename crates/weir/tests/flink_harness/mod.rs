@@ -910,3 +910,107 @@ pub async fn wait_output_beyond(f: &Flink, app: &str, dir: &Path, past: u64) -> 
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
+
+// ---------------------------------------------------------------------------
+// Autoscaling: the load-controlled job and fast windows
+// ---------------------------------------------------------------------------
+
+/// Windows of seconds; at most 2 KPUs.
+pub const AUTOSCALE_FAST: &[&str] = &[
+    "--autoscale-cpu-up-window-secs",
+    "8",
+    "--autoscale-cpu-down-window-secs",
+    "12",
+    "--autoscale-busy-up-window-secs",
+    "8",
+    "--autoscale-busy-down-window-secs",
+    "12",
+    "--autoscale-sample-interval-secs",
+    "1",
+    "--autoscale-max-kpus",
+    "2",
+];
+
+/// Until a scaling has happened (windows, then the rescale itself).
+pub const SCALE_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// The `load-control` job (keyed counts; its load switched at run time
+/// through `control`: `idle`, `cpu`, `slow`), autoscaling on, with the
+/// autoscaling `policy` if one is given (else the service's default).
+pub fn load_app(name: &'static str, out: &Path, control: &Path, policy: Option<&str>) -> App {
+    std::fs::create_dir_all(control.parent().unwrap()).unwrap();
+    std::fs::write(control, "idle").unwrap();
+    let mut app = App::new(name, FLINK_1_20, "load-control")
+        .group("SinkConfig", &[("output.path", &out.display().to_string())])
+        .group(
+            "SourceConfig",
+            &[("records.per.second", RATE), ("keys", "3")],
+        )
+        .group(
+            "LoadConfig",
+            &[("control.file", &control.display().to_string())],
+        );
+    if let Some(policy) = policy {
+        app = app.group("weir.autoscaling", &[("policy", policy)]);
+    }
+    app.autoscaling = true;
+    app
+}
+
+pub fn set_load(control: &Path, mode: &str) {
+    let tmp = control.with_extension("tmp");
+    std::fs::write(&tmp, mode).unwrap();
+    std::fs::rename(&tmp, control).unwrap();
+}
+
+pub async fn current_parallelism(f: &Flink, app: &str) -> i32 {
+    f.detail(app)
+        .await
+        .application_configuration_description
+        .and_then(|c| c.flink_application_configuration_description)
+        .and_then(|f| f.parallelism_configuration_description)
+        .and_then(|p| p.current_parallelism)
+        .expect("CurrentParallelism")
+}
+
+/// Polls until the application is RUNNING at `parallelism`, recording the
+/// statuses seen; fails on READY.
+pub async fn wait_parallelism(f: &Flink, app: &str, parallelism: i32) -> Vec<ApplicationStatus> {
+    let deadline = Instant::now() + SCALE_TIMEOUT;
+    let mut seen = Vec::new();
+    loop {
+        let status = f.status(app).await;
+        if seen.last() != Some(&status) {
+            seen.push(status.clone());
+        }
+        if status == s("RUNNING") && current_parallelism(f, app).await == parallelism {
+            return seen;
+        }
+        assert!(
+            status != s("READY") && Instant::now() < deadline,
+            "waiting for {app} at parallelism {parallelism}: seen {seen:?}\n{}",
+            f.diagnosis(app).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The application's Autoscale operations, oldest first.
+pub async fn autoscale_ops(f: &Flink, app: &str) -> Vec<(String, OperationStatus)> {
+    f.client
+        .list_application_operations()
+        .application_name(app)
+        .send()
+        .await
+        .expect("ListApplicationOperations")
+        .application_operation_info_list()
+        .iter()
+        .filter(|o| o.operation() == Some("Autoscale"))
+        .map(|o| {
+            (
+                o.operation_id().unwrap_or_default().to_string(),
+                o.operation_status().cloned().expect("status"),
+            )
+        })
+        .collect()
+}
