@@ -67,6 +67,11 @@ pub struct SupervisorConfig {
     pub autoscale: weir_control::autoscale::AutoscaleConfig,
     /// Between two load samples of an autoscaling application.
     pub sample_interval: Duration,
+    /// Where the log shipper keeps how far it has read each log it fetches
+    /// over REST (a registered cluster's), so that a restarted Weir ships
+    /// what the cluster logged while it was down, and nothing twice. `None`:
+    /// in memory only, and a restarted Weir ships what is logged after it.
+    pub log_state_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for SupervisorConfig {
@@ -80,6 +85,7 @@ impl Default for SupervisorConfig {
             snapshot_timeout: Duration::from_secs(600),
             autoscale: weir_control::autoscale::AutoscaleConfig::service_default(),
             sample_interval: Duration::from_secs(5),
+            log_state_dir: None,
         }
     }
 }
@@ -115,6 +121,7 @@ impl<R: Runtime> Supervisor<R> {
         config: SupervisorConfig,
     ) -> Arc<Self> {
         let (shutdown, _) = watch::channel(false);
+        let shipper = LogShipper::new(config.log_state_dir.clone());
         let sup = Arc::new(Self {
             catalogue: catalogue.clone(),
             runtime,
@@ -123,7 +130,7 @@ impl<R: Runtime> Supervisor<R> {
             tasks: Mutex::new(HashMap::new()),
             shutdown,
             histories: Mutex::new(HashMap::new()),
-            shipper: tokio::sync::Mutex::new(LogShipper::default()),
+            shipper: tokio::sync::Mutex::new(shipper),
         });
         let weak = Arc::downgrade(&sup);
         catalogue.set_notifier(Box::new(move |name| {

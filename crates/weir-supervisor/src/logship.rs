@@ -140,6 +140,27 @@ impl Folder {
     }
 }
 
+/// Folds `lines` (complete lines, each ending in a newline) into `events`;
+/// where in `lines` the last event started, if one started there (the
+/// event the folder now holds, unless nothing follows it).
+fn fold_lines(folder: &mut Folder, lines: &[u8], events: &mut Vec<FlinkLine>) -> Option<usize> {
+    let mut at = 0;
+    let mut started = None;
+    for raw in lines.split(|&b| b == b'\n') {
+        if at >= lines.len() {
+            break;
+        }
+        let line = String::from_utf8_lossy(raw);
+        let line = line.trim_end_matches('\r');
+        if parse_header(line).is_some() {
+            started = Some(at);
+        }
+        events.extend(folder.push(line));
+        at += raw.len() + 1;
+    }
+    started
+}
+
 /// Where one log file has been read to.
 #[derive(Debug, Default)]
 struct Cursor {
@@ -216,20 +237,8 @@ impl Cursor {
         let Some(end) = buf.iter().rposition(|&b| b == b'\n') else {
             return Ok((events, false));
         };
-        let mut at = self.offset;
-        for raw in buf[..=end].split(|&b| b == b'\n') {
-            if at > self.offset + end as u64 {
-                break;
-            }
-            let line = String::from_utf8_lossy(raw);
-            let line = line.trim_end_matches('\r');
-            if parse_header(line).is_some() {
-                self.held_from = at;
-            }
-            if let Some(done) = self.folder.push(line) {
-                events.push(done);
-            }
-            at += raw.len() as u64 + 1;
+        if let Some(held) = fold_lines(&mut self.folder, &buf[..=end], &mut events) {
+            self.held_from = self.offset + held as u64;
         }
         self.offset += end as u64 + 1;
         if !self.folder.is_pending() {
@@ -245,20 +254,23 @@ pub struct LogShipper {
     /// Where each shared cluster's log, read over REST, was read to: by
     /// `<REST URL> <source>`.
     remote: HashMap<String, RemoteCursor>,
+    /// Where those positions are kept across restarts, if anywhere.
+    state_dir: Option<PathBuf>,
     /// Rounds so far: shared clusters are read every [`REMOTE_EVERY`].
     rounds: u64,
-    /// When this shipper started (ms): a shared cluster's log is read from
-    /// its start after a restart of Weir, and what it said before then was
-    /// shipped by the Weir before (or is lost with its downtime), never
-    /// shipped twice.
+    /// When this shipper started (ms). Without a `state_dir`, a shared
+    /// cluster's log is shipped from here on after a restart of Weir: what
+    /// it said before was shipped by the Weir before (or is lost with its
+    /// downtime), never shipped twice.
     started_ms: i64,
 }
 
-impl Default for LogShipper {
-    fn default() -> Self {
+impl LogShipper {
+    pub fn new(state_dir: Option<PathBuf>) -> Self {
         Self {
             cursors: HashMap::new(),
             remote: HashMap::new(),
+            state_dir,
             rounds: 0,
             started_ms: chrono::Utc::now().timestamp_millis(),
         }
@@ -271,12 +283,128 @@ const REMOTE_EVERY: u64 = 5;
 /// A log larger than this is not fetched again each time: only its growth
 /// would be worth it, and Flink cannot send only that.
 const MAX_REMOTE_LOG_BYTES: usize = 64 * 1024 * 1024;
+/// How much of a log's beginning identifies it: Flink's first lines carry
+/// the process's start time to the millisecond, so a restarted Job Manager's
+/// new log never matches its old one.
+const HEAD_BYTES: usize = 512;
 
 /// Where a log served over REST was read to.
 #[derive(Debug, Default)]
 struct RemoteCursor {
+    /// Bytes consumed: complete lines, each shipped or in `folder`.
     offset: usize,
+    /// Where the event held in `folder` started (what a restart re-reads).
+    held_from: usize,
+    /// The log's first bytes (up to [`HEAD_BYTES`]): the same log, or a new one.
+    head: String,
+    /// Events older than this are not shipped (a log first seen with no
+    /// record of an earlier read, and no `state_dir` to have kept one).
+    floor_ms: i64,
     folder: Folder,
+}
+
+/// What is kept of a [`RemoteCursor`] across restarts.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct RemoteState {
+    key: String,
+    offset: usize,
+    head: String,
+}
+
+/// The first bytes of `text` (cut at a character boundary).
+fn head_of(text: &str) -> &str {
+    let mut end = text.len().min(HEAD_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+fn remote_state_file(dir: &Path, key: &str) -> PathBuf {
+    let name: String = key
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    dir.join(format!("{name}.json"))
+}
+
+impl RemoteCursor {
+    /// The cursor for a log seen for the first time since Weir started:
+    /// where the Weir before left it, if this is the same log; its start
+    /// if not (a new log: every line of it is news).
+    fn resume(state_dir: Option<&Path>, key: &str, text: &str, started_ms: i64) -> RemoteCursor {
+        let Some(dir) = state_dir else {
+            return RemoteCursor {
+                floor_ms: started_ms,
+                ..RemoteCursor::default()
+            };
+        };
+        let kept = std::fs::read(remote_state_file(dir, key))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<RemoteState>(&b).ok())
+            .filter(|k| k.key == key && k.offset <= text.len() && text.starts_with(&k.head));
+        let offset = kept.map_or(0, |k| k.offset);
+        RemoteCursor {
+            offset,
+            held_from: offset,
+            ..RemoteCursor::default()
+        }
+    }
+
+    /// Whether `text` is the log this cursor has been reading.
+    fn same_log(&self, text: &str) -> bool {
+        text.len() >= self.offset && text.starts_with(&self.head)
+    }
+
+    /// Reads what `text` gained since the last call: the completed events.
+    fn read(&mut self, text: &str) -> Vec<FlinkLine> {
+        if !self.same_log(text) {
+            // Rotated, or the process restarted: the new log from its start.
+            *self = RemoteCursor {
+                floor_ms: self.floor_ms,
+                ..RemoteCursor::default()
+            };
+        }
+        if self.head.len() < HEAD_BYTES {
+            self.head = head_of(text).to_string();
+        }
+        let fresh = &text.as_bytes()[self.offset..];
+        let end = fresh.iter().rposition(|&b| b == b'\n').map_or(0, |e| e + 1);
+        let mut events = Vec::new();
+        if let Some(held) = fold_lines(&mut self.folder, &fresh[..end], &mut events) {
+            self.held_from = self.offset + held;
+        }
+        if end == 0 {
+            // Nothing new for a round: the held event is complete.
+            events.extend(self.folder.flush());
+        }
+        self.offset += end;
+        if !self.folder.is_pending() {
+            self.held_from = self.offset;
+        }
+        let floor = self.floor_ms;
+        events.retain(|e| e.timestamp >= floor);
+        events
+    }
+
+    /// Keeps where this log was read to (after its events were committed;
+    /// a crash in between ships at most one round again).
+    fn save(&self, dir: &Path, key: &str) {
+        let state = RemoteState {
+            key: key.to_string(),
+            offset: self.held_from,
+            head: self.head.clone(),
+        };
+        let path = remote_state_file(dir, key);
+        let tmp = path.with_extension("tmp");
+        let written = std::fs::create_dir_all(dir).is_ok()
+            && serde_json::to_vec(&state)
+                .ok()
+                .is_some_and(|b| std::fs::write(&tmp, b).is_ok());
+        if written {
+            let _ = std::fs::rename(&tmp, &path);
+        }
+    }
 }
 
 /// An application on a shared cluster: its job, and the level it logs at.
@@ -382,34 +510,18 @@ impl<R: Runtime> Supervisor<R> {
             }
         }
         let mut lines: HashMap<&str, Vec<(i64, LogLevel, String, String)>> = HashMap::new();
+        let mut read = Vec::new();
         for (source, text) in logs {
             let key = format!("{url} {source}");
-            let cursor = shipper.remote.entry(key).or_default();
-            if text.len() < cursor.offset || text.len() > MAX_REMOTE_LOG_BYTES {
-                // Rotated (or restarted): from the start of the new file.
-                *cursor = RemoteCursor::default();
-                if text.len() > MAX_REMOTE_LOG_BYTES {
-                    cursor.offset = text.len();
-                    continue;
-                }
+            if text.len() > MAX_REMOTE_LOG_BYTES {
+                continue;
             }
-            let fresh = &text[cursor.offset..];
-            let end = fresh.iter().rposition(|&b| b == b'\n').map_or(0, |e| e + 1);
-            let mut events = Vec::new();
-            for raw in fresh[..end].split(|&b| b == b'\n') {
-                let line = String::from_utf8_lossy(raw);
-                if let Some(done) = cursor.folder.push(line.trim_end_matches('\r')) {
-                    events.push(done);
-                }
-            }
-            if end == 0 {
-                events.extend(cursor.folder.flush());
-            }
-            cursor.offset += end;
-            for e in events
-                .into_iter()
-                .filter(|e| e.timestamp >= shipper.started_ms)
-            {
+            let text = String::from_utf8_lossy(&text);
+            let (state_dir, started_ms) = (shipper.state_dir.clone(), shipper.started_ms);
+            let cursor = shipper.remote.entry(key.clone()).or_insert_with(|| {
+                RemoteCursor::resume(state_dir.as_deref(), &key, &text, started_ms)
+            });
+            for e in cursor.read(&text) {
                 for t in tenants {
                     if (e.context.contains(&t.job) || e.message.contains(&t.job))
                         && passes(e.level, t.at)
@@ -423,11 +535,19 @@ impl<R: Runtime> Supervisor<R> {
                     }
                 }
             }
+            read.push(key);
         }
         for (app, lines) in lines {
             let catalogue = self.catalogue.clone();
             let name = app.to_string();
             let _ = tokio::task::spawn_blocking(move || catalogue.log_lines(&name, lines)).await;
+        }
+        if let Some(dir) = &shipper.state_dir {
+            for key in read {
+                if let Some(cursor) = shipper.remote.get(&key) {
+                    cursor.save(dir, &key);
+                }
+            }
         }
     }
 
@@ -656,5 +776,57 @@ mod tests {
         let (events, _) = again.read(&log).unwrap();
         assert!(events.is_empty());
         assert_eq!(again.folder.flush().unwrap().message, "fresh");
+    }
+
+    fn messages(events: &[FlinkLine]) -> Vec<&str> {
+        events.iter().map(|e| e.message.as_str()).collect()
+    }
+
+    /// A registered cluster's log, read whole each round: a restarted Weir
+    /// goes on where the one before stopped (the held event again, nothing
+    /// twice); a new log of the same process is read from its start; with
+    /// nowhere to keep positions, only what is logged after the start.
+    #[test]
+    fn remote_logs_resume_across_restarts_and_restart_with_a_new_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = "http://10.0.0.2:8081 jobmanager";
+        let mut log = String::from(
+            "2026-11-26 10:00:00,000 INFO  org.A [] - started\n\
+             2026-11-26 10:00:01,000 INFO  org.A [j1] - one\n\
+             2026-11-26 10:00:02,000 WARN  org.B [j1] - two\n",
+        );
+        let mut c = RemoteCursor::resume(Some(dir.path()), key, &log, 0);
+        assert_eq!(messages(&c.read(&log)), ["started", "one"]);
+        c.save(dir.path(), key);
+
+        // Weir down: the cluster logs on, with a continuation of "two".
+        log.push_str("\tat x.y(Z.java:1)\n2026-11-26 10:00:03,000 INFO  org.A [j1] - three\n");
+        let mut again = RemoteCursor::resume(Some(dir.path()), key, &log, i64::MAX);
+        assert_eq!(messages(&again.read(&log)), ["two\n\tat x.y(Z.java:1)"]);
+        assert_eq!(messages(&again.read(&log)), ["three"]);
+        assert!(again.read(&log).is_empty());
+
+        // The Job Manager restarted: a new log, longer than the old offset.
+        let new_log = format!(
+            "2026-11-26 11:00:00,000 INFO  org.A [] - started again\n{}",
+            "2026-11-26 11:00:01,000 INFO  org.A [j1] - later\n".repeat(10)
+        );
+        assert!(new_log.len() > again.offset);
+        let events = again.read(&new_log);
+        assert_eq!(events[0].message, "started again");
+        assert_eq!(events.len(), 10, "the last held: {events:?}");
+        again.save(dir.path(), key);
+        let fresh = RemoteCursor::resume(Some(dir.path()), key, &log, 0);
+        assert_eq!(fresh.offset, 0, "the kept position is the new log's");
+
+        // Nowhere to keep positions: what was logged before the start is
+        // not shipped.
+        let floor = parse_header("2026-11-26 10:00:02,000 WARN  org.B [j1] - two")
+            .unwrap()
+            .timestamp;
+        let mut blind = RemoteCursor::resume(None, key, &log, floor);
+        let mut got = blind.read(&log);
+        got.extend(blind.read(&log));
+        assert_eq!(messages(&got), ["two\n\tat x.y(Z.java:1)", "three"]);
     }
 }

@@ -294,6 +294,7 @@ fn config() -> SupervisorConfig {
             ..weir_control::autoscale::AutoscaleConfig::service_default()
         },
         sample_interval: Duration::from_millis(10),
+        log_state_dir: None,
     }
 }
 

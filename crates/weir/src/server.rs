@@ -153,6 +153,8 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<()> {
         start_timeout: Duration::from_secs(args.start_timeout_secs),
         autoscale: args.autoscale.config(),
         sample_interval: Duration::from_secs(args.autoscale.sample_interval_secs.max(1)),
+        // How far registered clusters' logs were read, kept across restarts.
+        log_state_dir: Some(args.data_dir.join("remote").join("logs")),
         ..SupervisorConfig::default()
     };
     // Metrics live in memory only, filled by one collector.

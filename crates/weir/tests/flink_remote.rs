@@ -241,8 +241,32 @@ async fn applications_run_on_a_registered_cluster_by_capacity_and_survive_its_fa
     );
 
     // --- Weir killed and restarted: the jobs run on, and are adopted -------
-    f.weir.restart();
+    // Down for 6 s, while the Job Manager logs alpha's checkpoints (every
+    // 2 s): the restarted Weir ships those lines too, and nothing twice.
+    let logged_before: Vec<String> = cluster.log_lines("jm.log", &[&alpha_job]);
+    let down_from = chrono::Local::now()
+        .format("%Y-%m-%d %H:%M:%S,%3f")
+        .to_string();
+    f.weir.restart_after(Duration::from_secs(6));
+    let down_until = chrono::Local::now()
+        .format("%Y-%m-%d %H:%M:%S,%3f")
+        .to_string();
     f.reconnect();
+    let logged_while_down: Vec<String> = cluster
+        .log_lines("jm.log", &[&alpha_job])
+        .into_iter()
+        .filter(|l| !logged_before.contains(l) && l.contains("checkpoint"))
+        .filter(|l| {
+            l.get(..23)
+                .is_some_and(|t| *down_from <= *t && *t <= *down_until)
+        })
+        .filter_map(|l| l.split_once(" - ").map(|(_, m)| m.to_string()))
+        .collect();
+    assert!(
+        !logged_while_down.is_empty(),
+        "no checkpoint of alpha's job logged while Weir was down:\n{}",
+        cluster.log_tail("jm.log", 40)
+    );
     for app in ["alpha", "beta"] {
         assert_eq!(f.status(app).await, s("RUNNING"));
     }
@@ -260,6 +284,33 @@ async fn applications_run_on_a_registered_cluster_by_capacity_and_survive_its_fa
             .count(),
         1,
         "{log:#?}"
+    );
+    eventually(
+        &f,
+        "alpha",
+        "the Job Manager's lines from Weir's downtime in alpha's log",
+        EVENT_TIMEOUT,
+        || async {
+            let log = f.log("alpha").await;
+            logged_while_down.iter().all(|m| {
+                log.iter()
+                    .any(|l| l.starts_with("[jobmanager]") && l.ends_with(m.as_str()))
+            })
+        },
+    )
+    .await;
+    let log = f.log("alpha").await;
+    let shipped: Vec<&String> = log
+        .iter()
+        .filter(|l| l.starts_with("[jobmanager]") && l.contains("checkpoint"))
+        .collect();
+    let mut unique = shipped.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        shipped.len(),
+        "a line shipped twice across the restart: {shipped:#?}"
     );
 
     // --- metrics come from the cluster's REST API like a local one's -------

@@ -238,7 +238,13 @@ impl Weir {
     /// Kills the server with SIGKILL (no chance to clean up) and starts it
     /// again on the same data directory. The port changes: make new clients.
     pub fn restart(&mut self) {
+        self.restart_after(Duration::ZERO);
+    }
+
+    /// As [`Weir::restart`], with the server down for `down` in between.
+    pub fn restart_after(&mut self, down: Duration) {
         self.kill();
+        std::thread::sleep(down);
         self.spawn();
     }
 
