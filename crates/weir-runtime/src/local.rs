@@ -1364,8 +1364,9 @@ fn spawn_task_manager(
     )))
 }
 
-/// Waits for the REST API to list every Task Manager; fails early when a
-/// JVM exits.
+/// Waits for the REST API to list every Task Manager with its slots; fails
+/// early when a JVM exits. (A Task Manager is listed on registering, with 0
+/// slots until its slot report reaches the Resource Manager a moment later.)
 async fn wait_ready(cluster: &LocalCluster, spec: &ClusterSpec, t0: Instant) -> Result<(), String> {
     let rest = FlinkRest::new(&cluster.rest_url)
         .with_timeouts(Duration::from_secs(2), Duration::from_secs(2));
@@ -1380,7 +1381,7 @@ async fn wait_ready(cluster: &LocalCluster, spec: &ClusterSpec, t0: Instant) -> 
             ));
         }
         if let Ok(tms) = rest.taskmanagers().await {
-            registered = tms.len();
+            registered = tms.iter().filter(|t| t.slots > 0).count();
             if registered >= want {
                 return Ok(());
             }
