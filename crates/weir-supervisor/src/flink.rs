@@ -208,6 +208,39 @@ pub(crate) fn run_jar(
     }
 }
 
+/// The job id for a submission. A Weir killed while Flink ran the jar's
+/// main() leaves a submission that may still become a job after the next
+/// Weir looked for it; reusing its id (recorded before that run) while
+/// Flink does not know it lets at most one of the two become a job: Flink
+/// refuses a second job of one id. A fresh id once Flink knows the old one.
+pub(crate) async fn submission_id(rest: &FlinkRest, pending: Option<&str>) -> String {
+    if let Some(id) = pending {
+        let known = rest.job(&JobId(id.to_string())).await;
+        if matches!(known, Err(RestError::Status { code: 404, .. })) {
+            return id.to_string();
+        }
+    }
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Runs the jar as job `id` (from [`submission_id`]). When the run fails
+/// but a job of that id exists, the earlier, in-flight submission won the
+/// race: that job is this submission's.
+pub(crate) async fn run_as(
+    rest: &FlinkRest,
+    jar_id: &str,
+    run: &RunJar,
+    id: &str,
+) -> Result<JobId, RestError> {
+    match rest.run_jar(jar_id, run).await {
+        Ok(job) => Ok(job),
+        Err(e) => match rest.job(&JobId(id.to_string())).await {
+            Ok(d) if !d.state.is_globally_terminal() => Ok(d.id),
+            _ => Err(e),
+        },
+    }
+}
+
 /// Copies the application's stored jar to `jar` (Flink's upload wants a
 /// file name ending in `.jar`).
 pub(crate) fn copy_code(

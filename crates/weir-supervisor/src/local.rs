@@ -51,6 +51,9 @@ type CpuReading = (f64, std::time::Instant);
 /// The file in a pooled cluster's directory that names the application it
 /// was handed to; a pooled cluster without it is free.
 const ASSIGNED_FILE: &str = "assigned-to";
+/// The id of the job being submitted to an application's cluster, written
+/// before Flink runs the jar (see `flink::submission_id`).
+const PENDING_JOB_FILE: &str = "pending-job";
 
 pub struct LocalRuntime {
     runtimes: Runtimes,
@@ -681,9 +684,15 @@ impl Runtime for LocalRuntime {
         // was configured before the application was known.
         let config =
             Self::flink_config(app, &self.dir(&app.name), &self.checkpoints_dir(&app.name));
-        let run = flink::run_jar(app, restore, config, None, &[]);
-        let id = rest
-            .run_jar(&jar_id, &run)
+        // The id is chosen and kept before the run (see submission_id): a
+        // Weir killed while main() runs must not leave a second job behind.
+        let pending = cluster.dir().join(PENDING_JOB_FILE);
+        let recorded = std::fs::read_to_string(&pending).ok();
+        let job_id = flink::submission_id(&rest, recorded.as_deref().map(str::trim)).await;
+        std::fs::write(&pending, &job_id)
+            .map_err(|e| failure(format!("writing {}: {e}", pending.display())))?;
+        let run = flink::run_jar(app, restore, config, Some(job_id.clone()), &[]);
+        let id = flink::run_as(&rest, &jar_id, &run, &job_id)
             .await
             .map_err(|e| failure(e.summary()))?;
         let name = rest.job(&id).await.map(|d| d.name).unwrap_or_default();

@@ -542,6 +542,7 @@ impl RemoteRuntime {
         // A job id recorded but not known to the catalogue was submitted by
         // a Weir that died before recording it: it goes first (it would hold
         // the slots the new one needs).
+        let pending = record.job_id.clone();
         if let Some(old) = record.job_id.take() {
             if let Ok(d) = rest.job(&JobId(old.clone())).await {
                 if !d.state.is_globally_terminal() {
@@ -572,7 +573,7 @@ impl RemoteRuntime {
                 e.summary()
             ))
         })?;
-        let job_id = uuid::Uuid::new_v4().simple().to_string();
+        let job_id = flink::submission_id(&rest, pending.as_deref()).await;
         record.job_id = Some(job_id.clone());
         record.submitted_ms = weir_service::now_millis();
         self.write(&app.name, &record)?;
@@ -582,8 +583,8 @@ impl RemoteRuntime {
             &record.app_dir.join("savepoints"),
         );
         let args = ["--properties".to_string(), props.display().to_string()];
-        let run = flink::run_jar(app, restore, config, Some(job_id), &args);
-        let ran = rest.run_jar(&jar_id, &run).await;
+        let run = flink::run_jar(app, restore, config, Some(job_id.clone()), &args);
+        let ran = flink::run_as(&rest, &jar_id, &run, &job_id).await;
         // The jar is only needed to run main(); the cluster keeps no copies.
         let _ = rest.delete_jar(&jar_id).await;
         let id = ran.map_err(|e| failure(e.summary()))?;
