@@ -215,11 +215,19 @@ pub(crate) fn run_jar(
 /// refuses a second job of one id. A fresh id once Flink knows the old one.
 pub(crate) async fn submission_id(rest: &FlinkRest, pending: Option<&str>) -> String {
     if let Some(id) = pending {
-        let known = rest.job(&JobId(id.to_string())).await;
-        if matches!(known, Err(RestError::Status { code: 404, .. })) {
+        if unknown_to_flink(&rest.job(&JobId(id.to_string())).await) {
             return id.to_string();
         }
     }
+    fresh_job_id()
+}
+
+/// Whether Flink's answer to a job lookup says it has no such job.
+pub(crate) fn unknown_to_flink<T>(lookup: &Result<T, RestError>) -> bool {
+    matches!(lookup, Err(RestError::Status { code: 404, .. }))
+}
+
+pub(crate) fn fresh_job_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 

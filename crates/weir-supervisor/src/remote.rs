@@ -541,10 +541,16 @@ impl RemoteRuntime {
         let rest = Self::rest(&record);
         // A job id recorded but not known to the catalogue was submitted by
         // a Weir that died before recording it: it goes first (it would hold
-        // the slots the new one needs).
-        let pending = record.job_id.clone();
+        // the slots the new one needs). One Flink does not know yet may be
+        // a submission still in flight: its id is reused (see
+        // flink::submission_id).
+        let mut reusable = None;
         if let Some(old) = record.job_id.take() {
-            if let Ok(d) = rest.job(&JobId(old.clone())).await {
+            let known = rest.job(&JobId(old.clone())).await;
+            if flink::unknown_to_flink(&known) {
+                reusable = Some(old.clone());
+            }
+            if let Ok(d) = known {
                 if !d.state.is_globally_terminal() {
                     self.log(
                         &app.name,
@@ -573,7 +579,7 @@ impl RemoteRuntime {
                 e.summary()
             ))
         })?;
-        let job_id = flink::submission_id(&rest, pending.as_deref()).await;
+        let job_id = reusable.unwrap_or_else(flink::fresh_job_id);
         record.job_id = Some(job_id.clone());
         record.submitted_ms = weir_service::now_millis();
         self.write(&app.name, &record)?;
