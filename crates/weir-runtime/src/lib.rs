@@ -1,24 +1,35 @@
 //! `weir-runtime`: "a Flink cluster" for an application.
 //!
-//! Three independent parts:
+//! Four parts, the first three independent of each other, the last built
+//! on them:
 //!
 //! - [`runtimes`] — which Flink distribution each runtime name
 //!   (`FLINK-1_20`, …) means, installing it from PyPI on first use (or using a
 //!   distribution the user registered), and checking that `java` works.
-//! - [`local`] — [`LocalCluster`], the embedded default backend: one Job
+//! - [`cluster`] — [`LocalCluster`], the JVM launcher: one Job
 //!   Manager (session mode) and N Task Managers started directly as `java`
 //!   processes on this machine, each in its own process group, every port
 //!   bound to 127.0.0.1, configuration/logs/working files under one directory,
 //!   a `cluster.json` record so a restarted Weir can re-adopt the cluster.
 //! - [`rest`] — [`FlinkRest`], an async client of Flink's Job Manager REST
-//!   API. It does not care how the cluster was started: the local backend
-//!   exposes [`LocalCluster::rest_url`], a remote backend will hand it the URL
-//!   of an existing cluster.
+//!   API. It does not care how the cluster was started: a local cluster
+//!   exposes [`LocalCluster::rest_url`], a registered cluster is known by its
+//!   URL.
+//! - [`backend`] — the [`backend::Runtime`] trait the supervisor drives, and
+//!   its backends: [`backend::LocalRuntime`] (a cluster of its own per
+//!   application, from [`cluster`]), [`backend::RemoteRuntime`] (jobs on
+//!   registered Flink clusters) and [`backend::Placed`] (each application's
+//!   steps to the backend that holds it). What they need of the rest of Weir
+//!   comes in as narrow inputs: an [`backend::AppLog`] for lines in an
+//!   application's log and a [`backend::Placements`] view of where
+//!   applications should run, both given at construction, and the code as a
+//!   path per submission.
 //!
 //! **Architecture invariant:** this crate knows Flink — its versions, its
 //! configuration keys, its processes and its REST JSON — and nothing about
-//! AWS shapes, the store or Weir's API. The only type it takes from the rest
-//! of Weir is [`weir_control::model::RuntimeEnvironment`].
+//! AWS shapes, the store, the catalogue or Weir's API. It depends on
+//! `weir-control` only (the application, its job state and placement as
+//! plain data), never on `weir-service`.
 //!
 //! **Architecture invariant:** the data plane outlives the control plane. The
 //! JVMs started here are never tied to Weir's lifetime (no kill-on-drop, no
@@ -27,7 +38,8 @@
 //! [`LocalCluster::shutdown`] is called. Tests that want the opposite wrap a
 //! cluster in [`KillOnDrop`].
 
-pub mod local;
+pub mod backend;
+pub mod cluster;
 mod memory;
 mod process;
 pub mod rest;
@@ -35,7 +47,7 @@ pub mod runtimes;
 
 use std::path::PathBuf;
 
-pub use local::{
+pub use cluster::{
     ClassDataSharing, ClusterSpec, KillOnDrop, LocalCluster, ProcessInfo, ProcessRole,
     JAVA_17_OPTIONS,
 };

@@ -141,7 +141,7 @@ fn describe_exit(status: std::process::ExitStatus) -> String {
 }
 
 /// The live JVMs Weir started for the cluster in `dir`: their command line
-/// has `-Dlog.file=<dir>/...` (see `local::spawn`), which nothing else has
+/// has `-Dlog.file=<dir>/...` (see `cluster::spawn`), which nothing else has
 /// (a `tail -f` of the same log does not), as adoptable [`Proc`]s.
 pub(crate) fn cluster_jvms(dir: &Path) -> Vec<Proc> {
     let needle = format!("-Dlog.file={}/", dir.display());

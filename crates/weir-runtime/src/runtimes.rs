@@ -444,7 +444,7 @@ impl Runtimes {
             return Some(cds);
         }
         let started = std::time::Instant::now();
-        match crate::local::record_class_data(home, &cds, &key).await {
+        match crate::cluster::record_class_data(home, &cds, &key).await {
             Ok(()) => {
                 tracing::info!(%version, elapsed_ms = started.elapsed().as_millis() as u64, "class-data sharing archives made");
                 Some(cds)

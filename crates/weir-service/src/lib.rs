@@ -287,8 +287,22 @@ impl Catalogue {
         &self.default_maintenance_start
     }
 
-    pub fn store(&self) -> &Store {
+    /// The store, for this crate's tests: every read and write goes through
+    /// the catalogue's methods, which keep the index and the store in step.
+    #[cfg(test)]
+    pub(crate) fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Where the application's stored code (its JAR) is on disk; `None` when
+    /// it has none (a SQL or text application, or no code given yet).
+    pub fn code_path(&self, app: &Application) -> Option<std::path::PathBuf> {
+        match app.config.code.as_ref().map(|c| &c.content) {
+            Some(CodeContent::Zip(s)) | Some(CodeContent::S3 { stored: s, .. }) => {
+                Some(self.store.code().path(s))
+            }
+            Some(CodeContent::Text(_)) | None => None,
+        }
     }
 
     pub fn len(&self) -> usize {

@@ -17,7 +17,9 @@ use weir_control::model::{ApplicationStatus, LogLevel};
 use weir_control::operation::JobStatus;
 use weir_service::{Entry, LOGGER};
 
-use crate::{Runtime, Supervisor};
+use weir_runtime::backend::Runtime;
+
+use crate::Supervisor;
 
 /// The property group through which an application picks its policy
 /// (`policy` = `cpu` or `busy`), overriding the server's.

@@ -10,17 +10,21 @@
 //! looks that is not in the store or observable on the cluster, so a
 //! supervisor restarted after a crash converges from wherever things are.
 //!
-//! **Architecture invariant:** the supervisor knows nothing of AWS shapes and
-//! nothing of how clusters are made; it talks to a [`Runtime`].
+//! **Architecture invariant:** the supervisor decides *when* to do *what*;
+//! it knows nothing of AWS shapes and nothing of how clusters are made or
+//! how Flink is asked. It talks to Flink only through a
+//! [`weir_runtime::backend::Runtime`].
+//!
+//! Besides the application tasks it runs the server's periodic duties, each
+//! until the one shutdown token is cancelled: snapshots and autoscaling
+//! (inside each look), maintenance windows, shipping Flink's logs, the
+//! metrics collector, and looking at the registered clusters.
 
 mod autoscale;
-mod flink;
-mod local;
+mod clusters;
+mod inputs;
 mod logship;
 mod maintenance;
-mod placed;
-mod remote;
-mod runtime;
 mod snapshots;
 mod telemetry;
 
@@ -28,24 +32,22 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
 use weir_control::model::{ApplicationStatus, LogLevel};
 use weir_control::operation::{
     job_transition_message, new_transitions, JobState, JobStatus, OperationStatus,
 };
 use weir_control::reconcile::{decide, is_restart, Observed, ObservedJob, Step};
-use weir_service::{Advance, Catalogue, Entry, LOGGER};
+use weir_runtime::backend::{Observation, Restore, Runtime, RuntimeFailure};
+use weir_service::{Advance, Catalogue, Entry, ServiceError, LOGGER};
 
 use logship::LogShipper;
 
 pub use autoscale::AUTOSCALING_GROUP;
-pub use local::{LocalConfig, LocalRuntime, PROPERTIES_ENV, PROPERTIES_PROPERTY};
-pub use placed::Placed;
-pub use remote::{probe, Probe, RemotePlacement, RemoteRuntime};
-pub use runtime::{
-    ClusterView, JobObservation, Load, Observation, ProcessKind, ProcessView, Restore, Runtime,
-    RuntimeFailure, SavepointProgress, Submission,
-};
+pub use inputs::CatalogueView;
 pub use telemetry::Collector;
 
 /// How supervisors pace themselves.
@@ -72,6 +74,11 @@ pub struct SupervisorConfig {
     /// what the cluster logged while it was down, and nothing twice. `None`:
     /// in memory only, and a restarted Weir ships what is logged after it.
     pub log_state_dir: Option<std::path::PathBuf>,
+    /// The first pause after a look that failed (the store or the catalogue
+    /// refused); it doubles with each failure in a row up to
+    /// `retry_max`, and a look that succeeds starts again from here.
+    pub retry_min: Duration,
+    pub retry_max: Duration,
 }
 
 impl Default for SupervisorConfig {
@@ -86,8 +93,44 @@ impl Default for SupervisorConfig {
             autoscale: weir_control::autoscale::AutoscaleConfig::service_default(),
             sample_interval: Duration::from_secs(5),
             log_state_dir: None,
+            retry_min: Duration::from_secs(2),
+            retry_max: Duration::from_secs(60),
         }
     }
+}
+
+/// What an application's task is told. Closed: a task does nothing it is
+/// not told here, besides its own looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Message {
+    /// Look now: the catalogue changed the application's intent (a start,
+    /// stop, update, delete) or something else wants a prompt look.
+    Look,
+}
+
+/// The handle a caller holds to an application's task: the only way to
+/// reach it. A task whose handle sends fail has ended.
+struct TaskHandle {
+    tx: mpsc::UnboundedSender<Message>,
+}
+
+impl TaskHandle {
+    /// Sends `msg`; `false` when the task has ended.
+    fn send(&self, msg: Message) -> bool {
+        self.tx.send(msg).is_ok()
+    }
+
+    fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+}
+
+/// How long a task waits after `failures` failed looks in a row: capped
+/// exponential backoff, so that a store that refuses (a full disk) is not
+/// hammered, and a passing trouble is retried soon.
+fn backoff(failures: u32, min: Duration, max: Duration) -> Duration {
+    let factor = 1u32 << failures.saturating_sub(1).min(16);
+    min.saturating_mul(factor).min(max)
 }
 
 /// The supervisors of every application.
@@ -96,9 +139,13 @@ pub struct Supervisor<R: Runtime> {
     runtime: Arc<R>,
     config: SupervisorConfig,
     handle: tokio::runtime::Handle,
-    /// Wakes an application's task; the task removes itself when it ends.
-    tasks: Mutex<HashMap<String, mpsc::UnboundedSender<()>>>,
-    shutdown: watch::Sender<bool>,
+    /// Each application's task, by name; a task removes itself when it ends.
+    tasks: Mutex<HashMap<String, TaskHandle>>,
+    /// Cancelled when the server stops: every task and duty ends with it.
+    shutdown: CancellationToken,
+    /// The application tasks and the duties started here, so that a
+    /// stopping server can wait for them to end.
+    tracker: TaskTracker,
     /// Each autoscaling application's load history.
     histories: Mutex<HashMap<String, autoscale::History>>,
     /// Where each Flink log file has been shipped to: the shipping task's,
@@ -114,13 +161,15 @@ enum Next {
 
 impl<R: Runtime> Supervisor<R> {
     /// Starts a task for every application in the catalogue and subscribes to
-    /// the catalogue's changes. Call from within a tokio runtime.
+    /// the catalogue's changes. Every task ends when `shutdown` is
+    /// cancelled; [`Supervisor::stopped`] waits for them. Call from within a
+    /// tokio runtime.
     pub fn start(
         catalogue: Arc<Catalogue>,
         runtime: Arc<R>,
         config: SupervisorConfig,
+        shutdown: CancellationToken,
     ) -> Arc<Self> {
-        let (shutdown, _) = watch::channel(false);
         let shipper = LogShipper::new(config.log_state_dir.clone());
         let sup = Arc::new(Self {
             catalogue: catalogue.clone(),
@@ -129,6 +178,7 @@ impl<R: Runtime> Supervisor<R> {
             handle: tokio::runtime::Handle::current(),
             tasks: Mutex::new(HashMap::new()),
             shutdown,
+            tracker: TaskTracker::new(),
             histories: Mutex::new(HashMap::new()),
             shipper: tokio::sync::Mutex::new(shipper),
         });
@@ -144,70 +194,140 @@ impl<R: Runtime> Supervisor<R> {
         sup
     }
 
+    /// Starts the server's periodic duties beside the application tasks:
+    /// maintenance windows (a look a minute: windows are minutes wide at
+    /// the finest), Flink's logs into the applications' logs (every 2 s: a
+    /// `logs tail` shows what Flink said about as soon as it said it), and
+    /// the registered clusters looked at (every 5 s). Each ends with the
+    /// shutdown token.
+    pub fn start_duties(self: &Arc<Self>) {
+        let stop = self.shutdown.clone();
+        self.spawn(
+            "maintenance",
+            self.clone()
+                .run_maintenance(Duration::from_secs(60), stop.clone()),
+        );
+        self.spawn(
+            "log shipping",
+            self.clone()
+                .run_log_shipping(Duration::from_secs(2), stop.clone()),
+        );
+        self.spawn(
+            "registered clusters",
+            self.clone().run_cluster_looks(Duration::from_secs(5), stop),
+        );
+    }
+
+    /// Runs `duty` as a task the supervisor waits for at shutdown.
+    pub fn spawn(
+        &self,
+        what: &'static str,
+        duty: impl std::future::Future<Output = ()> + Send + 'static,
+    ) {
+        let span = tracing::info_span!("duty", what);
+        self.tracker.spawn_on(duty.instrument(span), &self.handle);
+    }
+
     /// Makes the application's task look now (starting one if it has none).
     pub fn wake(self: &Arc<Self>, name: &str) {
         // A supervisor that was shut down starts nothing more.
-        if *self.shutdown.borrow() {
+        if self.shutdown.is_cancelled() {
             return;
         }
         let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(tx) = tasks.get(name) {
-            if tx.send(()).is_ok() {
+        if let Some(task) = tasks.get(name) {
+            if task.send(Message::Look) {
                 return;
             }
         }
         let (tx, rx) = mpsc::unbounded_channel();
-        tasks.insert(name.to_string(), tx);
+        tasks.insert(name.to_string(), TaskHandle { tx });
         let sup = self.clone();
         let name = name.to_string();
-        self.handle.spawn(async move { sup.run(name, rx).await });
+        let span = tracing::info_span!("supervisor", app = %name);
+        self.tracker.spawn_on(
+            async move { sup.run(name, rx).await }.instrument(span),
+            &self.handle,
+        );
     }
 
-    /// Stops every task (not the applications: their clusters keep running
-    /// and are adopted by the next Weir).
-    pub fn shutdown(&self) {
-        let _ = self.shutdown.send(true);
+    /// Stops every task and duty (not the applications: their clusters keep
+    /// running and are adopted by the next Weir), and waits until they have
+    /// ended. A step in flight is abandoned where it stands, as a crash
+    /// would: every step is safe to leave half done.
+    pub async fn stopped(&self) {
+        self.shutdown.cancel();
+        self.tracker.close();
+        self.tracker.wait().await;
     }
 
-    async fn run(self: Arc<Self>, name: String, mut wake: mpsc::UnboundedReceiver<()>) {
-        let mut shutdown = self.shutdown.subscribe();
+    async fn run(self: Arc<Self>, name: String, mut inbox: mpsc::UnboundedReceiver<Message>) {
+        let mut failures = 0u32;
         loop {
-            let next = match self.look(&name).await {
-                Ok(next) => next,
+            let looked = tokio::select! {
+                r = self.look(&name) => r,
+                _ = self.shutdown.cancelled() => break,
+            };
+            let delay = match looked {
+                Ok(Next::Exit) => break,
+                Ok(Next::After(d)) => {
+                    failures = 0;
+                    d
+                }
                 Err(e) => {
-                    tracing::warn!(app = %name, error = %e, "supervisor step failed; retrying");
-                    Next::After(self.config.idle_interval)
+                    failures += 1;
+                    let delay = backoff(failures, self.config.retry_min, self.config.retry_max);
+                    tracing::warn!(
+                        error = %e,
+                        cause = %causes(&e),
+                        failures,
+                        retry_in_ms = delay.as_millis() as u64,
+                        "supervisor step failed"
+                    );
+                    delay
                 }
             };
-            let delay = match next {
-                Next::Exit => break,
-                Next::After(d) => d,
-            };
             tokio::select! {
-                _ = wake.recv() => {}
+                msg = inbox.recv() => match msg {
+                    Some(Message::Look) | None => {}
+                },
                 _ = tokio::time::sleep(delay) => {}
-                _ = shutdown.changed() => break,
+                _ = self.shutdown.cancelled() => break,
             }
             // Several wakes in a row need only one look.
-            while wake.try_recv().is_ok() {}
+            while inbox.try_recv().is_ok() {}
         }
         // Dropping the receiver closes this task's sender; a task started
         // since (by a wake that raced with this exit) has an open one.
-        drop(wake);
+        drop(inbox);
         let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
-        if tasks.get(&name).is_some_and(|tx| tx.is_closed()) {
+        if tasks.get(&name).is_some_and(TaskHandle::is_closed) {
             tasks.remove(&name);
         }
-        tracing::debug!(app = %name, "supervisor task ended");
+        tracing::debug!("supervisor task ended");
     }
 
-    /// One look: observe, record job changes, take the next step.
-    async fn look(&self, name: &str) -> Result<Next, weir_service::ServiceError> {
+    /// One look: observe, record job changes, take the next step; in a
+    /// span naming the version and the operation it works for, so that
+    /// `WEIR_LOG=debug` tells one application's story in order.
+    async fn look(&self, name: &str) -> Result<Next, ServiceError> {
         let Some(entry) = self.catalogue.entry_of(name) else {
             // Deleted (from READY, by the catalogue alone): its files go.
             self.runtime.erase(name).await;
             return Ok(Next::Exit);
         };
+        let span = tracing::info_span!(
+            "look",
+            version = entry.app.version_id,
+            operation_id = entry.job.operation_id.as_deref().unwrap_or("-"),
+            status = %entry.app.status,
+        );
+        self.look_at(entry).instrument(span).await
+    }
+
+    async fn look_at(&self, entry: Entry) -> Result<Next, ServiceError> {
+        let name = entry.app.name.clone();
+        let name = name.as_str();
         let status = entry.app.status;
         let seen = self.runtime.observe(&entry.app, &entry.job).await;
         let entry = self.record_job(entry, &seen)?;
@@ -253,7 +373,7 @@ impl<R: Runtime> Supervisor<R> {
         let step = self
             .deadline(&entry)
             .unwrap_or_else(|| decide(status, observed));
-        tracing::debug!(app = %name, %status, ?step, "reconcile");
+        tracing::debug!(?step, "reconcile");
         let pending = snapshots
             .iter()
             .any(|s| s.status == weir_control::snapshot::SnapshotStatus::Creating);
@@ -288,11 +408,7 @@ impl<R: Runtime> Supervisor<R> {
     }
 
     /// Writes every job status change Flink reports since the last look.
-    fn record_job(
-        &self,
-        entry: Entry,
-        seen: &Observation,
-    ) -> Result<Entry, weir_service::ServiceError> {
+    fn record_job(&self, entry: Entry, seen: &Observation) -> Result<Entry, ServiceError> {
         let Some(job) = seen.job.as_ref().filter(|j| j.fresh) else {
             return Ok(entry);
         };
@@ -347,7 +463,7 @@ impl<R: Runtime> Supervisor<R> {
         entry: Entry,
         step: Step,
         seen: &Observation,
-    ) -> Result<Next, weir_service::ServiceError> {
+    ) -> Result<Next, ServiceError> {
         let app = &entry.app;
         let name = app.name.as_str();
         let status = app.status;
@@ -388,7 +504,10 @@ impl<R: Runtime> Supervisor<R> {
                     Ok(r) => r,
                     Err(e) => {
                         return self
-                            .failed(&entry, RuntimeFailure(format!("cannot restore: {e}")))
+                            .failed(
+                                &entry,
+                                RuntimeFailure::Refused(format!("cannot restore: {e}")),
+                            )
                             .await
                     }
                 };
@@ -414,7 +533,7 @@ impl<R: Runtime> Supervisor<R> {
                     }
                 }
                 match tokio::select! {
-                    r = self.runtime.submit(app, &self.catalogue, runtime_restore.as_ref()) => r,
+                    r = self.submit(app, runtime_restore.as_ref()) => r,
                     _ = self.preempted(name, status) => return Ok(Next::After(Duration::ZERO)),
                 } {
                     Ok(sub) => {
@@ -482,7 +601,7 @@ impl<R: Runtime> Supervisor<R> {
                 // Flink refuses while the job restarts; the next look asks
                 // again, and the operation's deadline bounds the wait.
                 if let Err(e) = self.runtime.rescale(app, &job.id, target).await {
-                    tracing::debug!(app = %name, error = %e, "rescale in place not accepted yet");
+                    tracing::debug!(error = %e, "rescale in place not accepted yet");
                 }
                 Ok(busy)
             }
@@ -576,6 +695,20 @@ impl<R: Runtime> Supervisor<R> {
         }
     }
 
+    /// Runs the application's job from its stored code.
+    async fn submit(
+        &self,
+        app: &weir_control::model::Application,
+        restore: Option<&Restore>,
+    ) -> Result<weir_runtime::backend::Submission, RuntimeFailure> {
+        let code = self.catalogue.code_path(app).ok_or_else(|| {
+            RuntimeFailure::Refused(
+                "the application has no code: give it a JAR with UpdateApplication (ApplicationCodeConfigurationUpdate)".into(),
+            )
+        })?;
+        self.runtime.submit(app, &code, restore).await
+    }
+
     /// Ends the application's cluster (killed at once, or released with
     /// grace), then ships what its processes logged last: often why a job
     /// failed.
@@ -610,7 +743,7 @@ impl<R: Runtime> Supervisor<R> {
         entry: &Entry,
         result: OperationStatus,
         error: Option<String>,
-    ) -> Result<(), weir_service::ServiceError> {
+    ) -> Result<(), ServiceError> {
         self.catalogue
             .advance(&entry.app.name, entry.app.status, |adv| {
                 self.end(adv, result, error);
@@ -629,11 +762,7 @@ impl<R: Runtime> Supervisor<R> {
     /// A start or restart failed: the operation FAILED with `reason`. A
     /// failed update with system rollback enabled rolls back; anything
     /// else releases the cluster and ends READY.
-    async fn fail_start(
-        &self,
-        entry: &Entry,
-        reason: String,
-    ) -> Result<Next, weir_service::ServiceError> {
+    async fn fail_start(&self, entry: &Entry, reason: String) -> Result<Next, ServiceError> {
         let reason = weir_control::operation::root_cause_first(&reason);
         if matches!(
             entry.app.status,
@@ -651,11 +780,7 @@ impl<R: Runtime> Supervisor<R> {
 
     /// A runtime step failed: a start or restart fails for good; a running
     /// application's recovery is retried after a pause.
-    async fn failed(
-        &self,
-        entry: &Entry,
-        e: RuntimeFailure,
-    ) -> Result<Next, weir_service::ServiceError> {
+    async fn failed(&self, entry: &Entry, e: RuntimeFailure) -> Result<Next, ServiceError> {
         match entry.app.status {
             s if s == ApplicationStatus::Starting || is_restart(s) => {
                 self.fail_start(entry, e.to_string()).await
@@ -671,6 +796,21 @@ impl<R: Runtime> Supervisor<R> {
             }
         }
     }
+}
+
+/// An error's own text, then each cause underneath it, `: `-separated: what
+/// a log line needs to say what failed at the bottom.
+fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = String::new();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
 }
 
 #[cfg(test)]

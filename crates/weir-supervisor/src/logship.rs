@@ -23,7 +23,8 @@ use std::time::Duration;
 
 use weir_control::model::LogLevel;
 
-use crate::runtime::{ClusterView, ProcessKind, Runtime};
+use weir_runtime::backend::{ClusterView, ProcessKind, Runtime};
+
 use crate::Supervisor;
 
 /// The most read from one file in one round: a burst (a Job Manager's
@@ -416,17 +417,17 @@ struct Tenant {
 
 impl<R: Runtime> Supervisor<R> {
     /// Ships the Flink logs of every application with a cluster every
-    /// `interval`, until `stop` turns true.
+    /// `interval`, until `stop` is cancelled.
     pub async fn run_log_shipping(
         self: Arc<Self>,
         interval: Duration,
-        mut stop: tokio::sync::watch::Receiver<bool>,
+        stop: tokio_util::sync::CancellationToken,
     ) {
         loop {
             self.ship_logs().await;
             tokio::select! {
                 _ = tokio::time::sleep(interval) => {}
-                _ = stop.changed() => return,
+                _ = stop.cancelled() => return,
             }
         }
     }

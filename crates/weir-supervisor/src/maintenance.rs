@@ -10,21 +10,23 @@ use std::time::Duration;
 
 use weir_control::model::ApplicationStatus;
 
-use crate::{Runtime, Supervisor};
+use weir_runtime::backend::Runtime;
+
+use crate::Supervisor;
 
 impl<R: Runtime> Supervisor<R> {
     /// Looks every `interval` for applications due for maintenance inside
-    /// their window, until `stop` turns true.
+    /// their window, until `stop` is cancelled.
     pub async fn run_maintenance(
         self: Arc<Self>,
         interval: Duration,
-        mut stop: tokio::sync::watch::Receiver<bool>,
+        stop: tokio_util::sync::CancellationToken,
     ) {
         loop {
             self.maintenance_round().await;
             tokio::select! {
                 _ = tokio::time::sleep(interval) => {}
-                _ = stop.changed() => return,
+                _ = stop.cancelled() => return,
             }
         }
     }

@@ -8,7 +8,9 @@ use weir_control::operation::JobStatus;
 use weir_control::snapshot::{system_name, SnapshotKind, SnapshotRecord, SnapshotStatus};
 use weir_service::{Entry, ServiceError, LOGGER};
 
-use crate::{Observation, Runtime, SavepointProgress, Supervisor};
+use weir_runtime::backend::{Observation, Runtime, SavepointProgress};
+
+use crate::Supervisor;
 
 impl<R: Runtime> Supervisor<R> {
     /// Moves every CREATING snapshot of the application one step on and
@@ -163,12 +165,12 @@ impl<R: Runtime> Supervisor<R> {
         let runtime = if version_id == app.version_id {
             app.runtime
         } else {
-            self.catalogue
-                .store()
-                .version(&app.name, version_id)
-                .ok()
-                .flatten()
-                .map_or(app.runtime, |v| v.runtime)
+            match self.catalogue.describe_version(&app.name, version_id) {
+                Ok(v) => v.runtime,
+                // A version no longer kept: the current one's runtime.
+                Err(ServiceError::NotFound(_)) => app.runtime,
+                Err(e) => return Err(e),
+            }
         };
         let record = SnapshotRecord {
             application: app.name.clone(),

@@ -32,7 +32,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::watch;
 use weir_control::model::{EpochMillis, MetricsLevel};
 use weir_control::operation::JobStatus;
 use weir_control::telemetry::{
@@ -42,7 +41,7 @@ use weir_control::telemetry::{
 use weir_runtime::{FlinkRest, JobId, Metric, RestError};
 use weir_service::{now_millis, Board, Catalogue, Entry};
 
-use crate::{ClusterView, ProcessKind, Runtime};
+use weir_runtime::backend::{ClusterView, ProcessKind, Runtime};
 
 /// The JVM figures, from every JVM.
 const CPU_LOAD: &str = "Status.JVM.CPU.Load";
@@ -141,14 +140,14 @@ impl<R: Runtime> Collector<R> {
         })
     }
 
-    /// Collects a round every interval until `stop` turns true.
-    pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+    /// Collects a round every interval until `stop` is cancelled.
+    pub async fn run(self: Arc<Self>, stop: tokio_util::sync::CancellationToken) {
         let mut tick = tokio::time::interval(self.board.interval().max(Duration::from_secs(1)));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
-                _ = stop.changed() => return,
+                _ = stop.cancelled() => return,
             }
             self.round().await;
         }
@@ -522,7 +521,7 @@ mod tests {
     use weir_store::Store;
 
     use super::*;
-    use crate::runtime::{
+    use weir_runtime::backend::{
         Load, Observation, ProcessView, Restore, RuntimeFailure, SavepointProgress, Submission,
     };
 
@@ -596,7 +595,7 @@ mod tests {
         async fn submit(
             &self,
             _: &Application,
-            _: &Catalogue,
+            _: &std::path::Path,
             _: Option<&Restore>,
         ) -> Result<Submission, RuntimeFailure> {
             unreachable!()

@@ -13,6 +13,7 @@ use weir_service::{Catalogue, OperationFilter, StartRequest};
 use weir_store::{LogQuery, Store};
 
 use super::*;
+use weir_runtime::backend::{JobObservation, Load, SavepointProgress, Submission};
 
 /// A cluster that exists only in memory, driven by a script.
 #[derive(Default)]
@@ -126,21 +127,21 @@ impl Runtime for Fake {
     async fn submit(
         &self,
         _app: &Application,
-        _c: &Catalogue,
+        _code: &std::path::Path,
         restore: Option<&Restore>,
     ) -> Result<Submission, RuntimeFailure> {
         let mut st = self.state.lock().unwrap();
         if st.fail_version == Some(_app.version_id)
             || st.fail_parallelism == Some(_app.config.flink.parallelism.current_parallelism)
         {
-            return Err(RuntimeFailure(format!(
+            return Err(RuntimeFailure::Refused(format!(
                 "Could not execute application: version {} threw in main()",
                 _app.version_id
             )));
         }
         st.restored.push(restore.map(|r| r.path.clone()));
         if let Some(e) = st.submit_error.clone() {
-            return Err(RuntimeFailure(e));
+            return Err(RuntimeFailure::Refused(e));
         }
         let mut job = JobObservation {
             id: "f00d".into(),
@@ -175,7 +176,7 @@ impl Runtime for Fake {
             .as_ref()
             .is_some_and(|j| j.status != JobStatus::Running)
         {
-            return Err(RuntimeFailure(
+            return Err(RuntimeFailure::Refused(
                 "Flink refused the savepoint: job is not running".into(),
             ));
         }
@@ -267,7 +268,7 @@ impl Runtime for Fake {
         None
     }
 
-    async fn view(&self, _app: &str) -> Option<crate::runtime::ClusterView> {
+    async fn view(&self, _app: &str) -> Option<weir_runtime::backend::ClusterView> {
         None
     }
 
@@ -295,7 +296,20 @@ fn config() -> SupervisorConfig {
         },
         sample_interval: Duration::from_millis(10),
         log_state_dir: None,
+        retry_min: Duration::from_millis(20),
+        retry_max: Duration::from_millis(200),
     }
+}
+
+#[test]
+fn a_failing_step_backs_off_exponentially_up_to_the_cap() {
+    let (min, max) = (Duration::from_secs(2), Duration::from_secs(60));
+    let waits: Vec<u64> = (1..=8)
+        .map(|failures| backoff(failures, min, max).as_secs())
+        .collect();
+    assert_eq!(waits, [2, 4, 8, 16, 32, 60, 60, 60]);
+    // Many failures in a row neither overflow nor pass the cap.
+    assert_eq!(backoff(u32::MAX, min, max), max);
 }
 
 /// A new application `name`: Flink 1.20, a small zip, every option left out.
@@ -380,7 +394,7 @@ async fn start_waits_for_all_tasks_then_stop_releases() {
     let dir = tempfile::tempdir().unwrap();
     let c = catalogue(dir.path());
     let fake = Fake::with(|s| s.warmup = 3);
-    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    let sup = Supervisor::start(c.clone(), fake.clone(), config(), CancellationToken::new());
     let op = c.start_application("app", StartRequest::default()).unwrap();
     until(&c, ApplicationStatus::Running).await;
     assert_eq!(op_status(&c, &op.id), OperationStatus::Successful);
@@ -424,7 +438,7 @@ async fn start_waits_for_all_tasks_then_stop_releases() {
     let restored = fake.state.lock().unwrap().restored.clone();
     assert_eq!(restored[0], None);
     assert_eq!(restored[1], snaps[0].location);
-    sup.shutdown();
+    sup.stopped().await;
 }
 
 fn update_parallelism(c: &Catalogue, version: u64, rollback: bool) -> OperationRecord {
@@ -450,7 +464,7 @@ async fn a_live_update_snapshots_the_old_job_and_restores_the_new_one() {
     let dir = tempfile::tempdir().unwrap();
     let c = catalogue(dir.path());
     let fake = Fake::with(|s| s.savepoint_looks = 3);
-    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    let sup = Supervisor::start(c.clone(), fake.clone(), config(), CancellationToken::new());
     c.start_application("app", StartRequest::default()).unwrap();
     until(&c, ApplicationStatus::Running).await;
     let op = update_parallelism(&c, 1, false);
@@ -470,7 +484,7 @@ async fn a_live_update_snapshots_the_old_job_and_restores_the_new_one() {
         fake.state.lock().unwrap().restored.last().unwrap(),
         &snaps[0].location
     );
-    sup.shutdown();
+    sup.stopped().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -478,7 +492,7 @@ async fn a_failed_update_rolls_back_by_itself_when_enabled() {
     let dir = tempfile::tempdir().unwrap();
     let c = catalogue(dir.path());
     let fake = Fake::with(|s| s.fail_version = Some(2));
-    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    let sup = Supervisor::start(c.clone(), fake.clone(), config(), CancellationToken::new());
     c.start_application("app", StartRequest::default()).unwrap();
     until(&c, ApplicationStatus::Running).await;
     let op = update_parallelism(&c, 1, true);
@@ -522,7 +536,7 @@ async fn a_failed_update_rolls_back_by_itself_when_enabled() {
         fake.state.lock().unwrap().restored.last().unwrap(),
         &snaps[0].location
     );
-    sup.shutdown();
+    sup.stopped().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -530,7 +544,7 @@ async fn a_failed_update_without_rollback_ends_ready() {
     let dir = tempfile::tempdir().unwrap();
     let c = catalogue(dir.path());
     let fake = Fake::with(|s| s.fail_version = Some(2));
-    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    let sup = Supervisor::start(c.clone(), fake.clone(), config(), CancellationToken::new());
     c.start_application("app", StartRequest::default()).unwrap();
     until(&c, ApplicationStatus::Running).await;
     let op = update_parallelism(&c, 1, false);
@@ -539,7 +553,7 @@ async fn a_failed_update_without_rollback_ends_ready() {
     assert_eq!(failed.status, OperationStatus::Failed);
     assert_eq!(failed.rollback_operation_id, None);
     assert!(!fake.state.lock().unwrap().cluster_up);
-    sup.shutdown();
+    sup.stopped().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -547,7 +561,12 @@ async fn rollback_restores_the_last_snapshot_and_refuses_without_one() {
     let dir = tempfile::tempdir().unwrap();
     let c = catalogue(dir.path());
     let fake = Fake::default().into();
-    let sup = Supervisor::start(c.clone(), Arc::clone(&fake), config());
+    let sup = Supervisor::start(
+        c.clone(),
+        Arc::clone(&fake),
+        config(),
+        CancellationToken::new(),
+    );
     c.start_application("app", StartRequest::default()).unwrap();
     until(&c, ApplicationStatus::Running).await;
     // Version 1 was never updated: nothing to roll back to.
@@ -576,7 +595,7 @@ async fn rollback_restores_the_last_snapshot_and_refuses_without_one() {
         before,
         "nothing changed"
     );
-    sup.shutdown();
+    sup.stopped().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -584,7 +603,7 @@ async fn maintenance_runs_only_inside_the_window() {
     let dir = tempfile::tempdir().unwrap();
     let c = catalogue(dir.path());
     let fake: Arc<Fake> = Fake::default().into();
-    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    let sup = Supervisor::start(c.clone(), fake.clone(), config(), CancellationToken::new());
     c.start_application("app", StartRequest::default()).unwrap();
     until(&c, ApplicationStatus::Running).await;
     let hhmm = |offset_h: i64| {
@@ -616,7 +635,7 @@ async fn maintenance_runs_only_inside_the_window() {
         c.snapshots_of("app").unwrap()[0].status,
         SnapshotStatus::Ready
     );
-    sup.shutdown();
+    sup.stopped().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -624,14 +643,14 @@ async fn a_finished_job_brings_the_application_back_to_ready() {
     let dir = tempfile::tempdir().unwrap();
     let c = catalogue(dir.path());
     let fake = Fake::with(|s| s.after_running = Some(JobStatus::Finished));
-    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    let sup = Supervisor::start(c.clone(), fake.clone(), config(), CancellationToken::new());
     c.start_application("app", StartRequest::default()).unwrap();
     until(&c, ApplicationStatus::Ready).await;
     assert!(!fake.state.lock().unwrap().cluster_up, "cluster released");
     assert!(log_lines(&c)
         .iter()
         .any(|l| l.ends_with("switched from state RUNNING to FINISHED.")));
-    sup.shutdown();
+    sup.stopped().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -640,14 +659,14 @@ async fn a_failing_submit_fails_the_operation_with_flinks_text() {
     let c = catalogue(dir.path());
     let fake =
         Fake::with(|s| s.submit_error = Some("Could not execute application: main() threw".into()));
-    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    let sup = Supervisor::start(c.clone(), fake.clone(), config(), CancellationToken::new());
     let op = c.start_application("app", StartRequest::default()).unwrap();
     until(&c, ApplicationStatus::Ready).await;
     let rec = c.describe_operation("app", &op.id).unwrap();
     assert_eq!(rec.status, OperationStatus::Failed);
     assert!(rec.error.unwrap().contains("main() threw"));
     assert!(!fake.state.lock().unwrap().cluster_up, "cluster torn down");
-    sup.shutdown();
+    sup.stopped().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -655,7 +674,7 @@ async fn restarts_are_logged_and_a_failed_job_leaves_the_application_running() {
     let dir = tempfile::tempdir().unwrap();
     let c = catalogue(dir.path());
     let fake = Fake::with(|s| s.after_running = Some(JobStatus::Restarting));
-    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    let sup = Supervisor::start(c.clone(), fake.clone(), config(), CancellationToken::new());
     c.start_application("app", StartRequest::default()).unwrap();
     until(&c, ApplicationStatus::Running).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
@@ -684,7 +703,7 @@ async fn restarts_are_logged_and_a_failed_job_leaves_the_application_running() {
         c.entry_of("app").unwrap().app.status,
         ApplicationStatus::Running
     );
-    sup.shutdown();
+    sup.stopped().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -692,7 +711,7 @@ async fn force_stop_wins_over_a_hung_start() {
     let dir = tempfile::tempdir().unwrap();
     let c = catalogue(dir.path());
     let fake = Fake::with(|s| s.hang_launch = true);
-    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    let sup = Supervisor::start(c.clone(), fake.clone(), config(), CancellationToken::new());
     let start = c.start_application("app", StartRequest::default()).unwrap();
     tokio::time::sleep(Duration::from_millis(50)).await;
     let force = c.stop_application("app", true).unwrap();
@@ -709,7 +728,7 @@ async fn force_stop_wins_over_a_hung_start() {
         .list_operations("app", &OperationFilter::default(), 0, 10)
         .unwrap();
     assert_eq!(ops.items.len(), 2);
-    sup.shutdown();
+    sup.stopped().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -717,16 +736,16 @@ async fn a_new_supervisor_adopts_running_clusters_and_relaunches_lost_ones() {
     let dir = tempfile::tempdir().unwrap();
     let c = catalogue(dir.path());
     let fake = Arc::new(Fake::default());
-    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    let sup = Supervisor::start(c.clone(), fake.clone(), config(), CancellationToken::new());
     c.start_application("app", StartRequest::default()).unwrap();
     until(&c, ApplicationStatus::Running).await;
-    sup.shutdown();
+    sup.stopped().await;
     drop(sup);
     assert_eq!(fake.launches.load(Ordering::SeqCst), 1);
 
     // Weir comes back: the cluster still runs, so nothing is launched.
     let c = catalogue(dir.path());
-    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    let sup = Supervisor::start(c.clone(), fake.clone(), config(), CancellationToken::new());
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(
         fake.launches.load(Ordering::SeqCst),
@@ -751,7 +770,7 @@ async fn a_new_supervisor_adopts_running_clusters_and_relaunches_lost_ones() {
     assert!(log_lines(&c)
         .iter()
         .any(|l| l.contains("is gone; starting the application again")));
-    sup.shutdown();
+    sup.stopped().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -759,7 +778,7 @@ async fn deleting_a_running_application_halts_it_first() {
     let dir = tempfile::tempdir().unwrap();
     let c = catalogue(dir.path());
     let fake = Arc::new(Fake::default());
-    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    let sup = Supervisor::start(c.clone(), fake.clone(), config(), CancellationToken::new());
     c.start_application("app", StartRequest::default()).unwrap();
     until(&c, ApplicationStatus::Running).await;
     let created = c.entry_of("app").unwrap().app.create_timestamp;
@@ -770,7 +789,7 @@ async fn deleting_a_running_application_halts_it_first() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     assert!(!fake.state.lock().unwrap().cluster_up);
-    sup.shutdown();
+    sup.stopped().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -778,10 +797,15 @@ async fn a_stop_savepoint_flink_took_after_weir_died_is_found_not_lost() {
     let dir = tempfile::tempdir().unwrap();
     let c = catalogue(dir.path());
     let fake = Fake::default().into();
-    let sup = Supervisor::start(c.clone(), Arc::clone(&fake), config());
+    let sup = Supervisor::start(
+        c.clone(),
+        Arc::clone(&fake),
+        config(),
+        CancellationToken::new(),
+    );
     c.start_application("app", StartRequest::default()).unwrap();
     until(&c, ApplicationStatus::Running).await;
-    sup.shutdown();
+    sup.stopped().await;
     tokio::time::sleep(Duration::from_millis(50)).await;
 
     // The dead Weir had recorded the stop and its snapshot (CREATING, no
@@ -815,7 +839,12 @@ async fn a_stop_savepoint_flink_took_after_weir_died_is_found_not_lost() {
         st.last_savepoint = Some(format!("file:{}", saved.display()));
     });
 
-    let sup = Supervisor::start(c.clone(), Arc::clone(&fake), config());
+    let sup = Supervisor::start(
+        c.clone(),
+        Arc::clone(&fake),
+        config(),
+        CancellationToken::new(),
+    );
     until(&c, ApplicationStatus::Ready).await;
     assert_eq!(op_status(&c, &stop.id), OperationStatus::Successful);
     let snaps = c.snapshots_of("app").unwrap();
@@ -825,7 +854,7 @@ async fn a_stop_savepoint_flink_took_after_weir_died_is_found_not_lost() {
         snaps[0].location.as_deref(),
         Some(format!("file:{}", saved.display()).as_str())
     );
-    sup.shutdown();
+    sup.stopped().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -833,7 +862,7 @@ async fn autoscaling_doubles_on_high_cpu_and_halves_back_when_idle() {
     let dir = tempfile::tempdir().unwrap();
     let c = catalogue(dir.path());
     let fake: Arc<Fake> = Fake::default().into();
-    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    let sup = Supervisor::start(c.clone(), fake.clone(), config(), CancellationToken::new());
     c.start_application("app", StartRequest::default()).unwrap();
     until(&c, ApplicationStatus::Running).await;
     let load = |cpu: f64| Load {
@@ -898,7 +927,7 @@ async fn autoscaling_doubles_on_high_cpu_and_halves_back_when_idle() {
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(parallelism(&c), 1, "never below the configured parallelism");
-    sup.shutdown();
+    sup.stopped().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -906,23 +935,24 @@ async fn autoscaling_rescales_in_place_when_the_cluster_allows_it() {
     let dir = tempfile::tempdir().unwrap();
     let c = catalogue(dir.path());
     let fake: Arc<Fake> = Fake::with(|st| st.in_place = true);
-    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    let sup = Supervisor::start(c.clone(), fake.clone(), config(), CancellationToken::new());
     c.start_application("app", StartRequest::default()).unwrap();
     until(&c, ApplicationStatus::Running).await;
     let op = c.start_autoscale("app", 2, "a test").unwrap();
     until(&c, ApplicationStatus::Running).await;
     assert_eq!(op_status(&c, &op.id), OperationStatus::Successful);
-    let st = fake.state.lock().unwrap();
-    assert_eq!(st.rescales, vec![2]);
-    assert_eq!(
-        st.restored.len(),
-        1,
-        "no resubmission: the same job rescaled"
-    );
-    assert_eq!(st.savepoints.len(), 1);
-    assert!(!st.savepoints[0].1, "a savepoint the job runs on after");
-    drop(st);
-    sup.shutdown();
+    {
+        let st = fake.state.lock().unwrap();
+        assert_eq!(st.rescales, vec![2]);
+        assert_eq!(
+            st.restored.len(),
+            1,
+            "no resubmission: the same job rescaled"
+        );
+        assert_eq!(st.savepoints.len(), 1);
+        assert!(!st.savepoints[0].1, "a savepoint the job runs on after");
+    }
+    sup.stopped().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -939,7 +969,7 @@ async fn a_failed_scaling_rolls_back_to_the_parallelism_it_had() {
     };
     c.update_application("app", &expect, update).unwrap();
     let fake: Arc<Fake> = Fake::with(|st| st.fail_parallelism = Some(2));
-    let sup = Supervisor::start(c.clone(), fake.clone(), config());
+    let sup = Supervisor::start(c.clone(), fake.clone(), config(), CancellationToken::new());
     c.start_application("app", StartRequest::default()).unwrap();
     until(&c, ApplicationStatus::Running).await;
     let op = c.start_autoscale("app", 2, "a test").unwrap();
@@ -960,5 +990,5 @@ async fn a_failed_scaling_rolls_back_to_the_parallelism_it_had() {
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    sup.shutdown();
+    sup.stopped().await;
 }

@@ -6,18 +6,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use tokio_util::sync::CancellationToken;
 use weir_api::dashboard::Clusters;
 use weir_api::router::ApiState;
 use weir_api::sigv4::Verifier;
 use weir_api::tokens::Tokens;
 use weir_api::wire::ClusterHealth;
 use weir_control::Realm;
+use weir_runtime::backend::{
+    probe, LocalConfig, LocalRuntime, Placed, Probe, RemoteRuntime, Runtime,
+};
 use weir_service::Catalogue;
 use weir_store::Store;
-use weir_supervisor::{
-    Collector, LocalConfig, LocalRuntime, Placed, RemoteRuntime, Runtime, Supervisor,
-    SupervisorConfig,
-};
+use weir_supervisor::{CatalogueView, Collector, Supervisor, SupervisorConfig};
 
 use crate::cli::ServerArgs;
 use crate::credentials::{self, KeyPair, Source};
@@ -121,6 +122,9 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<()> {
     });
 
     let catalogue = Arc::new(catalogue);
+    // What the backends see of the catalogue: applications' logs, and where
+    // each application should run.
+    let view = Arc::new(CatalogueView(catalogue.clone()));
     let runtimes = crate::runtime::runtimes(
         args.runtimes_dir.as_deref(),
         &args.data_dir,
@@ -143,12 +147,12 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<()> {
                 .collect::<anyhow::Result<_>>()?,
             in_place_rescale: !args.autoscale.no_in_place,
         },
+        view.clone(),
     ));
     // Applications go to their own local cluster, or to a registered
     // Flink cluster (the remote runtime) where the catalogue placed them.
-    let remote = Arc::new(RemoteRuntime::new(&args.data_dir));
-    let runtime_backend = Arc::new(Placed::new(local.clone(), remote.clone()));
-    runtime_backend.attach(catalogue.clone());
+    let remote = Arc::new(RemoteRuntime::new(&args.data_dir, view.clone()));
+    let runtime_backend = Arc::new(Placed::new(local.clone(), remote, view));
     let supervisor_config = SupervisorConfig {
         start_timeout: Duration::from_secs(args.start_timeout_secs),
         autoscale: args.autoscale.config(),
@@ -183,41 +187,27 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<()> {
         .thread_name("weir")
         .build()?;
     runtime.block_on(async move {
+        // One shutdown signal for everything that runs beside the API: the
+        // application tasks, the periodic duties, the warm pool.
+        let shutdown = CancellationToken::new();
         // Supervisors start before the listener: applications that were
         // running are adopted whether or not anyone calls the API.
-        let supervisor = Supervisor::start(catalogue, runtime_backend.clone(), supervisor_config);
-        let (stop_pool, pool_stopped) = tokio::sync::watch::channel(false);
-        let pool = tokio::spawn(local.run_pool(pool_stopped.clone()));
-        // Maintenance windows are minutes wide at the finest: a look a
-        // minute is enough.
-        tokio::spawn(
-            supervisor
-                .clone()
-                .run_maintenance(Duration::from_secs(60), pool_stopped.clone()),
+        let supervisor = Supervisor::start(
+            catalogue,
+            runtime_backend.clone(),
+            supervisor_config,
+            shutdown.clone(),
         );
-        // Flink's own logs into the applications' logs, every 2 s: a
-        // `logs tail` shows what Flink said about as soon as it said it.
-        tokio::spawn(
-            supervisor
-                .clone()
-                .run_log_shipping(Duration::from_secs(2), pool_stopped.clone()),
-        );
-        // Registered clusters looked at (reachable, slots) and jobs that
-        // could not be cancelled cancelled, every 5 s.
-        tokio::spawn(
-            remote
-                .clone()
-                .run_sweeper(Duration::from_secs(5), pool_stopped.clone()),
-        );
+        supervisor.start_duties();
         // Every application's metrics from its Flink, one round per interval.
-        tokio::spawn(collector.run(pool_stopped.clone()));
+        supervisor.spawn("metrics", collector.run(shutdown.clone()));
+        // The warm pool's free clusters belong to no application: they go
+        // when the pool stops.
+        supervisor.spawn("warm pool", local.run_pool(shutdown.clone()));
         let served = serve(args, state).await;
         // Only the supervisors stop; the applications' clusters keep running
-        // and the next Weir adopts them. The warm pool's free clusters belong
-        // to no application and go.
-        supervisor.shutdown();
-        let _ = stop_pool.send(true);
-        let _ = pool.await;
+        // and the next Weir adopts them.
+        supervisor.stopped().await;
         served
     })
 }
@@ -226,7 +216,7 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<()> {
 /// and the registered clusters of the remote runtime.
 struct Dashboards(Arc<Placed>);
 
-fn health_of(probe: Result<weir_supervisor::Probe, String>) -> ClusterHealth {
+fn health_of(probe: Result<Probe, String>) -> ClusterHealth {
     match probe {
         Ok(p) => ClusterHealth {
             reachable: true,
@@ -257,11 +247,7 @@ impl Clusters for Dashboards {
     ) -> std::pin::Pin<
         Box<dyn std::future::Future<Output = Result<ClusterHealth, String>> + Send + 'a>,
     > {
-        Box::pin(async move {
-            weir_supervisor::probe(rest_url)
-                .await
-                .map(|p| health_of(Ok(p)))
-        })
+        Box::pin(async move { probe(rest_url).await.map(|p| health_of(Ok(p))) })
     }
 
     fn health(&self, name: &str) -> Option<ClusterHealth> {

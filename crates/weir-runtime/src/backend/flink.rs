@@ -8,12 +8,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use weir_control::model::{Application, CodeContent};
+use weir_control::model::Application;
 use weir_control::operation::{JobState, JobStatus};
-use weir_runtime::{FlinkRest, JobId, RestError, RunJar};
-use weir_service::Catalogue;
 
-use crate::runtime::{JobObservation, Load, Restore, RuntimeFailure, SavepointProgress};
+use crate::{FlinkRest, JobId, RestError, RunJar};
+
+use super::{JobObservation, Load, Restore, RuntimeFailure, SavepointProgress};
 
 /// The property group and keys through which the service lets a user name
 /// the job's entry class and program arguments.
@@ -30,8 +30,9 @@ pub(crate) const OBSERVE_TIMEOUT: Duration = Duration::from_secs(10);
 /// application's log (hung, cut off, in a long GC pause).
 pub const HUNG_AFTER: Duration = Duration::from_secs(20);
 
-pub(crate) fn failure(e: impl std::fmt::Display) -> RuntimeFailure {
-    RuntimeFailure(e.to_string())
+/// Weir's own reason a step cannot be done.
+pub(crate) fn refused(why: impl Into<String>) -> RuntimeFailure {
+    RuntimeFailure::Refused(why.into())
 }
 
 /// Job `id` as Flink reports it; `None` when Flink does not know it.
@@ -59,7 +60,7 @@ pub(crate) async fn observe_job(
         if let Ok(jobs) = rest.jobs_overview().await {
             if let Some(live) = jobs.iter().find(|j| j.id == id) {
                 let t = &live.tasks;
-                all_tasks_running = live.state == weir_runtime::JobState::Running
+                all_tasks_running = live.state == crate::JobState::Running
                     && t.total > 0
                     && t.running + t.finished == t.total;
             }
@@ -249,24 +250,12 @@ pub(crate) async fn run_as(
     }
 }
 
-/// Copies the application's stored jar to `jar` (Flink's upload wants a
-/// file name ending in `.jar`).
-pub(crate) fn copy_code(
-    app: &Application,
-    catalogue: &Catalogue,
-    jar: &Path,
-) -> Result<(), RuntimeFailure> {
-    let stored = match app.config.code.as_ref().map(|c| &c.content) {
-        Some(CodeContent::Zip(s)) | Some(CodeContent::S3 { stored: s, .. }) => s,
-        Some(CodeContent::Text(_)) | None => {
-            return Err(failure(
-                "the application has no code: give it a JAR with UpdateApplication (ApplicationCodeConfigurationUpdate)",
-            ))
-        }
-    };
-    std::fs::copy(catalogue.store().code().path(stored), jar)
+/// Copies the application's stored jar at `code` to `jar` (Flink's upload
+/// wants a file name ending in `.jar`).
+pub(crate) fn copy_code(code: &Path, jar: &Path) -> Result<(), RuntimeFailure> {
+    std::fs::copy(code, jar)
         .map(drop)
-        .map_err(|e| failure(format!("copying the code: {e}")))
+        .map_err(RuntimeFailure::io("copying the code"))
 }
 
 /// Asks Flink for a savepoint of `job_id` into `target_dir` (created
@@ -277,8 +266,10 @@ pub(crate) async fn savepoint(
     target_dir: &Path,
     stop: bool,
 ) -> Result<String, RuntimeFailure> {
-    std::fs::create_dir_all(target_dir)
-        .map_err(|e| failure(format!("creating {}: {e}", target_dir.display())))?;
+    std::fs::create_dir_all(target_dir).map_err(RuntimeFailure::io(format!(
+        "creating {}",
+        target_dir.display()
+    )))?;
     let target = target_dir.to_string_lossy();
     let id = JobId(job_id.to_string());
     let trigger = if stop {
@@ -288,7 +279,10 @@ pub(crate) async fn savepoint(
     };
     trigger
         .map(|t| t.0)
-        .map_err(|e| failure(format!("Flink refused the savepoint: {}", e.summary())))
+        .map_err(|source| RuntimeFailure::Flink {
+            doing: Some("Flink refused the savepoint".into()),
+            source,
+        })
 }
 
 pub(crate) async fn savepoint_status(
@@ -299,21 +293,21 @@ pub(crate) async fn savepoint_status(
     let status = rest
         .savepoint_status(
             &JobId(job_id.to_string()),
-            &weir_runtime::TriggerId(trigger.to_string()),
+            &crate::TriggerId(trigger.to_string()),
         )
         .await;
     match status {
-        Ok(weir_runtime::SavepointStatus::InProgress) => Ok(SavepointProgress::InProgress),
-        Ok(weir_runtime::SavepointStatus::Completed { location }) => {
+        Ok(crate::SavepointStatus::InProgress) => Ok(SavepointProgress::InProgress),
+        Ok(crate::SavepointStatus::Completed { location }) => {
             Ok(SavepointProgress::Completed { location })
         }
-        Ok(weir_runtime::SavepointStatus::Failed { cause }) => Ok(SavepointProgress::Failed {
-            cause: weir_runtime::summarize_java_error(&cause),
+        Ok(crate::SavepointStatus::Failed { cause }) => Ok(SavepointProgress::Failed {
+            cause: crate::summarize_java_error(&cause),
         }),
         Err(e) if e.is_not_found() => Ok(SavepointProgress::Failed {
             cause: "Flink no longer knows the savepoint request (its Job Manager restarted or the job is gone)".into(),
         }),
-        Err(e) => Err(failure(e.summary())),
+        Err(e) => Err(RuntimeFailure::flink(e)),
     }
 }
 

@@ -17,36 +17,34 @@ use std::time::Duration;
 
 use weir_control::model::Application;
 use weir_control::operation::JobState;
-use weir_service::Catalogue;
+use weir_control::placement::ClusterRecord;
 
-use crate::flink::failure;
-use crate::local::LocalRuntime;
-use crate::remote::RemoteRuntime;
-use crate::runtime::{
-    ClusterView, Fit, Load, Observation, Restore, Runtime, RuntimeFailure, SavepointProgress,
-    Submission,
+use super::flink::refused;
+use super::local::LocalRuntime;
+use super::remote::RemoteRuntime;
+use super::{
+    ClusterView, Fit, Load, Observation, Placements, Probe, Restore, Runtime, RuntimeFailure,
+    SavepointProgress, Submission,
 };
 
 pub struct Placed {
     local: Arc<LocalRuntime>,
     remote: Arc<RemoteRuntime>,
-    catalogue: std::sync::OnceLock<Arc<Catalogue>>,
+    /// Where applications should run, and the registered clusters.
+    placements: Arc<dyn Placements>,
 }
 
 impl Placed {
-    pub fn new(local: Arc<LocalRuntime>, remote: Arc<RemoteRuntime>) -> Self {
+    pub fn new(
+        local: Arc<LocalRuntime>,
+        remote: Arc<RemoteRuntime>,
+        placements: Arc<dyn Placements>,
+    ) -> Self {
         Self {
             local,
             remote,
-            catalogue: std::sync::OnceLock::new(),
+            placements,
         }
-    }
-
-    /// Gives both backends and the dispatcher the catalogue.
-    pub fn attach(&self, catalogue: Arc<Catalogue>) {
-        self.local.attach(catalogue.clone());
-        self.remote.attach(catalogue.clone());
-        let _ = self.catalogue.set(catalogue);
     }
 
     pub fn local(&self) -> &Arc<LocalRuntime> {
@@ -59,10 +57,7 @@ impl Placed {
 
     /// The registered cluster the application should run on (`None`: local).
     fn desired(&self, app: &str) -> Option<String> {
-        self.catalogue
-            .get()?
-            .entry_of(app)
-            .and_then(|e| e.job.placement.clone())
+        self.placements.desired(app)
     }
 
     fn is_remote(&self, app: &str) -> bool {
@@ -74,9 +69,7 @@ impl Placed {
     /// writes into that cluster's shared storage; one on a registered
     /// cluster into its own (which Weir, and so the local runtime, reads).
     fn snapshot_target(&self, app: &str, local_dir: &Path) -> PathBuf {
-        let desired = self
-            .desired(app)
-            .and_then(|c| self.catalogue.get()?.cluster(&c));
+        let desired = self.desired(app).and_then(|c| self.placements.cluster(&c));
         match desired {
             Some(c) => c.app_dir(app).join("snapshots"),
             None => self
@@ -109,23 +102,22 @@ impl Runtime for Placed {
             return self.local.launch(app).await;
         };
         let cluster = self
-            .catalogue
-            .get()
-            .and_then(|c| c.cluster(&name))
-            .ok_or_else(|| failure(format!("Flink cluster {name} is no longer registered")))?;
+            .placements
+            .cluster(&name)
+            .ok_or_else(|| refused(format!("Flink cluster {name} is no longer registered")))?;
         self.remote.place(app, &cluster).await
     }
 
     async fn submit(
         &self,
         app: &Application,
-        catalogue: &Catalogue,
+        code: &Path,
         restore: Option<&Restore>,
     ) -> Result<Submission, RuntimeFailure> {
         if self.is_remote(&app.name) {
-            self.remote.submit(app, catalogue, restore).await
+            self.remote.submit(app, code, restore).await
         } else {
-            self.local.submit(app, catalogue, restore).await
+            self.local.submit(app, code, restore).await
         }
     }
 
@@ -181,7 +173,7 @@ impl Runtime for Placed {
     ) -> Result<(), RuntimeFailure> {
         if self.is_remote(&app.name) {
             // Never decided: a remote job is not rescaled in place.
-            Err(failure(
+            Err(refused(
                 "a job on a registered cluster is rescaled by a restart",
             ))
         } else {
@@ -254,5 +246,14 @@ impl Runtime for Placed {
             self.remote.kill(app).await;
         }
         self.local.kill(app).await
+    }
+
+    async fn look_at_clusters(
+        &self,
+        clusters: &[ClusterRecord],
+    ) -> Vec<(String, Result<Probe, String>)> {
+        let answers = self.remote.watch(clusters).await;
+        self.remote.sweep().await;
+        answers
     }
 }

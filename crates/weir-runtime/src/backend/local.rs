@@ -1,22 +1,20 @@
 //! The embedded default backend: each application gets its own Flink
-//! cluster on this machine (`weir_runtime::LocalCluster`), its job is run and
-//! watched over Flink's REST API (`weir_runtime::FlinkRest`).
+//! cluster on this machine ([`crate::LocalCluster`]), its job is run and
+//! watched over Flink's REST API ([`crate::FlinkRest`]).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::{ClusterSpec, FlinkRest, JobId, LocalCluster, ProcessRole, RuntimeError, Runtimes};
+use tokio_util::sync::CancellationToken;
 use weir_control::model::{Application, LogLevel, RuntimeEnvironment};
 use weir_control::operation::JobState;
-use weir_runtime::{
-    ClusterSpec, FlinkRest, JobId, LocalCluster, ProcessRole, RuntimeError, Runtimes,
-};
-use weir_service::{Catalogue, LOGGER};
 
-use crate::flink::{self, failure, Silence, OBSERVE_TIMEOUT};
-use crate::runtime::{
-    ClusterView, Fit, JobObservation, Load, Observation, ProcessKind, ProcessView, Restore,
+use super::flink::{self, refused, Silence, OBSERVE_TIMEOUT};
+use super::{
+    AppLog, ClusterView, Fit, JobObservation, Load, Observation, ProcessKind, ProcessView, Restore,
     Runtime, RuntimeFailure, SavepointProgress, Submission,
 };
 
@@ -64,9 +62,8 @@ pub struct LocalRuntime {
     pool: tokio::sync::Mutex<HashMap<RuntimeEnvironment, Vec<Arc<LocalCluster>>>>,
     /// Wakes the pool filler after a cluster was taken.
     pool_wake: tokio::sync::Notify,
-    /// Log lines to hand to the catalogue (the runtime has no catalogue in
-    /// `observe`); drained by the supervisor's next step.
-    catalogue: std::sync::OnceLock<Arc<Catalogue>>,
+    /// Lines for applications' logs (healing, adoption, a hung Job Manager).
+    app_log: Arc<dyn AppLog>,
     /// The last CPU reading of each Task Manager, by application and pid:
     /// (CPU seconds used, when read).
     cpu_readings: std::sync::Mutex<HashMap<String, HashMap<u32, CpuReading>>>,
@@ -78,29 +75,22 @@ pub struct LocalRuntime {
 }
 
 impl LocalRuntime {
-    pub fn new(runtimes: Runtimes, config: LocalConfig) -> Self {
+    pub fn new(runtimes: Runtimes, config: LocalConfig, app_log: Arc<dyn AppLog>) -> Self {
         Self {
             runtimes,
             config,
             clusters: tokio::sync::Mutex::new(HashMap::new()),
             pool: tokio::sync::Mutex::new(HashMap::new()),
             pool_wake: tokio::sync::Notify::new(),
-            catalogue: std::sync::OnceLock::new(),
+            app_log,
             cpu_readings: std::sync::Mutex::new(HashMap::new()),
             declared: std::sync::Mutex::new(HashMap::new()),
             silence: Silence::default(),
         }
     }
 
-    /// Lets the backend write to applications' logs (healing, adoption).
-    pub fn attach(&self, catalogue: Arc<Catalogue>) {
-        let _ = self.catalogue.set(catalogue);
-    }
-
     fn log(&self, app: &str, level: LogLevel, line: String) {
-        if let Some(c) = self.catalogue.get() {
-            c.log(app, level, LOGGER, line);
-        }
+        self.app_log.log(app, level, line);
     }
 
     /// Notes that the application's Job Manager did not answer; reports it
@@ -186,7 +176,7 @@ impl LocalRuntime {
     /// Task Managers die (OOM, a kill); a managed service replaces them.
     async fn heal(&self, app: &str, cluster: &LocalCluster) {
         for p in cluster.processes() {
-            if let weir_runtime::ProcessRole::TaskManager(i) = p.role {
+            if let crate::ProcessRole::TaskManager(i) = p.role {
                 if !p.alive {
                     let how = p.exit.unwrap_or_else(|| "exited".into());
                     self.log(app, LogLevel::Warn, format!("Task Manager {i} of application {app} is gone ({how}); starting a replacement"));
@@ -206,7 +196,7 @@ impl LocalRuntime {
         &self,
         rest: &FlinkRest,
         recorded: &JobState,
-    ) -> Result<Option<JobObservation>, weir_runtime::RestError> {
+    ) -> Result<Option<JobObservation>, crate::RestError> {
         let id = match &recorded.job_id {
             Some(id) => JobId(id.clone()),
             None => {
@@ -294,7 +284,7 @@ impl LocalRuntime {
     /// reusable, with Task Managers added or removed.
     fn fit(app: &Application, cluster: &LocalCluster) -> Fit {
         let (tms, slots) = Self::shape(app);
-        let same_series = weir_runtime::FlinkVersion::for_runtime(app.runtime)
+        let same_series = crate::FlinkVersion::for_runtime(app.runtime)
             .is_ok_and(|v| v.same_series(cluster.flink_version()));
         if !same_series || cluster.slots_per_task_manager() != slots {
             return Fit::Replace;
@@ -313,7 +303,7 @@ impl LocalRuntime {
         let (_, slots) = Self::shape(app);
         let v = cluster.flink_version();
         let same_series =
-            weir_runtime::FlinkVersion::for_runtime(app.runtime).is_ok_and(|r| r.same_series(v));
+            crate::FlinkVersion::for_runtime(app.runtime).is_ok_and(|r| r.same_series(v));
         same_series
             && (v.major, v.minor) >= (1, 18)
             && cluster.slots_per_task_manager() == slots
@@ -331,7 +321,7 @@ impl LocalRuntime {
         &self,
         name: &str,
         dir: &std::path::Path,
-        home: weir_runtime::FlinkHome,
+        home: crate::FlinkHome,
         props: &std::path::Path,
     ) -> ClusterSpec {
         let mut spec = ClusterSpec::new(name, dir, home);
@@ -378,7 +368,7 @@ impl LocalRuntime {
             return Ok(None);
         }
         let dir = cluster.dir().to_path_buf();
-        let io = |what: &str, e: std::io::Error| failure(format!("{what}: {e}"));
+        let io = |what: &str, source| RuntimeFailure::io(what)(source);
         std::fs::write(
             dir.join("application_properties.json"),
             flink::properties_json(app),
@@ -404,7 +394,7 @@ impl LocalRuntime {
     /// clusters (they belong to no application). Free clusters left by an
     /// earlier Weir are adopted first; assigned ones belong to their
     /// applications and are left to them.
-    pub async fn run_pool(self: Arc<Self>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    pub async fn run_pool(self: Arc<Self>, stop: CancellationToken) {
         if self.config.warm_pool_size == 0 {
             return;
         }
@@ -413,12 +403,12 @@ impl LocalRuntime {
             for runtime in self.config.warm_pool_runtimes.clone() {
                 loop {
                     let have = self.pool.lock().await.get(&runtime).map_or(0, Vec::len);
-                    if have >= self.config.warm_pool_size || *stop.borrow() {
+                    if have >= self.config.warm_pool_size || stop.is_cancelled() {
                         break;
                     }
                     let launched = tokio::select! {
                         r = self.launch_pooled(runtime) => r,
-                        _ = stop.changed() => break,
+                        _ = stop.cancelled() => break,
                     };
                     match launched {
                         Ok(c) => self
@@ -435,7 +425,7 @@ impl LocalRuntime {
                     }
                 }
             }
-            if *stop.borrow() {
+            if stop.is_cancelled() {
                 break;
             }
             tokio::select! {
@@ -444,13 +434,13 @@ impl LocalRuntime {
                 _ = self.pool_wake.notified() => {
                     tokio::select! {
                         _ = tokio::time::sleep(Duration::from_secs(5)) => {}
-                        _ = stop.changed() => {}
+                        _ = stop.cancelled() => {}
                     }
                 }
                 _ = tokio::time::sleep(Duration::from_secs(30)) => {}
-                _ = stop.changed() => {}
+                _ = stop.cancelled() => {}
             }
-            if *stop.borrow() {
+            if stop.is_cancelled() {
                 break;
             }
         }
@@ -503,7 +493,7 @@ impl LocalRuntime {
                 continue;
             }
             let runtime_of = |c: &LocalCluster| {
-                weir_runtime::FlinkVersion::supported()
+                crate::FlinkVersion::supported()
                     .find(|(_, v)| *v == c.flink_version())
                     .map(|(r, _)| r)
             };
@@ -538,7 +528,7 @@ impl Runtime for LocalRuntime {
         let jm_alive = cluster
             .processes()
             .iter()
-            .any(|p| p.role == weir_runtime::ProcessRole::JobManager && p.alive);
+            .any(|p| p.role == crate::ProcessRole::JobManager && p.alive);
         if !jm_alive {
             return Observation::default();
         }
@@ -595,13 +585,17 @@ impl Runtime for LocalRuntime {
                 return Ok(line);
             }
         }
-        let home = self.runtimes.ensure(app.runtime).await.map_err(failure)?;
+        let home = self
+            .runtimes
+            .ensure(app.runtime)
+            .await
+            .map_err(RuntimeFailure::from)?;
         let dir = self.dir(&app.name);
         std::fs::create_dir_all(&dir)
-            .map_err(|e| failure(format!("creating {}: {e}", dir.display())))?;
+            .map_err(RuntimeFailure::io(format!("creating {}", dir.display())))?;
         let props = dir.join("application_properties.json");
         std::fs::write(&props, flink::properties_json(app))
-            .map_err(|e| failure(format!("writing {}: {e}", props.display())))?;
+            .map_err(RuntimeFailure::io(format!("writing {}", props.display())))?;
         let mut spec = self.spec(&app.name, &dir, home, &props);
         spec.task_managers = task_managers;
         spec.slots_per_task_manager = per_kpu;
@@ -617,14 +611,16 @@ impl Runtime for LocalRuntime {
             Some(cfg) => {
                 spec.flink_config.extend(cfg);
                 std::fs::write(&marker, b"")
-                    .map_err(|e| failure(format!("writing {}: {e}", marker.display())))?;
+                    .map_err(RuntimeFailure::io(format!("writing {}", marker.display())))?;
             }
             None => {
                 let _ = std::fs::remove_file(&marker);
             }
         }
         let version = spec.flink_home.version;
-        let cluster = LocalCluster::launch(spec).await.map_err(failure)?;
+        let cluster = LocalCluster::launch(spec)
+            .await
+            .map_err(RuntimeFailure::from)?;
         let line = format!(
             "Provisioned a Flink {version} cluster for application {}: 1 Job Manager and {task_managers} Task Manager(s) with {per_kpu} slot(s) each, REST at {}",
             app.name,
@@ -640,21 +636,21 @@ impl Runtime for LocalRuntime {
     async fn submit(
         &self,
         app: &Application,
-        catalogue: &Catalogue,
+        code: &Path,
         restore: Option<&Restore>,
     ) -> Result<Submission, RuntimeFailure> {
         let cluster = self
             .cluster(&app.name)
             .await
-            .ok_or_else(|| failure("the application's Flink cluster is gone"))?;
+            .ok_or_else(|| refused("the application's Flink cluster is gone"))?;
         // The job's main() reads them on the Job Manager when it is run; a
         // cluster reused by an update gets the new version's here.
         let props = cluster.dir().join("application_properties.json");
         std::fs::write(&props, flink::properties_json(app))
-            .map_err(|e| failure(format!("writing {}: {e}", props.display())))?;
+            .map_err(RuntimeFailure::io(format!("writing {}", props.display())))?;
         // Flink's upload wants a file name ending in .jar.
         let jar = cluster.dir().join(format!("{}.jar", app.name));
-        flink::copy_code(app, catalogue, &jar)?;
+        flink::copy_code(code, &jar)?;
         let rest = cluster.rest();
         // The cluster is the application's own and a job is submitted only
         // when none of it runs: a job still running here was submitted by a
@@ -673,12 +669,13 @@ impl Runtime for LocalRuntime {
                 let _ = rest.cancel(&orphan.id).await;
             }
         }
-        let jar_id = rest.upload_jar(&jar).await.map_err(|e| {
-            failure(format!(
-                "uploading the code to Flink failed: {}",
-                e.summary()
-            ))
-        })?;
+        let jar_id = rest
+            .upload_jar(&jar)
+            .await
+            .map_err(|source| RuntimeFailure::Flink {
+                doing: Some("uploading the code to Flink failed".into()),
+                source,
+            })?;
         let parallelism = app.config.flink.parallelism.current_parallelism;
         // The configuration also at job level: a cluster from the warm pool
         // was configured before the application was known.
@@ -690,11 +687,11 @@ impl Runtime for LocalRuntime {
         let recorded = std::fs::read_to_string(&pending).ok();
         let job_id = flink::submission_id(&rest, recorded.as_deref().map(str::trim)).await;
         std::fs::write(&pending, &job_id)
-            .map_err(|e| failure(format!("writing {}: {e}", pending.display())))?;
+            .map_err(RuntimeFailure::io(format!("writing {}", pending.display())))?;
         let run = flink::run_jar(app, restore, config, Some(job_id.clone()), &[]);
         let id = flink::run_as(&rest, &jar_id, &run, &job_id)
             .await
-            .map_err(|e| failure(e.summary()))?;
+            .map_err(RuntimeFailure::flink)?;
         let name = rest.job(&id).await.map(|d| d.name).unwrap_or_default();
         Ok(Submission {
             job_id: id.0,
@@ -707,12 +704,12 @@ impl Runtime for LocalRuntime {
         let cluster = self
             .cluster(app)
             .await
-            .ok_or_else(|| failure("the application's Flink cluster is gone"))?;
+            .ok_or_else(|| refused("the application's Flink cluster is gone"))?;
         cluster
             .rest()
             .cancel(&JobId(job_id.to_string()))
             .await
-            .map_err(|e| failure(e.summary()))
+            .map_err(RuntimeFailure::flink)
     }
 
     async fn savepoint(
@@ -725,7 +722,7 @@ impl Runtime for LocalRuntime {
         let cluster = self
             .cluster(app)
             .await
-            .ok_or_else(|| failure("the application's Flink cluster is gone"))?;
+            .ok_or_else(|| refused("the application's Flink cluster is gone"))?;
         flink::savepoint(&cluster.rest(), job_id, target_dir, stop).await
     }
 
@@ -761,11 +758,14 @@ impl Runtime for LocalRuntime {
         let cluster = self
             .cluster(&app.name)
             .await
-            .ok_or_else(|| failure("the application's Flink cluster is gone"))?;
+            .ok_or_else(|| refused("the application's Flink cluster is gone"))?;
         let (needed, _) = Self::shape(app);
         let mut have = cluster.task_manager_pids().len() as u32;
         while have < needed {
-            cluster.add_task_manager().await.map_err(failure)?;
+            cluster
+                .add_task_manager()
+                .await
+                .map_err(RuntimeFailure::from)?;
             have += 1;
         }
         let wanted = (job_id.to_string(), parallelism);
@@ -781,15 +781,13 @@ impl Runtime for LocalRuntime {
         }
         let rest = cluster.rest();
         let id = JobId(job_id.to_string());
-        let details = rest.job(&id).await.map_err(|e| failure(e.summary()))?;
+        let details = rest.job(&id).await.map_err(RuntimeFailure::flink)?;
         let vertices: Vec<String> = details.vertices.iter().map(|v| v.id.clone()).collect();
         rest.set_parallelism_bounds(&id, &vertices, 1, parallelism)
             .await
-            .map_err(|e| {
-                failure(format!(
-                    "Flink refused the new parallelism: {}",
-                    e.summary()
-                ))
+            .map_err(|source| RuntimeFailure::Flink {
+                doing: Some("Flink refused the new parallelism".into()),
+                source,
             })?;
         self.log(
             &app.name,
@@ -810,11 +808,14 @@ impl Runtime for LocalRuntime {
         let cluster = self
             .cluster(&app.name)
             .await
-            .ok_or_else(|| failure("the application's Flink cluster is gone"))?;
+            .ok_or_else(|| refused("the application's Flink cluster is gone"))?;
         let (needed, _) = Self::shape(app);
         let have = cluster.task_manager_pids().len() as u32;
         for _ in have..needed {
-            cluster.add_task_manager().await.map_err(failure)?;
+            cluster
+                .add_task_manager()
+                .await
+                .map_err(RuntimeFailure::from)?;
         }
         if needed > have {
             // Growing happens while the old job still runs: wait until the
@@ -832,7 +833,7 @@ impl Runtime for LocalRuntime {
                     break;
                 }
                 if std::time::Instant::now() > deadline {
-                    return Err(failure(format!(
+                    return Err(refused(format!(
                         "{registered} of {needed} Task Managers registered within {} s",
                         self.config.startup_timeout.as_secs()
                     )));
@@ -877,7 +878,7 @@ impl Runtime for LocalRuntime {
             let pids = cluster.task_manager_pids();
             last.retain(|pid, _| pids.contains(pid));
             for pid in pids {
-                let Some(used) = weir_runtime::cpu_seconds(pid) else {
+                let Some(used) = crate::cpu_seconds(pid) else {
                     continue;
                 };
                 if let Some((before, at)) = last.insert(pid, (used, now)) {

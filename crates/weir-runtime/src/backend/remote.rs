@@ -16,16 +16,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::{FlinkRest, JobId};
 use serde::{Deserialize, Serialize};
 use weir_control::model::{Application, LogLevel};
 use weir_control::operation::JobState;
 use weir_control::placement::ClusterRecord;
-use weir_runtime::{FlinkRest, JobId};
-use weir_service::{Catalogue, LOGGER};
 
-use crate::flink::{self, failure, Silence, OBSERVE_TIMEOUT};
-use crate::runtime::{
-    ClusterView, Fit, Load, Observation, ProcessKind, ProcessView, Restore, RuntimeFailure,
+use super::flink::{self, refused, Silence, OBSERVE_TIMEOUT};
+use super::{
+    AppLog, ClusterView, Fit, Load, Observation, ProcessKind, ProcessView, Restore, RuntimeFailure,
     SavepointProgress, Submission,
 };
 
@@ -99,7 +98,9 @@ pub async fn probe(rest_url: &str) -> Result<Probe, String> {
 pub struct RemoteRuntime {
     /// `<data-dir>/remote`: the placement records.
     dir: PathBuf,
-    catalogue: std::sync::OnceLock<Arc<Catalogue>>,
+    /// Lines for applications' logs (a cluster that stopped answering, a
+    /// job waiting for slots, a job cancelled late).
+    app_log: Arc<dyn AppLog>,
     /// Clusters that stopped answering, per application.
     silence: Silence,
     /// Jobs whose tasks wait for slots (a Task Manager host lost), per
@@ -112,10 +113,10 @@ pub struct RemoteRuntime {
 }
 
 impl RemoteRuntime {
-    pub fn new(data_dir: &Path) -> Self {
+    pub fn new(data_dir: &Path, app_log: Arc<dyn AppLog>) -> Self {
         Self {
             dir: data_dir.join("remote"),
-            catalogue: std::sync::OnceLock::new(),
+            app_log,
             silence: Silence::default(),
             waiting: Silence::default(),
             reported: std::sync::Mutex::new(HashMap::new()),
@@ -132,27 +133,18 @@ impl RemoteRuntime {
             .cloned()
     }
 
-    /// Looks at every registered cluster: whether it answers (a change is
-    /// logged, and in the log of every application placed on it) and its
-    /// slots now, which placement counts on (Task Managers come and go).
-    pub async fn watch(&self) {
-        let Some(catalogue) = self.catalogue.get() else {
-            return;
-        };
-        let clusters = catalogue.clusters();
+    /// Looks at every registered cluster in `clusters`: whether it answers
+    /// (a change is logged) and its slots now, which placement counts on
+    /// (Task Managers come and go). Returns what each answered, by name;
+    /// recording it is the caller's business.
+    pub async fn watch(&self, clusters: &[ClusterRecord]) -> Vec<(String, Result<Probe, String>)> {
         let looks = clusters.iter().cloned().map(|c| async move {
             let seen = probe(&c.rest_url).await;
             (c, seen)
         });
-        let now = weir_service::now_millis();
+        let now = super::now_millis();
+        let mut answers = Vec::with_capacity(clusters.len());
         for (cluster, seen) in futures_join(looks).await {
-            if let Ok(p) = &seen {
-                if let Err(e) =
-                    catalogue.refresh_cluster(&cluster.name, p.total_slots, &p.flink_version)
-                {
-                    tracing::warn!(cluster = %cluster.name, error = %e, "recording the cluster's slots");
-                }
-            }
             let before = self.health(&cluster.name);
             let changed = before
                 .as_ref()
@@ -177,28 +169,23 @@ impl RemoteRuntime {
                 .insert(
                     cluster.name.clone(),
                     Health {
-                        probe: seen,
+                        probe: seen.clone(),
                         checked_ms: now,
                         since_ms,
                     },
                 );
+            answers.push((cluster.name.clone(), seen));
         }
         let names: Vec<String> = clusters.iter().map(|c| c.name.clone()).collect();
         self.health
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .retain(|n, _| names.contains(n));
-    }
-
-    /// Gives the backend the registry of clusters and the applications' logs.
-    pub fn attach(&self, catalogue: Arc<Catalogue>) {
-        let _ = self.catalogue.set(catalogue);
+        answers
     }
 
     fn log(&self, app: &str, level: LogLevel, line: String) {
-        if let Some(c) = self.catalogue.get() {
-            c.log(app, level, LOGGER, line);
-        }
+        self.app_log.log(app, level, line);
     }
 
     fn path(&self, app: &str) -> PathBuf {
@@ -226,7 +213,7 @@ impl RemoteRuntime {
 
     fn placed(&self, app: &str) -> Result<RemotePlacement, RuntimeFailure> {
         self.record(app)
-            .ok_or_else(|| failure("the application is not placed on a Flink cluster"))
+            .ok_or_else(|| refused("the application is not placed on a Flink cluster"))
     }
 
     /// Places `app` on `cluster`: checks that the cluster answers and runs
@@ -236,11 +223,11 @@ impl RemoteRuntime {
         app: &Application,
         cluster: &ClusterRecord,
     ) -> Result<String, RuntimeFailure> {
-        let probe = probe(&cluster.rest_url).await.map_err(failure)?;
-        let wanted = weir_runtime::FlinkVersion::for_runtime(app.runtime).map_err(failure)?;
-        let runs = weir_runtime::FlinkVersion::parse(&probe.flink_version);
+        let probe = probe(&cluster.rest_url).await.map_err(refused)?;
+        let wanted = crate::FlinkVersion::for_runtime(app.runtime).map_err(RuntimeFailure::from)?;
+        let runs = crate::FlinkVersion::parse(&probe.flink_version);
         if !runs.is_some_and(|v| v.same_series(wanted)) {
-            return Err(failure(format!(
+            return Err(refused(format!(
                 "Flink cluster {} runs Flink {}, the application's runtime {} needs {}.{}",
                 cluster.name,
                 probe.flink_version,
@@ -250,13 +237,15 @@ impl RemoteRuntime {
             )));
         }
         let app_dir = cluster.app_dir(&app.name);
-        std::fs::create_dir_all(&app_dir)
-            .map_err(|e| failure(format!("creating {}: {e}", app_dir.display())))?;
+        std::fs::create_dir_all(&app_dir).map_err(RuntimeFailure::io(format!(
+            "creating {}",
+            app_dir.display()
+        )))?;
         let record = RemotePlacement {
             cluster: cluster.name.clone(),
             rest_url: cluster.rest_url.clone(),
             app_dir,
-            placed_ms: weir_service::now_millis(),
+            placed_ms: super::now_millis(),
             job_id: None,
             submitted_ms: 0,
         };
@@ -289,7 +278,7 @@ impl RemoteRuntime {
             match live {
                 Ok(None) => return Ok(Cancelled::Unknown),
                 Ok(Some(state)) if state.is_globally_terminal() => return Ok(Cancelled::Ended),
-                Ok(Some(state)) if state != weir_runtime::JobState::Cancelling => {
+                Ok(Some(state)) if state != crate::JobState::Cancelling => {
                     if let Err(e) = rest.cancel(&id).await {
                         if !e.is_not_found() {
                             tracing::debug!(job = job_id, error = %e, "cancel refused");
@@ -319,7 +308,7 @@ impl RemoteRuntime {
         if let Some(job) = record.job_id.clone() {
             let kept = self.abandoned_dir().join(format!("{app}-{job}.json"));
             let cancelled = Self::cancel(&record, &job).await;
-            let recent = weir_service::now_millis() - record.submitted_ms < SUBMISSION_WINDOW_MS;
+            let recent = super::now_millis() - record.submitted_ms < SUBMISSION_WINDOW_MS;
             if cancelled == Ok(Cancelled::Unknown) && recent {
                 // Possibly a submission still under way: watched for a while.
                 let _ = write_json(&kept, &record);
@@ -366,7 +355,7 @@ impl RemoteRuntime {
                 .and_then(|s| s.strip_suffix(&format!("-{job}")))
                 .unwrap_or_default()
                 .to_string();
-            let recent = weir_service::now_millis() - record.submitted_ms < SUBMISSION_WINDOW_MS;
+            let recent = super::now_millis() - record.submitted_ms < SUBMISSION_WINDOW_MS;
             match Self::cancel(&record, &job).await {
                 Ok(Cancelled::Unknown) if recent => {}
                 Ok(Cancelled::Unknown) => {
@@ -398,23 +387,6 @@ impl RemoteRuntime {
                         tracing::warn!(app, job, cluster = %record.cluster, %why, "an abandoned job still runs");
                     }
                 }
-            }
-        }
-    }
-
-    /// Runs [`RemoteRuntime::watch`] and [`RemoteRuntime::sweep`] every
-    /// `every` until `stop` fires.
-    pub async fn run_sweeper(
-        self: Arc<Self>,
-        every: Duration,
-        mut stop: tokio::sync::watch::Receiver<bool>,
-    ) {
-        loop {
-            self.watch().await;
-            self.sweep().await;
-            tokio::select! {
-                _ = tokio::time::sleep(every) => {}
-                _ = stop.changed() => return,
             }
         }
     }
@@ -489,7 +461,7 @@ impl RemoteRuntime {
         app: &Application,
         record: &RemotePlacement,
         rest: &FlinkRest,
-        job: Option<&crate::runtime::JobObservation>,
+        job: Option<&super::JobObservation>,
         asked: Instant,
     ) {
         let waits = job.is_some_and(|j| {
@@ -534,7 +506,7 @@ impl RemoteRuntime {
     pub async fn submit(
         &self,
         app: &Application,
-        catalogue: &Catalogue,
+        code: &Path,
         restore: Option<&Restore>,
     ) -> Result<Submission, RuntimeFailure> {
         let mut record = self.placed(&app.name)?;
@@ -568,20 +540,22 @@ impl RemoteRuntime {
         // cluster's JVMs are not Weir's, so the path goes in the arguments.
         let props = record.app_dir.join("application_properties.json");
         write_file(&props, flink::properties_json(app).as_bytes())?;
-        let scratch =
-            tempfile::tempdir().map_err(|e| failure(format!("a scratch directory: {e}")))?;
+        let scratch = tempfile::tempdir().map_err(RuntimeFailure::io("a scratch directory"))?;
         let jar = scratch.path().join(format!("{}.jar", app.name));
-        flink::copy_code(app, catalogue, &jar)?;
-        let jar_id = rest.upload_jar(&jar).await.map_err(|e| {
-            failure(format!(
-                "uploading the code to Flink cluster {} failed: {}",
-                record.cluster,
-                e.summary()
-            ))
-        })?;
+        flink::copy_code(code, &jar)?;
+        let jar_id = rest
+            .upload_jar(&jar)
+            .await
+            .map_err(|source| RuntimeFailure::Flink {
+                doing: Some(format!(
+                    "uploading the code to Flink cluster {} failed",
+                    record.cluster
+                )),
+                source,
+            })?;
         let job_id = reusable.unwrap_or_else(flink::fresh_job_id);
         record.job_id = Some(job_id.clone());
-        record.submitted_ms = weir_service::now_millis();
+        record.submitted_ms = super::now_millis();
         self.write(&app.name, &record)?;
         let config = flink::job_config(
             app,
@@ -593,7 +567,7 @@ impl RemoteRuntime {
         let ran = flink::run_as(&rest, &jar_id, &run, &job_id).await;
         // The jar is only needed to run main(); the cluster keeps no copies.
         let _ = rest.delete_jar(&jar_id).await;
-        let id = ran.map_err(|e| failure(e.summary()))?;
+        let id = ran.map_err(RuntimeFailure::flink)?;
         let name = rest.job(&id).await.map(|d| d.name).unwrap_or_default();
         Ok(Submission {
             job_id: id.0,
@@ -607,7 +581,7 @@ impl RemoteRuntime {
         Self::rest(&record)
             .cancel(&JobId(job_id.to_string()))
             .await
-            .map_err(|e| failure(e.summary()))
+            .map_err(RuntimeFailure::flink)
     }
 
     /// Where the application's snapshots go on its cluster's shared storage.
@@ -687,7 +661,7 @@ impl RemoteRuntime {
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), RuntimeFailure> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
-            .map_err(|e| failure(format!("creating {}: {e}", dir.display())))?;
+            .map_err(RuntimeFailure::io(format!("creating {}", dir.display())))?;
     }
     let tmp = path.with_extension("tmp");
     let written = std::fs::File::create(&tmp).and_then(|mut f| {
@@ -697,11 +671,12 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), RuntimeFailure> {
     });
     written
         .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| failure(format!("writing {}: {e}", path.display())))
+        .map_err(RuntimeFailure::io(format!("writing {}", path.display())))
 }
 
 fn write_json(path: &Path, value: &impl Serialize) -> Result<(), RuntimeFailure> {
-    let bytes = serde_json::to_vec_pretty(value).map_err(failure)?;
+    let bytes = serde_json::to_vec_pretty(value)
+        .map_err(|e| RuntimeFailure::io(format!("encoding {}", path.display()))(e.into()))?;
     write_file(path, &bytes)
 }
 

@@ -1,22 +1,106 @@
 //! What a supervisor needs from "a Flink cluster for this application": a
 //! narrow trait, so the local backend (JVMs on this machine), a remote one
 //! (an existing Flink cluster over REST) and scripted fakes in tests are
-//! interchangeable.
+//! interchangeable; and the backends themselves.
+//!
+//! - [`local`] — [`LocalRuntime`]: each application its own cluster on this
+//!   machine ([`crate::LocalCluster`]), with a warm pool.
+//! - [`remote`] — [`RemoteRuntime`]: jobs on registered Flink clusters.
+//! - [`placed`] — [`Placed`]: sends each application's steps to the backend
+//!   that holds it, and new clusters where it should be.
+//! - [`flink`] — what the backends share of driving a job over REST.
+//!
+//! **Architecture invariant:** a backend gets what it needs of the rest of
+//! Weir as narrow inputs: an [`AppLog`] and a [`Placements`] view at
+//! construction, the application, its job state and its code's path per
+//! call. It never holds the catalogue or the store, so a missing input is a
+//! compile error, not lines silently dropped or an application silently
+//! placed locally.
+
+mod flink;
+mod local;
+mod placed;
+mod remote;
 
 use std::future::Future;
 use std::path::Path;
 use std::time::Duration;
 
-use weir_control::model::Application;
+use weir_control::model::{Application, LogLevel};
 use weir_control::operation::{JobState, JobStatus};
+use weir_control::placement::ClusterRecord;
 pub use weir_control::reconcile::Fit;
-use weir_service::Catalogue;
 
-/// Why a runtime step failed, in words for the operation record and the log
-/// (Flink's own error text where Flink gave one).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct RuntimeFailure(pub String);
+pub use local::{LocalConfig, LocalRuntime, PROPERTIES_ENV, PROPERTIES_PROPERTY};
+pub use placed::Placed;
+pub use remote::{probe, Health, Probe, RemotePlacement, RemoteRuntime};
+
+use crate::{RestError, RuntimeError};
+
+/// Where a backend writes lines into an application's log (what Weir saw
+/// and did: a cluster adopted or healed, a Job Manager that stopped
+/// answering). Implemented over the catalogue by the supervisor.
+pub trait AppLog: Send + Sync + 'static {
+    fn log(&self, app: &str, level: LogLevel, line: String);
+}
+
+/// What the backends read of placement: where each application should run
+/// and the registered clusters. Read-only; the catalogue decides and
+/// records placement.
+pub trait Placements: Send + Sync + 'static {
+    /// The registered cluster the application should run on (`None`: a
+    /// cluster of its own on this machine).
+    fn desired(&self, app: &str) -> Option<String>;
+    /// A registered cluster, by name.
+    fn cluster(&self, name: &str) -> Option<ClusterRecord>;
+}
+
+/// Why a runtime step failed. Its text is for the operation record and the
+/// log (Flink's own error text where Flink gave one); the cause underneath
+/// stays reachable through `source()`.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeFailure {
+    /// Weir's own reason: the request cannot be done as things stand (no
+    /// code, the cluster is gone, not registered, a version mismatch).
+    #[error("{0}")]
+    Refused(String),
+    /// Flink answered with an error, or did not answer. `doing` says what
+    /// was asked, where the summary alone would not.
+    #[error("{}{}", doing.as_ref().map(|d| format!("{d}: ")).unwrap_or_default(), source.summary())]
+    Flink {
+        doing: Option<String>,
+        #[source]
+        source: RestError,
+    },
+    /// The toolkit underneath failed: installing a runtime, making,
+    /// adopting or reshaping a local cluster, a file the step needed.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+}
+
+impl RuntimeFailure {
+    /// Wraps an IO error with what was being done.
+    pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
+        let wrap = RuntimeError::io(context);
+        move |source| Self::Runtime(wrap(source))
+    }
+
+    /// Wraps Flink's answer to a request.
+    pub(crate) fn flink(source: RestError) -> Self {
+        Self::Flink {
+            doing: None,
+            source,
+        }
+    }
+}
+
+/// The service's clock (ms since the epoch), for records the backends keep.
+pub(crate) fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
 
 /// What the runtime sees of an application's cluster and job.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -147,12 +231,12 @@ pub trait Runtime: Send + Sync + 'static {
         app: &Application,
     ) -> impl Future<Output = Result<String, RuntimeFailure>> + Send;
 
-    /// Runs `app`'s job on its cluster. The catalogue gives access to the
-    /// application's stored code.
+    /// Runs `app`'s job on its cluster, from the JAR at `code` (the
+    /// application's stored code).
     fn submit(
         &self,
         app: &Application,
-        catalogue: &Catalogue,
+        code: &Path,
         restore: Option<&Restore>,
     ) -> impl Future<Output = Result<Submission, RuntimeFailure>> + Send;
 
@@ -240,4 +324,17 @@ pub trait Runtime: Send + Sync + 'static {
     /// cluster of that name is recorded: a new application of the same name
     /// may already have one.
     fn erase(&self, app: &str) -> impl Future<Output = ()> + Send;
+
+    /// Looks at the registered clusters: whether each answers (a change is
+    /// logged) and its slots now; and does the backend's housekeeping on
+    /// them (jobs that could not be cancelled before are cancelled now).
+    /// Returns each cluster's answer by name, for the caller to record. A
+    /// backend without registered clusters has nothing to look at.
+    fn look_at_clusters(
+        &self,
+        clusters: &[ClusterRecord],
+    ) -> impl Future<Output = Vec<(String, Result<Probe, String>)>> + Send {
+        let _ = clusters;
+        async { Vec::new() }
+    }
 }
