@@ -131,13 +131,34 @@ impl From<ServiceError> for ApiError {
             ServiceError::Unsupported(_) => ErrorKind::UnsupportedOperation,
             ServiceError::InvalidConfiguration(_) => ErrorKind::InvalidApplicationConfiguration,
             ServiceError::InvalidRequest(_) => ErrorKind::InvalidRequest,
-            ServiceError::Internal(_) => ErrorKind::InternalFailure,
+            ServiceError::Store(_)
+            | ServiceError::Io { .. }
+            | ServiceError::MissingVersion { .. } => ErrorKind::InternalFailure,
         };
         if kind == ErrorKind::InternalFailure {
-            tracing::error!(error = %e, "internal failure");
+            let chain = cause_chain(&e);
+            tracing::error!(error = %chain, "internal failure");
+            return ApiError::new(kind, format!("internal error: {chain}"));
         }
         ApiError::new(kind, e.to_string())
     }
+}
+
+/// `e` and its causes (`source()`), outermost first, joined by `: `. A cause
+/// whose text the message already holds (an error that prints its source,
+/// as `{context}: {source}` does) is not repeated.
+pub fn cause_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    out
 }
 
 impl IntoResponse for ApiError {
@@ -155,5 +176,44 @@ impl IntoResponse for ApiError {
             body.to_string(),
         )
             .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error that does not print its cause.
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn internal_failures_keep_their_wire_shape_and_say_their_cause() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "no access");
+        let e = ApiError::from(ServiceError::Io {
+            context: "removing snapshot files /d".into(),
+            source: io,
+        });
+        assert_eq!(e.kind, ErrorKind::InternalFailure);
+        assert_eq!(e.kind.type_name(), "InternalFailure");
+        assert_eq!(e.kind.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            e.message,
+            "internal error: removing snapshot files /d: no access"
+        );
+        let e = ApiError::from(ServiceError::MissingVersion {
+            application: "a".into(),
+            version: 3,
+        });
+        assert_eq!(e.kind, ErrorKind::InternalFailure);
+    }
+
+    #[test]
+    fn the_cause_chain_is_walked_without_repeats() {
+        let e = Outer(std::io::Error::other("disk on fire"));
+        assert_eq!(cause_chain(&e), "outer: disk on fire");
+        let wrapped = std::io::Error::other(Outer(std::io::Error::other("deep")));
+        assert_eq!(cause_chain(&wrapped), "outer: deep");
     }
 }

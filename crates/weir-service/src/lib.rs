@@ -49,13 +49,29 @@ pub enum ServiceError {
     /// A well-formed request that cannot be acted on as things stand.
     #[error("{0}")]
     InvalidRequest(String),
-    #[error("internal error: {0}")]
-    Internal(String),
+    // Weir's own failures, not the caller's; each keeps its cause.
+    /// The store failed, or holds a record it cannot read.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// A file Weir manages (an application's snapshot files) could not be changed.
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The store lacks a version the application's history names.
+    #[error("version {version} of {application} is not in the store")]
+    MissingVersion { application: String, version: u64 },
 }
 
-impl From<StoreError> for ServiceError {
-    fn from(e: StoreError) -> Self {
-        ServiceError::Internal(e.to_string())
+impl ServiceError {
+    /// Whether this is Weir's failure rather than a refusal of the request.
+    pub fn is_internal(&self) -> bool {
+        matches!(
+            self,
+            Self::Store(_) | Self::Io { .. } | Self::MissingVersion { .. }
+        )
     }
 }
 

@@ -213,11 +213,11 @@ impl Catalogue {
                 match std::fs::remove_dir_all(&dir) {
                     Ok(()) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => {
-                        return Err(ServiceError::Internal(format!(
-                            "removing {}: {e}",
-                            dir.display()
-                        )))
+                    Err(source) => {
+                        return Err(ServiceError::Io {
+                            context: format!("removing snapshot files {}", dir.display()),
+                            source,
+                        })
                     }
                 }
             } else {
@@ -354,10 +354,10 @@ impl Catalogue {
         restore: Option<String>,
     ) -> Result<(), ServiceError> {
         let old = self.store.version(&current.name, target)?.ok_or_else(|| {
-            ServiceError::Internal(format!(
-                "version {target} of {} is not in the store",
-                current.name
-            ))
+            ServiceError::MissingVersion {
+                application: current.name.clone(),
+                version: target,
+            }
         })?;
         let mut next = old;
         next.version_id = current.version_id + 1;

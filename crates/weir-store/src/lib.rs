@@ -26,6 +26,9 @@ use weir_control::placement::ClusterRecord;
 pub use code::{BucketError, CodeStore};
 pub use running::{Change, LogQuery};
 
+/// What went wrong in the store. Every variant keeps its cause as
+/// `source()`; the messages name the record (`what`) so a log line says which
+/// row to look at. A record that cannot be read is an error, never a default.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database: {0}")]
@@ -36,6 +39,22 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// A stored JSON document that does not decode.
+    #[error("corrupt record for {what}: {source}")]
+    Document {
+        what: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A record that cannot be encoded as a document.
+    #[error("cannot encode the record for {what}: {source}")]
+    Encode {
+        what: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A stored value outside what Weir writes (an unknown status or log
+    /// level, a negative version), or rows that contradict each other.
     #[error("corrupt record for {what}: {detail}")]
     Corrupt { what: String, detail: String },
     #[error("the database schema is version {found}, newer than this Weir understands ({known}); upgrade Weir")]
@@ -64,28 +83,48 @@ fn status_name(s: ApplicationStatus) -> &'static str {
     s.as_str()
 }
 
-fn parse_status(s: &str) -> Result<ApplicationStatus> {
+fn parse_status(what: impl FnOnce() -> String, s: &str) -> Result<ApplicationStatus> {
     ApplicationStatus::ALL
         .into_iter()
         .find(|st| st.as_str() == s)
         .ok_or_else(|| StoreError::Corrupt {
-            what: "status".into(),
+            what: what(),
             detail: format!("unknown status {s:?}"),
         })
 }
 
-fn encode(app: &Application) -> Result<String> {
-    serde_json::to_string(app).map_err(|e| StoreError::Corrupt {
-        what: app.name.clone(),
-        detail: e.to_string(),
+/// A stored integer that must not be negative (a version id, a sequence number).
+pub(crate) fn unsigned(what: impl FnOnce() -> String, n: i64) -> Result<u64> {
+    u64::try_from(n).map_err(|_| StoreError::Corrupt {
+        what: what(),
+        detail: format!("negative value {n}"),
     })
 }
 
-fn decode(what: &str, doc: &str) -> Result<Application> {
-    serde_json::from_str(doc).map_err(|e| StoreError::Corrupt {
-        what: what.to_string(),
-        detail: e.to_string(),
+/// `value` as a stored document; `what` names the record.
+pub(crate) fn to_document<T: serde::Serialize>(
+    what: impl FnOnce() -> String,
+    value: &T,
+) -> Result<String> {
+    serde_json::to_string(value).map_err(|source| StoreError::Encode {
+        what: what(),
+        source,
     })
+}
+
+/// A stored document, decoded; `what` names the record.
+pub(crate) fn from_document<T: serde::de::DeserializeOwned>(
+    what: impl FnOnce() -> String,
+    doc: &str,
+) -> Result<T> {
+    serde_json::from_str(doc).map_err(|source| StoreError::Document {
+        what: what(),
+        source,
+    })
+}
+
+fn encode(app: &Application) -> Result<String> {
+    to_document(|| format!("application {}", app.name), app)
 }
 
 impl Store {
@@ -133,7 +172,7 @@ impl Store {
         for row in rows {
             let (name, doc) = row?;
             apps.push(StoredApplication {
-                app: decode(&name, &doc)?,
+                app: from_document(|| format!("application {name}"), &doc)?,
                 tags: Vec::new(),
             });
         }
@@ -141,12 +180,16 @@ impl Store {
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let name: String = r.get(0)?;
-            if let Ok(i) = apps.binary_search_by(|a| a.app.name.as_str().cmp(&name)) {
-                apps[i].tags.push(Tag {
-                    key: r.get(1)?,
-                    value: r.get(2)?,
+            let Ok(i) = apps.binary_search_by(|a| a.app.name.as_str().cmp(&name)) else {
+                return Err(StoreError::Corrupt {
+                    what: format!("tags of application {name}"),
+                    detail: "the application is not in the store".into(),
                 });
-            }
+            };
+            apps[i].tags.push(Tag {
+                key: r.get(1)?,
+                value: r.get(2)?,
+            });
         }
         Ok(apps)
     }
@@ -200,20 +243,14 @@ impl Store {
         let mut clusters = Vec::new();
         for row in rows {
             let (name, doc) = row?;
-            clusters.push(serde_json::from_str(&doc).map_err(|e| StoreError::Corrupt {
-                what: format!("cluster {name}"),
-                detail: e.to_string(),
-            })?);
+            clusters.push(from_document(|| format!("cluster {name}"), &doc)?);
         }
         Ok(clusters)
     }
 
     /// Records a cluster (new, or its refreshed figures).
     pub fn save_cluster(&self, cluster: &ClusterRecord) -> Result<()> {
-        let doc = serde_json::to_string(cluster).map_err(|e| StoreError::Corrupt {
-            what: format!("cluster {}", cluster.name),
-            detail: e.to_string(),
-        })?;
+        let doc = to_document(|| format!("cluster {}", cluster.name), cluster)?;
         self.conn().execute(
             "INSERT INTO clusters (name, document) VALUES (?1, ?2)
              ON CONFLICT (name) DO UPDATE SET document = excluded.document",
@@ -247,7 +284,8 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        doc.map(|d| decode(name, &d)).transpose()
+        doc.map(|d| from_document(|| format!("application {name} version {version_id}"), &d))
+            .transpose()
     }
 
     /// Up to `limit` versions (id and status), newest first, starting at
@@ -270,7 +308,8 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (v, s) = row?;
-            out.push((v as u64, parse_status(&s)?));
+            let what = || format!("application {name} version {v}");
+            out.push((unsigned(what, v)?, parse_status(what, &s)?));
         }
         Ok(out)
     }
@@ -290,7 +329,7 @@ fn save_in(tx: &rusqlite::Transaction<'_>, app: &Application) -> Result<()> {
     )?;
     if changed != 1 {
         return Err(StoreError::Corrupt {
-            what: app.name.clone(),
+            what: format!("application {}", app.name),
             detail: "saving an application that is not in the store".into(),
         });
     }

@@ -5,7 +5,7 @@ use weir_control::model::{Application, ApplicationStatus, LogLevel};
 use weir_control::operation::{JobState, LogEvent, OperationRecord, OperationStatus};
 use weir_control::snapshot::{SnapshotRecord, SnapshotStatus};
 
-use crate::{Result, Store, StoreError};
+use crate::{from_document, to_document, unsigned, Result, Store, StoreError};
 
 /// Everything one supervisor step or API call changes, committed together:
 /// a crash leaves all of it or none of it.
@@ -24,13 +24,6 @@ pub struct Change<'a> {
     pub version_status: Option<(&'a str, u64, ApplicationStatus)>,
 }
 
-fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt {
-        what: what.to_string(),
-        detail: e.to_string(),
-    }
-}
-
 fn level_name(l: LogLevel) -> &'static str {
     match l {
         LogLevel::Info => "INFO",
@@ -40,13 +33,20 @@ fn level_name(l: LogLevel) -> &'static str {
     }
 }
 
-fn parse_level(s: &str) -> LogLevel {
-    match s {
-        "WARN" => LogLevel::Warn,
-        "ERROR" => LogLevel::Error,
-        "DEBUG" => LogLevel::Debug,
-        _ => LogLevel::Info,
-    }
+/// A stored level; anything but what [`level_name`] writes is corrupt.
+fn parse_level(what: impl FnOnce() -> String, s: &str) -> Result<LogLevel> {
+    [
+        LogLevel::Info,
+        LogLevel::Warn,
+        LogLevel::Error,
+        LogLevel::Debug,
+    ]
+    .into_iter()
+    .find(|l| level_name(*l) == s)
+    .ok_or_else(|| StoreError::Corrupt {
+        what: what(),
+        detail: format!("unknown log level {s:?}"),
+    })
 }
 
 /// Which log events to read.
@@ -69,7 +69,7 @@ impl Store {
             crate::save_in(&tx, app)?;
         }
         if let Some((name, job)) = change.job {
-            let doc = serde_json::to_string(job).map_err(|e| corrupt(name, e))?;
+            let doc = to_document(|| format!("job state of {name}"), job)?;
             tx.execute(
                 "INSERT INTO job_states (name, document) VALUES (?1, ?2)
                  ON CONFLICT (name) DO UPDATE SET document = excluded.document",
@@ -77,7 +77,7 @@ impl Store {
             )?;
         }
         for op in change.operations {
-            let doc = serde_json::to_string(op).map_err(|e| corrupt(&op.id, e))?;
+            let doc = to_document(|| format!("operation {}", op.id), op)?;
             tx.execute(
                 "INSERT INTO operations (id, name, start_time, status, document) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (id) DO UPDATE SET status = excluded.status, document = excluded.document",
@@ -85,7 +85,10 @@ impl Store {
             )?;
         }
         for snap in change.snapshots {
-            let doc = serde_json::to_string(snap).map_err(|e| corrupt(&snap.name, e))?;
+            let doc = to_document(
+                || format!("snapshot {} of {}", snap.name, snap.application),
+                snap,
+            )?;
             tx.execute(
                 "INSERT INTO snapshots (name, snapshot, created, status, document) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (name, snapshot) DO UPDATE SET status = excluded.status, document = excluded.document",
@@ -101,10 +104,10 @@ impl Store {
                 )
                 .optional()?;
             if let Some(doc) = doc {
-                let mut app: Application =
-                    serde_json::from_str(&doc).map_err(|e| corrupt(name, e))?;
+                let what = || format!("application {name} version {version}");
+                let mut app: Application = from_document(what, &doc)?;
                 app.status = status;
-                let doc = serde_json::to_string(&app).map_err(|e| corrupt(name, e))?;
+                let doc = to_document(what, &app)?;
                 tx.execute(
                     "UPDATE application_versions SET status = ?3, document = ?4 WHERE name = ?1 AND version_id = ?2",
                     params![name, version as i64, status.as_str(), doc],
@@ -140,7 +143,7 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (name, doc) = row?;
-            let job = serde_json::from_str(&doc).map_err(|e| corrupt(&name, e))?;
+            let job = from_document(|| format!("job state of {name}"), &doc)?;
             out.push((name, job));
         }
         Ok(out)
@@ -149,7 +152,7 @@ impl Store {
     /// Operations still IN_PROGRESS (to finish or fail after a restart).
     pub fn operations_in_progress(&self) -> Result<Vec<OperationRecord>> {
         self.query_operations(
-            "SELECT document FROM operations WHERE status = ?1 ORDER BY start_time",
+            "SELECT id, document FROM operations WHERE status = ?1 ORDER BY start_time",
             params![OperationStatus::InProgress.as_str()],
         )
     }
@@ -157,7 +160,7 @@ impl Store {
     /// An application's operations, newest first.
     pub fn operations(&self, name: &str) -> Result<Vec<OperationRecord>> {
         self.query_operations(
-            "SELECT document FROM operations WHERE name = ?1 ORDER BY start_time DESC, id DESC",
+            "SELECT id, document FROM operations WHERE name = ?1 ORDER BY start_time DESC, id DESC",
             params![name],
         )
     }
@@ -171,7 +174,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        doc.map(|d| serde_json::from_str(&d).map_err(|e| corrupt(id, e)))
+        doc.map(|d| from_document(|| format!("operation {id}"), &d))
             .transpose()
     }
 
@@ -183,20 +186,23 @@ impl Store {
         self.query_documents(sql, args, "operation")
     }
 
-    /// Rows of one JSON `document` column, decoded.
+    /// Rows of (key, JSON document), decoded; a document that does not
+    /// decode is an error naming `kind` and the row's key.
     fn query_documents<T: serde::de::DeserializeOwned>(
         &self,
         sql: &str,
         args: impl rusqlite::Params,
-        what: &str,
+        kind: &str,
     ) -> Result<Vec<T>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(sql)?;
-        let rows = stmt.query_map(args, |r| r.get::<_, String>(0))?;
+        let rows = stmt.query_map(args, |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
         let mut out = Vec::new();
         for row in rows {
-            let doc = row?;
-            out.push(serde_json::from_str(&doc).map_err(|e| corrupt(what, e))?);
+            let (key, doc) = row?;
+            out.push(from_document(|| format!("{kind} {key}"), &doc)?);
         }
         Ok(out)
     }
@@ -204,7 +210,8 @@ impl Store {
     /// An application's snapshots, newest first.
     pub fn snapshots(&self, name: &str) -> Result<Vec<SnapshotRecord>> {
         self.query_snapshots(
-            "SELECT document FROM snapshots WHERE name = ?1 ORDER BY created DESC, snapshot DESC",
+            "SELECT snapshot || ' of ' || name, document FROM snapshots
+             WHERE name = ?1 ORDER BY created DESC, snapshot DESC",
             params![name],
         )
     }
@@ -212,7 +219,8 @@ impl Store {
     /// Every application's snapshots in one status (start-up sweeps).
     pub fn snapshots_in_status(&self, status: SnapshotStatus) -> Result<Vec<SnapshotRecord>> {
         self.query_snapshots(
-            "SELECT document FROM snapshots WHERE status = ?1 ORDER BY name, created",
+            "SELECT snapshot || ' of ' || name, document FROM snapshots
+             WHERE status = ?1 ORDER BY name, created",
             params![status.as_str()],
         )
     }
@@ -226,7 +234,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        doc.map(|d| serde_json::from_str(&d).map_err(|e| corrupt(snapshot, e)))
+        doc.map(|d| from_document(|| format!("snapshot {snapshot} of {name}"), &d))
             .transpose()
     }
 
@@ -293,18 +301,32 @@ impl Store {
                 q.limit as i64
             ],
             |r| {
-                Ok(LogEvent {
-                    seq: r.get::<_, i64>(0)? as u64,
-                    application: name.to_string(),
-                    timestamp: r.get(1)?,
-                    ingestion_time: r.get(2)?,
-                    version_id: r.get::<_, i64>(3)? as u64,
-                    level: parse_level(&r.get::<_, String>(4)?),
-                    logger: r.get(5)?,
-                    message: r.get(6)?,
-                })
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                ))
             },
         )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, timestamp, ingestion_time, version_id, level, logger, message) = row?;
+            let what = || format!("log event {seq} of {name}");
+            out.push(LogEvent {
+                seq: unsigned(what, seq)?,
+                application: name.to_string(),
+                timestamp,
+                ingestion_time,
+                version_id: unsigned(what, version_id)?,
+                level: parse_level(what, &level)?,
+                logger,
+                message,
+            });
+        }
+        Ok(out)
     }
 }

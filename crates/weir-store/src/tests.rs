@@ -275,3 +275,138 @@ fn a_change_commits_status_job_operation_and_logs_together() {
     assert!(store.job_states().unwrap().is_empty());
     assert_eq!(store.log_names().unwrap().len(), 1);
 }
+
+/// A store holding application `x`, with `sql` then run on it directly: a
+/// record Weir would never write.
+fn store_with(sql: &str) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.insert_application(&app("x"), &[]).unwrap();
+    store.conn().execute_batch(sql).unwrap();
+    (dir, store)
+}
+
+/// The error's message, which must name the record and what is wrong with it.
+fn refused<T: std::fmt::Debug>(r: Result<T>, record: &str, problem: &str) {
+    let e = r.expect_err("a record that cannot be read is an error");
+    let message = e.to_string();
+    assert!(message.contains(record), "{message:?} names {record:?}");
+    assert!(message.contains(problem), "{message:?} says {problem:?}");
+}
+
+#[test]
+fn an_unknown_log_level_is_an_error_not_info() {
+    let (_dir, store) = store_with(
+        "INSERT INTO log_events (name, timestamp, ingestion_time, version_id, level, logger, message)
+         VALUES ('x', 1, 1, 1, 'LOUD', 'weir', 'm')",
+    );
+    let q = LogQuery {
+        limit: 10,
+        ..Default::default()
+    };
+    let r = store.log_events("x", &q);
+    assert!(matches!(r, Err(StoreError::Corrupt { .. })), "{r:?}");
+    refused(r, "log event 1 of x", "unknown log level \"LOUD\"");
+}
+
+#[test]
+fn a_negative_version_is_an_error() {
+    let (_dir, store) = store_with(
+        "INSERT INTO log_events (name, timestamp, ingestion_time, version_id, level, logger, message)
+         VALUES ('x', 1, 1, -1, 'INFO', 'weir', 'm');
+         UPDATE application_versions SET version_id = -3 WHERE name = 'x'",
+    );
+    let q = LogQuery {
+        limit: 10,
+        ..Default::default()
+    };
+    refused(
+        store.log_events("x", &q),
+        "log event 1 of x",
+        "negative value -1",
+    );
+    refused(
+        store.versions("x", None, 10),
+        "application x version -3",
+        "negative",
+    );
+}
+
+#[test]
+fn an_unknown_version_status_is_an_error() {
+    let (_dir, store) = store_with("UPDATE application_versions SET status = 'NAPPING'");
+    let r = store.versions("x", None, 10);
+    assert!(matches!(r, Err(StoreError::Corrupt { .. })), "{r:?}");
+    refused(r, "application x version 1", "unknown status \"NAPPING\"");
+}
+
+#[test]
+fn documents_that_do_not_decode_are_errors_naming_the_record() {
+    let (_dir, store) = store_with(
+        "UPDATE applications SET document = '{\"name\": 1}';
+         UPDATE application_versions SET document = 'not json';
+         INSERT INTO job_states (name, document) VALUES ('x', '{\"status\": \"DANCING\"}');
+         INSERT INTO operations (id, name, start_time, status, document)
+             VALUES ('op1', 'x', 1, 'IN_PROGRESS', '[]');
+         INSERT INTO snapshots (name, snapshot, created, status, document)
+             VALUES ('x', 's1', 1, 'READY', '{}');
+         INSERT INTO clusters (name, document) VALUES ('c1', '');",
+    );
+    let r = store.load_applications();
+    // The decoding error is kept as the cause, not flattened to text.
+    match &r {
+        Err(e @ StoreError::Document { .. }) => {
+            let source = std::error::Error::source(e).expect("a cause");
+            assert!(source.is::<serde_json::Error>(), "{source:?}");
+        }
+        other => panic!("expected a Document error, got {other:?}"),
+    }
+    refused(r, "application x", "corrupt record");
+    refused(
+        store.version("x", 1),
+        "application x version 1",
+        "corrupt record",
+    );
+    refused(
+        store.job_states(),
+        "job state of x",
+        "unknown variant `DANCING`",
+    );
+    refused(store.operations("x"), "operation op1", "corrupt record");
+    refused(
+        store.operations_in_progress(),
+        "operation op1",
+        "corrupt record",
+    );
+    refused(
+        store.operation("x", "op1"),
+        "operation op1",
+        "corrupt record",
+    );
+    refused(store.snapshots("x"), "snapshot s1 of x", "corrupt record");
+    refused(
+        store.snapshot("x", "s1"),
+        "snapshot s1 of x",
+        "corrupt record",
+    );
+    refused(
+        store.snapshots_in_status(weir_control::snapshot::SnapshotStatus::Ready),
+        "snapshot s1 of x",
+        "corrupt record",
+    );
+    refused(store.load_clusters(), "cluster c1", "corrupt record");
+}
+
+#[test]
+fn tags_of_an_application_not_in_the_store_are_an_error() {
+    let (_dir, store) = store_with(
+        "PRAGMA foreign_keys = OFF;
+         INSERT INTO tags (name, position, key, value) VALUES ('ghost', 0, 'k', 'v');
+         PRAGMA foreign_keys = ON;",
+    );
+    refused(
+        store.load_applications(),
+        "tags of application ghost",
+        "not in the store",
+    );
+}

@@ -46,6 +46,8 @@ pub(crate) enum Pattern {
     LogGroupIdentifier,
     /// CloudWatch Logs: `[^:*]*`
     LogStreamName,
+    /// CloudWatch Logs: `^\d{12}$`
+    AccountId,
 }
 
 impl Pattern {
@@ -64,6 +66,7 @@ impl Pattern {
             Self::LogGroupNameOrEmpty => r"[\.\-_/#A-Za-z0-9]*",
             Self::LogGroupIdentifier => r"[\w#+=/:,.@-]*",
             Self::LogStreamName => "[^:*]*",
+            Self::AccountId => r"^\d{12}$",
         }
     }
 
@@ -100,6 +103,8 @@ impl Pattern {
                     || matches!(c, '_' | '#' | '+' | '=' | '/' | ':' | ',' | '.' | '@' | '-')
             }),
             Self::LogStreamName => !s.chars().any(|c| c == ':' || c == '*'),
+            // `\d` of Java regexes: ASCII digits.
+            Self::AccountId => s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()),
         }
     }
 }
@@ -126,6 +131,12 @@ impl Str {
             pattern: Some(pattern),
             ..self
         }
+    }
+
+    /// (min, max, pattern), for the test that holds them to the model.
+    #[cfg(test)]
+    pub(crate) fn parts(self) -> (usize, usize, Option<Pattern>) {
+        (self.min, self.max, self.pattern)
     }
 }
 

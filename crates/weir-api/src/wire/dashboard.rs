@@ -10,6 +10,10 @@ use crate::error::ApiError;
 /// The session length when the request names none: twelve hours, as the
 /// service documents.
 pub const DEFAULT_SESSION_SECS: i64 = 43_200;
+/// `SessionExpirationDurationInSeconds`: (min, max).
+pub(super) const SESSION_EXPIRATION: (i64, i64) = (1800, 43_200);
+/// `UrlType`.
+pub(super) const URL_TYPES: &[&str] = &["FLINK_DASHBOARD_URL", "ZEPPELIN_UI_URL"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateApplicationPresignedUrlRequest {
@@ -30,11 +34,7 @@ impl CreateApplicationPresignedUrlRequest {
         let c = Check::root();
         let application_name =
             c.req_str("ApplicationName", raw.application_name, APPLICATION_NAME)?;
-        let url_type = c.req_keyword(
-            "UrlType",
-            raw.url_type,
-            &["FLINK_DASHBOARD_URL", "ZEPPELIN_UI_URL"],
-        )?;
+        let url_type = c.req_keyword("UrlType", raw.url_type, URL_TYPES)?;
         if url_type != "FLINK_DASHBOARD_URL" {
             return Err(c.fail(
                 "UrlType",
@@ -45,8 +45,8 @@ impl CreateApplicationPresignedUrlRequest {
             .int(
                 "SessionExpirationDurationInSeconds",
                 raw.session_expiration_duration_in_seconds,
-                1800,
-                43_200,
+                SESSION_EXPIRATION.0,
+                SESSION_EXPIRATION.1,
             )?
             .unwrap_or(DEFAULT_SESSION_SECS);
         Ok(Self {

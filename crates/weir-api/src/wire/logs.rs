@@ -17,20 +17,28 @@ use super::{decode, WireEnum};
 use crate::error::{ApiError, ErrorKind};
 use crate::logs::pattern::FilterPattern;
 
-const LOG_GROUP_NAME: Str = Str::len(1, 512).matching(Pattern::LogGroupName);
-const LOG_GROUP_NAME_PATTERN: Str = Str::len(0, 512).matching(Pattern::LogGroupNameOrEmpty);
-const LOG_GROUP_IDENTIFIER: Str = Str::len(1, 2048).matching(Pattern::LogGroupIdentifier);
-const LOG_STREAM_NAME: Str = Str::len(1, 512).matching(Pattern::LogStreamName);
-const NEXT_TOKEN: Str = Str::len(1, usize::MAX);
-const FILTER_PATTERN: Str = Str::len(0, 1024);
-const ACCOUNT_ID: Str = Str::len(12, 12);
-const LOG_GROUP_CLASSES: &[&str] = &["STANDARD", "INFREQUENT_ACCESS", "DELIVERY", "ESSENTIALS"];
+pub(super) const LOG_GROUP_NAME: Str = Str::len(1, 512).matching(Pattern::LogGroupName);
+pub(super) const LOG_GROUP_NAME_PATTERN: Str =
+    Str::len(0, 512).matching(Pattern::LogGroupNameOrEmpty);
+pub(super) const LOG_GROUP_IDENTIFIER: Str =
+    Str::len(1, 2048).matching(Pattern::LogGroupIdentifier);
+pub(super) const LOG_STREAM_NAME: Str = Str::len(1, 512).matching(Pattern::LogStreamName);
+pub(super) const NEXT_TOKEN: Str = Str::len(1, usize::MAX);
+pub(super) const FILTER_PATTERN: Str = Str::len(0, 1024);
+pub(super) const ACCOUNT_ID: Str = Str::len(12, 12).matching(Pattern::AccountId);
+pub(super) const LOG_GROUP_CLASSES: &[&str] =
+    &["STANDARD", "INFREQUENT_ACCESS", "DELIVERY", "ESSENTIALS"];
 /// `DescribeLimit`, and the page size when `limit` is absent.
 pub const DESCRIBE_LIMIT: usize = 50;
 /// `EventsLimit`, and the page size when `limit` is absent.
 pub const EVENTS_LIMIT: usize = 10_000;
 /// `InputLogStreamNames`.
-const MAX_STREAM_NAMES: usize = 100;
+pub(super) const MAX_STREAM_NAMES: usize = 100;
+/// `Timestamp`: (min, max).
+pub(super) const TIMESTAMP: (i64, i64) = (0, i64::MAX);
+/// `AccountIds` and `DescribeLogGroupsLogGroupIdentifiers`: (min, max) items.
+pub(super) const ACCOUNT_IDS: (usize, usize) = (0, 20);
+pub(super) const LOG_GROUP_IDENTIFIERS: (usize, usize) = (1, 50);
 
 /// The `threadName` of every event: Weir's supervisor writes them all,
 /// including the job's status changes it observes through Flink's REST API.
@@ -131,7 +139,7 @@ fn limit(c: &Check, v: Option<i32>, max: usize) -> Result<usize, ApiError> {
 }
 
 fn timestamp(c: &Check, field: &str, v: Option<i64>) -> Result<Option<EpochMillis>, ApiError> {
-    c.int(field, v, 0, i64::MAX)
+    c.int(field, v, TIMESTAMP.0, TIMESTAMP.1)
 }
 
 /// Where a page of log events ends, in the direction of reading: the `seq`
@@ -215,8 +223,8 @@ impl DescribeLogGroupsRequest {
             c.list(
                 "accountIdentifiers",
                 raw.account_identifiers,
-                0,
-                20,
+                ACCOUNT_IDS.0,
+                ACCOUNT_IDS.1,
                 |a, c| c.item_str(a, ACCOUNT_ID),
             )?;
             let name_prefix = c.str(
@@ -232,8 +240,8 @@ impl DescribeLogGroupsRequest {
             let names = c.list(
                 "logGroupIdentifiers",
                 raw.log_group_identifiers,
-                1,
-                50,
+                LOG_GROUP_IDENTIFIERS.0,
+                LOG_GROUP_IDENTIFIERS.1,
                 |id, c| {
                     let id = c.item_str(id, LOG_GROUP_IDENTIFIER)?;
                     group_of_identifier(&id).ok_or_else(|| {

@@ -25,6 +25,8 @@
 
 mod admin;
 mod check;
+#[cfg(test)]
+mod constants;
 mod dashboard;
 mod detail;
 pub mod logs;

@@ -76,7 +76,7 @@ struct InputStartingPositionConfiguration {
     input_starting_position: Option<String>,
 }
 
-const INPUT_STARTING_POSITIONS: &[&str] = &["NOW", "TRIM_HORIZON", "LAST_STOPPED_POINT"];
+pub(super) const INPUT_STARTING_POSITIONS: &[&str] = &["NOW", "TRIM_HORIZON", "LAST_STOPPED_POINT"];
 
 impl SqlRunConfiguration {
     fn check(self, c: &Check) -> Result<(), ApiError> {

@@ -13,18 +13,23 @@ use super::check::{keep, Check, Pattern, Str};
 use super::requests::{S3ContentLocation, ARN, FILE_KEY, ID, UNBOUNDED};
 use crate::error::ApiError;
 
-const IN_APP_STREAM_NAME: Str = Str::len(1, 32).matching(Pattern::InAppName);
-const IN_APP_TABLE_NAME: Str = Str::len(1, 32);
-const RECORD_COLUMN_NAME: Str = Str::len(1, 256).matching(Pattern::InAppName);
-const RECORD_COLUMN_MAPPING: Str = Str::len(0, 65_535);
-const RECORD_COLUMN_SQL_TYPE: Str = Str::len(1, 100);
-const RECORD_ENCODING: Str = Str::len(5, 5).matching(Pattern::Utf8);
-const RECORD_ROW_PATH: Str = Str::len(1, 65_535).matching(Pattern::RowPath);
-const RECORD_DELIMITER: Str = Str::len(1, 1024);
-const BASE_PATH: Str = Str::len(1, 1024).matching(Pattern::BasePath);
-const MAVEN_NAME: Str = Str::len(1, 256).matching(Pattern::Name);
-const RECORD_FORMAT_TYPES: &[&str] = &["JSON", "CSV"];
-const ARTIFACT_TYPES: &[&str] = &["UDF", "DEPENDENCY_JAR"];
+pub(super) const IN_APP_STREAM_NAME: Str = Str::len(1, 32).matching(Pattern::InAppName);
+pub(super) const IN_APP_TABLE_NAME: Str = Str::len(1, 32);
+pub(super) const RECORD_COLUMN_NAME: Str = Str::len(1, 256).matching(Pattern::InAppName);
+pub(super) const RECORD_COLUMN_MAPPING: Str = Str::len(0, 65_535);
+pub(super) const RECORD_COLUMN_SQL_TYPE: Str = Str::len(1, 100);
+pub(super) const RECORD_ENCODING: Str = Str::len(5, 5).matching(Pattern::Utf8);
+pub(super) const RECORD_ROW_PATH: Str = Str::len(1, 65_535).matching(Pattern::RowPath);
+pub(super) const RECORD_DELIMITER: Str = Str::len(1, 1024);
+pub(super) const BASE_PATH: Str = Str::len(1, 1024).matching(Pattern::BasePath);
+pub(super) const MAVEN_NAME: Str = Str::len(1, 256).matching(Pattern::Name);
+pub(super) const RECORD_FORMAT_TYPES: &[&str] = &["JSON", "CSV"];
+pub(super) const ARTIFACT_TYPES: &[&str] = &["UDF", "DEPENDENCY_JAR"];
+/// `InputParallelismCount`: (min, max).
+pub(super) const INPUT_PARALLELISM_COUNT: (i64, i64) = (1, 64);
+/// `SubnetIds` and `SecurityGroupIds`: (min, max) items.
+pub(super) const SUBNET_IDS: (usize, usize) = (1, 16);
+pub(super) const SECURITY_GROUP_IDS: (usize, usize) = (1, 5);
 
 // ---------------------------------------------------------------------------
 // SQL
@@ -88,7 +93,12 @@ impl Input {
             ResourceArn::check,
         )?;
         c.nested("InputParallelism", self.input_parallelism, |p, c| {
-            c.int("Count", p.count, 1, 64)
+            c.int(
+                "Count",
+                p.count,
+                INPUT_PARALLELISM_COUNT.0,
+                INPUT_PARALLELISM_COUNT.1,
+            )
         })?;
         c.req_nested("InputSchema", self.input_schema, SourceSchema::check)?;
         Ok(())
@@ -402,7 +412,10 @@ impl InputUpdate {
         c.nested(
             "InputParallelismUpdate",
             self.input_parallelism_update,
-            |p, c| c.req_int("CountUpdate", p.count_update, 1, 64),
+            |p, c| {
+                let (min, max) = INPUT_PARALLELISM_COUNT;
+                c.req_int("CountUpdate", p.count_update, min, max)
+            },
         )?;
         Ok(())
     }
@@ -731,8 +744,15 @@ pub(crate) struct VpcConfiguration {
 
 impl VpcConfiguration {
     pub(crate) fn check(self, c: &Check) -> Result<(), ApiError> {
-        c.req_list("SubnetIds", self.subnet_ids, 1, 16, keep)?;
-        c.req_list("SecurityGroupIds", self.security_group_ids, 1, 5, keep)?;
+        let (subnets, groups) = (SUBNET_IDS, SECURITY_GROUP_IDS);
+        c.req_list("SubnetIds", self.subnet_ids, subnets.0, subnets.1, keep)?;
+        c.req_list(
+            "SecurityGroupIds",
+            self.security_group_ids,
+            groups.0,
+            groups.1,
+            keep,
+        )?;
         Ok(())
     }
 }
@@ -748,12 +768,19 @@ pub(crate) struct VpcConfigurationUpdate {
 impl VpcConfigurationUpdate {
     pub(crate) fn check(self, c: &Check) -> Result<(), ApiError> {
         c.req_str("VpcConfigurationId", self.vpc_configuration_id, ID)?;
-        c.list("SubnetIdUpdates", self.subnet_id_updates, 1, 16, keep)?;
+        let (subnets, groups) = (SUBNET_IDS, SECURITY_GROUP_IDS);
+        c.list(
+            "SubnetIdUpdates",
+            self.subnet_id_updates,
+            subnets.0,
+            subnets.1,
+            keep,
+        )?;
         c.list(
             "SecurityGroupIdUpdates",
             self.security_group_id_updates,
-            1,
-            5,
+            groups.0,
+            groups.1,
             keep,
         )?;
         Ok(())

@@ -71,10 +71,18 @@ pub(crate) const MAX_PROPERTIES: usize = 50;
 pub(crate) const MAX_LIMIT: i64 = 50;
 /// A list with no `max` in the model.
 pub(crate) const UNBOUNDED: usize = usize::MAX;
+/// `ApplicationVersionId`: (min, max).
+pub(crate) const VERSION_ID: (i64, i64) = (1, 999_999_999);
+/// `CheckpointInterval` and `MinPauseBetweenCheckpoints`: (min, max).
+pub(crate) const CHECKPOINT_INTERVAL: (i64, i64) = (1, i64::MAX);
+pub(crate) const MIN_PAUSE_BETWEEN_CHECKPOINTS: (i64, i64) = (0, i64::MAX);
+/// `Parallelism` and `ParallelismPerKPU`: (min, max).
+pub(crate) const PARALLELISM: (i64, i64) = (1, i64::MAX);
 
 /// An `ApplicationVersionId` member.
 pub(crate) fn version_id(c: &Check, field: &str, v: Option<i64>) -> Result<Option<u64>, ApiError> {
-    Ok(c.int(field, v, 1, 999_999_999)?.map(i64::unsigned_abs))
+    let (min, max) = VERSION_ID;
+    Ok(c.int(field, v, min, max)?.map(i64::unsigned_abs))
 }
 
 /// `CurrentApplicationVersionId` and `ConditionalToken`: the model's
@@ -97,7 +105,8 @@ fn concurrency_guard(
 
 /// A `Parallelism` or `ParallelismPerKPU` member (`min` 1).
 fn positive(c: &Check, field: &str, v: Option<i32>) -> Result<Option<u32>, ApiError> {
-    Ok(c.int(field, v, 1, i64::MAX)?.map(i32::unsigned_abs))
+    let (min, max) = PARALLELISM;
+    Ok(c.int(field, v, min, max)?.map(i32::unsigned_abs))
 }
 
 /// The one member of `members` that was given; several or none is refused.
@@ -326,14 +335,14 @@ impl FlinkApplicationConfiguration {
                         checkpoint_interval_ms: c.int(
                             "CheckpointInterval",
                             k.checkpoint_interval,
-                            1,
-                            i64::MAX,
+                            CHECKPOINT_INTERVAL.0,
+                            CHECKPOINT_INTERVAL.1,
                         )?,
                         min_pause_between_checkpoints_ms: c.int(
                             "MinPauseBetweenCheckpoints",
                             k.min_pause_between_checkpoints,
-                            0,
-                            i64::MAX,
+                            MIN_PAUSE_BETWEEN_CHECKPOINTS.0,
+                            MIN_PAUSE_BETWEEN_CHECKPOINTS.1,
                         )?,
                     })
                 },
@@ -957,14 +966,14 @@ impl FlinkApplicationConfigurationUpdate {
                         checkpoint_interval_ms: c.int(
                             "CheckpointIntervalUpdate",
                             k.checkpoint_interval_update,
-                            1,
-                            i64::MAX,
+                            CHECKPOINT_INTERVAL.0,
+                            CHECKPOINT_INTERVAL.1,
                         )?,
                         min_pause_between_checkpoints_ms: c.int(
                             "MinPauseBetweenCheckpointsUpdate",
                             k.min_pause_between_checkpoints_update,
-                            0,
-                            i64::MAX,
+                            MIN_PAUSE_BETWEEN_CHECKPOINTS.0,
+                            MIN_PAUSE_BETWEEN_CHECKPOINTS.1,
                         )?,
                     })
                 },
