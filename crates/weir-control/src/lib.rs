@@ -41,6 +41,23 @@ impl Realm {
     }
 }
 
+/// What failed, all the way down: `e` and its causes (`source()`), outermost first, joined by `: `. A cause
+/// whose text the message already holds (an error that prints its source,
+/// as `{context}: {source}` does) is not repeated.
+pub fn cause_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -278,8 +278,7 @@ impl<R: Runtime> Supervisor<R> {
                     failures += 1;
                     let delay = backoff(failures, self.config.retry_min, self.config.retry_max);
                     tracing::warn!(
-                        error = %e,
-                        cause = %causes(&e),
+                        error = %weir_control::cause_chain(&e),
                         failures,
                         retry_in_ms = delay.as_millis() as u64,
                         "supervisor step failed"
@@ -796,21 +795,6 @@ impl<R: Runtime> Supervisor<R> {
             }
         }
     }
-}
-
-/// An error's own text, then each cause underneath it, `: `-separated: what
-/// a log line needs to say what failed at the bottom.
-fn causes(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = String::new();
-    let mut next = e.source();
-    while let Some(cause) = next {
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&cause.to_string());
-        next = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
