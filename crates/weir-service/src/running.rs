@@ -147,6 +147,21 @@ impl Catalogue {
     pub(crate) fn commit_advance(&self, entry: Entry, adv: Advance) -> Result<Entry, ServiceError> {
         let app_changed = *entry.app != adv.app;
         let job_changed = *entry.job != adv.job;
+        // Each transition and operation change is traced where it becomes
+        // true, with the ids a person follows an application's story by.
+        let span = tracing::info_span!(
+            "advance",
+            app = %adv.app.name,
+            version = adv.app.version_id,
+            operation_id = adv.job.operation_id.as_deref().unwrap_or("-"),
+        );
+        let _entered = span.enter();
+        if entry.app.status != adv.app.status {
+            tracing::info!(from = %entry.app.status, to = %adv.app.status, "status");
+        }
+        for op in &adv.operations {
+            tracing::debug!(operation = %op.id, kind = ?op.kind, status = ?op.status, "operation");
+        }
         self.store.commit(Change {
             app: app_changed.then_some(&adv.app),
             job: job_changed.then_some((adv.app.name.as_str(), &adv.job)),

@@ -424,7 +424,12 @@ impl<R: Runtime> Supervisor<R> {
         stop: tokio_util::sync::CancellationToken,
     ) {
         loop {
-            self.ship_logs().await;
+            // A round cut short commits nothing more; the next Weir reads
+            // on from the last saved offsets, as after a crash.
+            tokio::select! {
+                _ = self.ship_logs() => {}
+                _ = stop.cancelled() => return,
+            }
             tokio::select! {
                 _ = tokio::time::sleep(interval) => {}
                 _ = stop.cancelled() => return,

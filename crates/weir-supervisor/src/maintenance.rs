@@ -23,7 +23,10 @@ impl<R: Runtime> Supervisor<R> {
         stop: tokio_util::sync::CancellationToken,
     ) {
         loop {
-            self.maintenance_round().await;
+            tokio::select! {
+                _ = self.maintenance_round() => {}
+                _ = stop.cancelled() => return,
+            }
             tokio::select! {
                 _ = tokio::time::sleep(interval) => {}
                 _ = stop.cancelled() => return,

@@ -149,7 +149,11 @@ impl<R: Runtime> Collector<R> {
                 _ = tick.tick() => {}
                 _ = stop.cancelled() => return,
             }
-            self.round().await;
+            // Metrics live in memory only: a round cut short loses nothing.
+            tokio::select! {
+                _ = self.round() => {}
+                _ = stop.cancelled() => return,
+            }
         }
     }
 
