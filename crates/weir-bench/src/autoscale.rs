@@ -52,6 +52,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
+use weir_test_support::sample::Sample;
 
 use crate::busy::BusyMeter;
 use crate::client::Client;
@@ -205,50 +206,16 @@ fn print_header(args: &AutoscaleArgs, setup: &Setup) {
 }
 
 fn create_body(setup: &Setup, runtime: &str, output: &Path, control: &Path) -> Value {
-    json!({
-        "ApplicationName": APP,
-        "RuntimeEnvironment": runtime,
-        "ServiceExecutionRole": "arn:aws:iam::000000000000:role/weir-bench",
-        "ApplicationConfiguration": {
-            "ApplicationCodeConfiguration": {
-                "CodeContentType": "ZIPFILE",
-                "CodeContent": { "ZipFileContent": setup.code_base64 }
-            },
-            "EnvironmentProperties": {
-                "PropertyGroups": [
-                    {
-                        "PropertyGroupId": "SinkConfig",
-                        "PropertyMap": { "output.path": output.display().to_string() }
-                    },
-                    {
-                        "PropertyGroupId": "SourceConfig",
-                        "PropertyMap": {
-                            "records.per.second": RECORDS_PER_SECOND.to_string(),
-                            "keys": KEYS.to_string()
-                        }
-                    },
-                    {
-                        "PropertyGroupId": "LoadConfig",
-                        "PropertyMap": { "control.file": control.display().to_string() }
-                    }
-                ]
-            },
-            "FlinkApplicationConfiguration": {
-                "CheckpointConfiguration": {
-                    "ConfigurationType": "CUSTOM",
-                    "CheckpointingEnabled": true,
-                    "CheckpointInterval": CHECKPOINT_INTERVAL_MS,
-                    "MinPauseBetweenCheckpoints": CHECKPOINT_MIN_PAUSE_MS
-                },
-                "ParallelismConfiguration": {
-                    "ConfigurationType": "CUSTOM",
-                    "Parallelism": 1,
-                    "ParallelismPerKPU": 1,
-                    "AutoScalingEnabled": true
-                }
-            }
-        }
-    })
+    Sample::new(APP, runtime, &setup.code_base64)
+        .sink(output)
+        .source(RECORDS_PER_SECOND, Some(KEYS))
+        .group(
+            "LoadConfig",
+            &[("control.file", &control.display().to_string())],
+        )
+        .checkpoints(CHECKPOINT_INTERVAL_MS, CHECKPOINT_MIN_PAUSE_MS)
+        .autoscaling(true)
+        .request()
 }
 
 /// Writes the control file atomically (a rename), so the job never reads half a word.

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::procs;
+use weir_test_support::process as procs;
 
 /// Measures the CPU used by everything but this benchmark and "ours" (the
 /// processes under test, whose CPU seconds the caller reads at both ends).

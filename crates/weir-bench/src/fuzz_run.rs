@@ -1,4 +1,5 @@
-//! `weir-bench fuzz`: the model-driven random API client (`fuzz.rs`) against
+//! `weir-bench fuzz`: the model-driven random API client
+//! (`weir_test_support::fuzz`) against
 //! a real `weir server` started here, on a fresh data directory, with every
 //! Flink runtime pointed at nowhere (a StartApplication fails fast; no JVM is
 //! started, nothing is downloaded). Prints the report; exits non-zero on any
@@ -8,8 +9,9 @@ use std::ffi::OsStr;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use weir_test_support::fuzz::{self, Models, Settings, Target};
+use weir_test_support::process::is_alive;
 
-use crate::fuzz::{self, Models, Settings, Target};
 use crate::procs::Server;
 use crate::{ACCESS_KEY_ID, SECRET_ACCESS_KEY};
 
@@ -94,7 +96,7 @@ pub fn run(args: &Run) -> Result<fuzz::Report> {
         access_key_id: ACCESS_KEY_ID.into(),
         secret_access_key: SECRET_ACCESS_KEY.into(),
         data_dir: data,
-        alive: Box::new(move || fuzz::process_alive(pid)),
+        alive: Box::new(move || is_alive(pid as i32)),
     };
     let settings = Settings {
         requests: args.requests,

@@ -23,10 +23,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
+use weir_test_support::process::{self as procs, ProcessInfo};
+use weir_test_support::{flink, sample};
+
 use crate::busy::BusyMeter;
 use crate::client::{Client, Transport};
 use crate::load::Endpoint;
-use crate::procs::{self, ProcessInfo, Server};
+use crate::procs::Server;
 use crate::sign::{SignerKind, SigningConfig};
 use crate::{ACCESS_KEY_ID, SECRET_ACCESS_KEY};
 
@@ -84,8 +87,9 @@ pub struct SetupArgs {
     /// Default: $WEIR_RUNTIMES_DIR, else ${XDG_CACHE_HOME:-~/.cache}/weir/runtimes.
     #[arg(long)]
     pub runtimes_dir: Option<PathBuf>,
-    /// The job's jar. Default: target/examples/<Flink version>/streaming-count.jar
-    /// (load-control.jar for autoscale).
+    /// The job's jar. Default: <examples>/<Flink version>/streaming-count.jar
+    /// (load-control.jar for autoscale), <examples> being $WEIR_EXAMPLES_DIR,
+    /// else target/examples.
     #[arg(long)]
     pub jar: Option<PathBuf>,
 }
@@ -101,9 +105,9 @@ pub struct Setup {
 
 impl Setup {
     /// Checks `args.weir_bin` runs and knows `args.runtime`, installed in
-    /// `args.runtimes_dir` (default: [`default_runtimes_dir`]), and reads the
+    /// `args.runtimes_dir` (default: [`flink::runtimes_dir`]), and reads the
     /// job (default: the example `example`, e.g. "streaming-count", built
-    /// for that Flink version: `target/examples/<Flink version>/<example>.jar`).
+    /// for that Flink version: [`flink::example_jar_path`]).
     /// `command` is the benchmark's subcommand, for the hints.
     pub fn check(command: &str, args: &SetupArgs, example: &str) -> Result<Setup> {
         let weir_bin = &args.weir_bin;
@@ -116,41 +120,31 @@ impl Setup {
                 weir_bin.display()
             );
         }
-        let runtimes_dir = match &args.runtimes_dir {
-            Some(d) => d.clone(),
-            None => default_runtimes_dir()?,
-        };
-        let output = std::process::Command::new(weir_bin)
-            .args(["runtime", "list", "--runtimes-dir"])
-            .arg(&runtimes_dir)
-            .env_remove("WEIR_FLINK_HOMES")
-            .output()
-            .with_context(|| format!("running {} runtime list", weir_bin.display()))?;
-        if !output.status.success() {
-            bail!(
+        let runtimes_dir = args
+            .runtimes_dir
+            .clone()
+            .unwrap_or_else(flink::runtimes_dir);
+        let (listed, listing) = flink::runtime_list(weir_bin, &runtimes_dir).map_err(|said| {
+            anyhow::anyhow!(
                 "`{} runtime list` failed (an old build? `cargo build --release -p weir`): {}",
                 weir_bin.display(),
-                String::from_utf8_lossy(&output.stderr).trim()
-            );
-        }
-        let listing = String::from_utf8_lossy(&output.stdout);
-        let line = listing
-            .lines()
-            .find(|l| l.split_whitespace().next() == Some(runtime))
-            .with_context(|| {
-                format!("weir does not know the runtime {runtime:?}; it lists:\n{listing}")
-            })?;
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let flink_version = fields.get(1).context("no Flink version")?.to_string();
-        if fields.get(2) != Some(&"installed") {
+                said.trim()
+            )
+        })?;
+        let known = listed.iter().find(|l| l.name == runtime).with_context(|| {
+            format!("weir does not know the runtime {runtime:?}; it lists:\n{listing}")
+        })?;
+        let flink_version = known.version.clone();
+        if !known.installed {
             bail!(
                 "{runtime} (Flink {flink_version}) is not installed in {}; this benchmark never downloads: {setup_hint}",
                 runtimes_dir.display()
             );
         }
-        let jar = args.jar.clone().unwrap_or_else(|| {
-            PathBuf::from(format!("target/examples/{flink_version}/{example}.jar"))
-        });
+        let jar = args
+            .jar
+            .clone()
+            .unwrap_or_else(|| flink::example_jar_path(&flink_version, example));
         let code = std::fs::read(&jar)
             .with_context(|| format!("reading the example job {}: {setup_hint}", jar.display()))?;
         Ok(Setup {
@@ -158,7 +152,7 @@ impl Setup {
             runtimes_dir,
             flink_version,
             jar,
-            code_base64: base64(&code),
+            code_base64: sample::base64(&code),
         })
     }
 
@@ -173,18 +167,6 @@ impl Setup {
     }
 }
 
-/// $WEIR_RUNTIMES_DIR, else ${XDG_CACHE_HOME:-~/.cache}/weir/runtimes.
-pub fn default_runtimes_dir() -> Result<PathBuf> {
-    if let Some(d) = std::env::var_os("WEIR_RUNTIMES_DIR").filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(d));
-    }
-    let cache = match std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?).join(".cache"),
-    };
-    Ok(cache.join("weir").join("runtimes"))
-}
-
 /// weir, the applications it runs and the directory they live in; owns the clean-up.
 pub struct Fleet {
     /// For messages: `weir-bench <command>`.
@@ -197,7 +179,7 @@ pub struct Fleet {
     /// Applications created so far.
     apps: Vec<String>,
     /// Every JVM of this run seen so far: pid → start time.
-    seen_jvms: RefCell<HashMap<u32, u64>>,
+    seen_jvms: RefCell<HashMap<i32, u64>>,
     keep: bool,
     poll: Duration,
     /// Declared last: removed after everything above is gone.
@@ -256,7 +238,7 @@ impl Fleet {
 
     /// The Flink JVMs of this run (all applications).
     pub fn jvms(&self) -> Vec<ProcessInfo> {
-        procs::processes_with(&self.marker)
+        procs::processes_mentioning(&self.marker)
             .into_iter()
             .filter(|p| p.comm == "java")
             .collect()
@@ -272,7 +254,7 @@ impl Fleet {
 
     /// The JVMs of one application's cluster (`marker`: [`Self::app_cluster_marker`]).
     pub fn app_jvms(&self, marker: &str) -> Vec<ProcessInfo> {
-        procs::processes_with(marker)
+        procs::processes_mentioning(marker)
             .into_iter()
             .filter(|p| p.comm == "java")
             .collect()
@@ -521,19 +503,16 @@ impl Fleet {
     /// process naming the work directory, by pid; then checks.
     fn kill_everything(&mut self) -> bool {
         drop(self.server.take());
-        let mut left = procs::processes_with(&self.marker);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !left.is_empty() && Instant::now() < deadline {
-            let pids: Vec<u32> = left.iter().map(|p| p.pid).collect();
+        let killed = procs::kill_processes_mentioning(&self.marker);
+        if !killed.is_empty() {
             eprintln!(
-                "{}: killing {} leftover process(es) of this run: {pids:?}",
+                "{}: killed {} leftover process(es) of this run: {:?}",
                 self.name,
-                pids.len()
+                killed.len(),
+                killed.iter().map(|p| p.pid).collect::<Vec<_>>()
             );
-            procs::kill_processes(&pids);
-            std::thread::sleep(Duration::from_millis(200));
-            left = procs::processes_with(&self.marker);
         }
+        let left = procs::processes_mentioning(&self.marker);
         self.apps.clear();
         if left.is_empty() {
             true
@@ -914,28 +893,6 @@ pub fn log4j_ms(line: &str) -> Option<i64> {
         .map(|t| t.timestamp_millis())
 }
 
-/// Standard base64 with padding (the API's blob encoding).
-pub fn base64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> shift & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// weir and the JVMs of the run over one window (benchmarks' phases).
 pub struct Window {
     pub weir_percent: f64,
@@ -1023,21 +980,6 @@ pub async fn wait_all_running(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_rfc_4648_vectors() {
-        for (plain, encoded) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(plain.as_bytes()), encoded, "{plain:?}");
-        }
-    }
 
     #[test]
     fn log4j_timestamps() {

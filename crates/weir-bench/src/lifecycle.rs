@@ -35,6 +35,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
+use weir_test_support::process::ProcessInfo;
+use weir_test_support::sample::Sample;
 
 use crate::busy::BusyMeter;
 use crate::harness::{
@@ -42,7 +44,6 @@ use crate::harness::{
     print_timeline, samples, summary, Fleet, Milestones, Pattern, Setup, SetupArgs, BUSY_CORES,
 };
 use crate::print_flush;
-use crate::procs::ProcessInfo;
 
 const TARGET_START_S: f64 = 8.0;
 const TARGET_WARM_START_S: f64 = 2.0;
@@ -187,31 +188,9 @@ impl Fleet {
 }
 
 fn create_body(app: &str, runtime: &str, code_base64: &str, output: &Path) -> Value {
-    json!({
-        "ApplicationName": app,
-        "RuntimeEnvironment": runtime,
-        "ServiceExecutionRole": "arn:aws:iam::000000000000:role/weir-bench",
-        "ApplicationConfiguration": {
-            "ApplicationCodeConfiguration": {
-                "CodeContentType": "ZIPFILE",
-                "CodeContent": { "ZipFileContent": code_base64 }
-            },
-            "EnvironmentProperties": {
-                "PropertyGroups": [{
-                    "PropertyGroupId": "SinkConfig",
-                    "PropertyMap": { "output.path": output.display().to_string() }
-                }]
-            },
-            "FlinkApplicationConfiguration": {
-                "ParallelismConfiguration": {
-                    "ConfigurationType": "CUSTOM",
-                    "Parallelism": 1,
-                    "ParallelismPerKPU": 1,
-                    "AutoScalingEnabled": false
-                }
-            }
-        }
-    })
+    Sample::new(app, runtime, code_base64)
+        .sink(output)
+        .request()
 }
 
 // ---------------------------------------------------------------------------

@@ -11,9 +11,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use weir_test_support::process::{machine_busy_seconds, own_cpu_seconds};
 
 use crate::client::{Client, Transport};
-use crate::procs::{machine_busy_seconds, own_cpu_seconds, Server};
+use crate::procs::Server;
 use crate::sign::{Signer, SignerKind, SigningConfig};
 
 /// How to reach one server and how to talk to it.

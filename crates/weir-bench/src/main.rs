@@ -25,13 +25,14 @@
 //! `weir-bench metrics` (run by `scripts/bench metrics`) is the benchmark of
 //! metrics (issue 6): the cost of one `GET /metrics` scrape and of the
 //! collector with applications running (weir's CPU and RSS); see
-//! `metrics.rs`. The four share `harness.rs`.
+//! `metrics.rs`. The four share `harness.rs`, and with the tests
+//! `weir_test_support` (starting weir, /proc, the sample application).
 //!
 //! `weir-bench fuzz` (run by `scripts/bench fuzz`) is the model-driven random
 //! API client of "bad input never hurts" (issue 7): random operations and
 //! payloads from the API models, checked response by response and the
-//! catalogue afterwards; see `fuzz.rs` (shared with the test
-//! `crates/weir/tests/fuzz_api.rs`) and `fuzz_run.rs`.
+//! catalogue afterwards; see `weir_test_support::fuzz` (shared with the
+//! test `crates/weir/tests/fuzz_api.rs`) and `fuzz_run.rs`.
 //!
 //! `weir-bench remote` (run by `scripts/bench remote`) is issue 8's
 //! benchmark: start latency on a warm remote Flink cluster (registered with
@@ -47,7 +48,6 @@
 mod autoscale;
 mod busy;
 mod client;
-mod fuzz;
 mod fuzz_run;
 mod harness;
 mod lifecycle;

@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use weir_test_support::sample::Sample;
 
 use crate::busy::BusyMeter;
 use crate::harness::{
@@ -126,32 +127,10 @@ fn server_args(args: &MetricsArgs, interval: u64) -> Vec<String> {
 }
 
 fn create_body(app: &str, runtime: &str, code_base64: &str, output: &str, rate: u32) -> Value {
-    json!({
-        "ApplicationName": app,
-        "RuntimeEnvironment": runtime,
-        "ServiceExecutionRole": "arn:aws:iam::000000000000:role/weir-bench",
-        "ApplicationConfiguration": {
-            "ApplicationCodeConfiguration": {
-                "CodeContentType": "ZIPFILE",
-                "CodeContent": { "ZipFileContent": code_base64 }
-            },
-            "EnvironmentProperties": {
-                "PropertyGroups": [
-                    {"PropertyGroupId": "SinkConfig", "PropertyMap": { "output.path": output }},
-                    {"PropertyGroupId": "SourceConfig",
-                     "PropertyMap": { "records.per.second": rate.to_string() }}
-                ]
-            },
-            "FlinkApplicationConfiguration": {
-                "ParallelismConfiguration": {
-                    "ConfigurationType": "CUSTOM",
-                    "Parallelism": 1,
-                    "ParallelismPerKPU": 1,
-                    "AutoScalingEnabled": false
-                }
-            }
-        }
-    })
+    Sample::new(app, runtime, code_base64)
+        .sink(std::path::Path::new(output))
+        .source(rate, None)
+        .request()
 }
 
 /// One `GET /metrics`: (time to the whole answer, status, body).

@@ -1,20 +1,22 @@
-//! The servers under test as owned child processes, and what /proc says about them.
+//! The servers under test (weir and moto) as owned child processes.
 //!
-//! Each server starts in its own process group with `PR_SET_PDEATHSIG`, and a
-//! [`Server`] kills and reaps the whole group when dropped, so an error, a
-//! panic or Ctrl-C in the benchmark leaves no server behind.
+//! Each server starts in its own process group with `PR_SET_PDEATHSIG`
+//! ([`process::own_group`]), and a [`Server`] kills and reaps the whole
+//! group when dropped, so an error, a panic or Ctrl-C in the benchmark
+//! leaves no server behind. weir is started the way the tests start it
+//! ([`server::spawn_ready`]); what /proc says about processes is
+//! [`weir_test_support::process`].
 
 use std::ffi::OsStr;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use weir_test_support::process::{self, file_tail, own_group, proc_stat_cpu, proc_stat_fields};
+use weir_test_support::server;
 
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -45,39 +47,23 @@ impl Server {
             .envs(extra_env.iter().copied())
             .env("WEIR_ACCESS_KEY_ID", access_key_id)
             .env("WEIR_SECRET_ACCESS_KEY", secret_access_key)
-            .stdout(Stdio::piped())
+            .stdin(Stdio::null())
             .stderr(File::create(&log)?);
-        let mut child = spawn_owned(&mut command, bin)?;
-        let stdout = child.stdout.take().expect("stdout is piped");
+        own_group(&mut command);
+        let (child, endpoint) =
+            server::spawn_ready(&mut command, READY_TIMEOUT).map_err(|why| {
+                anyhow::anyhow!(
+                    "{} did not start: {why}; its log ends:\n{}",
+                    bin.display(),
+                    file_tail(&log, 20)
+                )
+            })?;
+        let addr = endpoint.trim_start_matches("http://").to_string();
         let mut server = Server {
             name: "weir",
             addr: ([127, 0, 0, 1], 0).into(),
             child,
             log,
-        };
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            // Keep draining stdout after the ready line so the server never blocks on it.
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some(rest) = line.trim().strip_prefix("weir listening on http://") {
-                    let _ = tx.send(rest.trim_end_matches('/').to_owned());
-                }
-            }
-        });
-        let deadline = Instant::now() + READY_TIMEOUT;
-        let addr = loop {
-            match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(addr) => break addr,
-                Err(mpsc::RecvTimeoutError::Timeout) => server.check_alive()?,
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    server.check_alive()?;
-                    bail!("weir closed stdout without printing its listening line");
-                }
-            }
-            if Instant::now() > deadline {
-                bail!("weir did not print its listening line within {READY_TIMEOUT:?}");
-            }
         };
         server.addr = addr
             .parse()
@@ -114,10 +100,7 @@ impl Server {
     /// Asks the server to shut down (SIGTERM) and waits up to `grace` for it
     /// to exit; whether it did. Dropping the server kills it in any case.
     pub async fn terminate(&mut self, grace: Duration) -> bool {
-        // SAFETY: plain syscall on our own child's pid.
-        unsafe {
-            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
-        }
+        process::signal(self.child.id(), libc::SIGTERM);
         let deadline = Instant::now() + grace;
         while Instant::now() < deadline {
             if !matches!(self.child.try_wait(), Ok(None)) {
@@ -126,17 +109,6 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         false
-    }
-
-    fn check_alive(&mut self) -> Result<()> {
-        if let Some(status) = self.child.try_wait()? {
-            bail!(
-                "{} exited during start-up ({status}); its log ends:\n{}",
-                self.name,
-                self.log_tail(20)
-            );
-        }
-        Ok(())
     }
 
     fn wait_for_port(&self) -> Result<()> {
@@ -159,9 +131,7 @@ impl Server {
 
     /// The last `lines` lines of the server's log, for error messages.
     pub fn log_tail(&self, lines: usize) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let all: Vec<&str> = text.lines().collect();
-        all[all.len().saturating_sub(lines)..].join("\n")
+        file_tail(&self.log, lines)
     }
 
     /// Resident and peak resident memory in MB (VmRSS, VmHWM).
@@ -184,25 +154,22 @@ impl Server {
 
     /// User + system CPU seconds the server process has used so far.
     pub fn cpu_seconds(&self) -> Result<f64> {
-        proc_stat_cpu(&format!("/proc/{}/stat", self.pid()))
+        proc_stat_cpu(&format!("/proc/{}/stat", self.pid())).context("/proc/PID/stat")
     }
 
     /// [`Self::cpu_seconds`] plus what its reaped children used (the JVMs
     /// weir started and has waited for): nothing that ran gets lost when a
     /// cluster stops.
     pub fn cpu_seconds_with_children(&self) -> Result<f64> {
-        let fields = proc_stat_fields(&format!("/proc/{}/stat", self.pid()))?;
-        Ok(fields[11..15].iter().sum::<f64>() / clock_ticks())
+        let fields =
+            proc_stat_fields(&format!("/proc/{}/stat", self.pid())).context("/proc/PID/stat")?;
+        Ok(fields[11..15].iter().sum::<f64>() / process::clock_ticks())
     }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let pgid = self.child.id() as libc::pid_t;
-        // SAFETY: plain syscall; the group was created for this child alone.
-        unsafe {
-            libc::kill(-pgid, libc::SIGKILL);
-        }
+        process::signal_group(self.child.id(), libc::SIGKILL);
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -210,227 +177,8 @@ impl Drop for Server {
 
 /// Spawns in a new process group that dies with the benchmark.
 fn spawn_owned(command: &mut Command, bin: &Path) -> Result<Child> {
-    command.process_group(0);
-    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
-    unsafe {
-        command.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
-    }
+    own_group(command);
     command
         .spawn()
         .with_context(|| format!("starting {}", bin.display()))
-}
-
-/// User + system CPU seconds from a `/proc/.../stat` file.
-pub fn proc_stat_cpu(path: &str) -> Result<f64> {
-    let fields = proc_stat_fields(path)?;
-    // After the command name: state is field 3, utime field 14, stime field 15.
-    Ok((fields[11] + fields[12]) / clock_ticks())
-}
-
-/// The fields of a `/proc/.../stat` file after the command name, as numbers
-/// (index 0 is field 3 of proc(5), the state letter, which reads as 0), at
-/// least up to cstime (field 17, index 14).
-fn proc_stat_fields(path: &str) -> Result<Vec<f64>> {
-    let stat = std::fs::read_to_string(path)?;
-    let after_name = &stat[stat.rfind(')').context("malformed stat")? + 1..];
-    let fields: Vec<f64> = after_name
-        .split_whitespace()
-        .map(|v| v.parse().unwrap_or(0.0))
-        .collect();
-    if fields.len() < 15 {
-        bail!("{path}: too few fields");
-    }
-    Ok(fields)
-}
-
-fn clock_ticks() -> f64 {
-    // SAFETY: sysconf has no preconditions.
-    unsafe { libc::sysconf(libc::_SC_CLK_TCK) as f64 }
-}
-
-/// A process's CPU seconds (user + system) and start time (clock ticks after
-/// boot, which tells a reused pid apart); also for a zombie, whose command
-/// line is already empty but whose times are not yet its parent's.
-pub fn cpu_and_start(pid: u32) -> Option<(f64, u64)> {
-    let fields = proc_stat_fields(&format!("/proc/{pid}/stat")).ok()?;
-    // starttime is field 22 of proc(5).
-    let start = *fields.get(19)? as u64;
-    Some(((fields[11] + fields[12]) / clock_ticks(), start))
-}
-
-/// A process seen in /proc.
-#[derive(Debug, Clone)]
-pub struct ProcessInfo {
-    pub pid: u32,
-    /// The executable's name (`comm`), e.g. `java`.
-    pub comm: String,
-    /// User + system CPU seconds so far.
-    pub cpu: f64,
-    /// Start time in clock ticks after boot.
-    pub start_ticks: u64,
-    /// VmRSS in MB (0 for kernel threads and zombies).
-    pub rss_mb: f64,
-}
-
-/// Every process (but this one) whose command line contains `marker`,
-/// e.g. a directory only the benchmark's processes are given.
-pub fn processes_with(marker: &str) -> Vec<ProcessInfo> {
-    processes_where(|cmdline, _| cmdline.contains(marker))
-}
-
-/// Every `java` process whose command line does not contain `marker`.
-pub fn foreign_jvms(marker: &str) -> Vec<ProcessInfo> {
-    processes_where(|cmdline, comm| comm == "java" && !cmdline.contains(marker))
-}
-
-fn processes_where(want: impl Fn(&str, &str) -> bool) -> Vec<ProcessInfo> {
-    let own = std::process::id();
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    let mut found = Vec::new();
-    for entry in dir.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if pid == own {
-            continue;
-        }
-        let Ok(raw) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
-            continue;
-        };
-        let cmdline = String::from_utf8_lossy(&raw).replace('\0', " ");
-        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-        let comm = comm.trim();
-        if cmdline.is_empty() || !want(&cmdline, comm) {
-            continue;
-        }
-        let (cpu, start_ticks) = cpu_and_start(pid).unwrap_or((0.0, 0));
-        found.push(ProcessInfo {
-            pid,
-            comm: comm.to_string(),
-            cpu,
-            start_ticks,
-            rss_mb: rss_mb(pid).unwrap_or(0.0),
-        });
-    }
-    found
-}
-
-/// VmRSS of a process in MB.
-pub fn rss_mb(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kb: f64 = line["VmRSS:".len()..]
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
-}
-
-/// SIGKILLs these processes by id, and the process group of each one that
-/// leads its own group (as Weir's JVMs do), without touching anything else.
-pub fn kill_processes(pids: &[u32]) {
-    for &pid in pids {
-        let pid = pid as libc::pid_t;
-        // SAFETY: plain syscalls on ids just read from /proc.
-        unsafe {
-            if libc::getpgid(pid) == pid {
-                libc::kill(-pid, libc::SIGKILL);
-            }
-            libc::kill(pid, libc::SIGKILL);
-        }
-    }
-}
-
-/// User + system CPU seconds this benchmark process has used so far.
-pub fn own_cpu_seconds() -> f64 {
-    proc_stat_cpu("/proc/self/stat").unwrap_or(0.0)
-}
-
-/// CPU seconds all processes of the machine have used so far (from /proc/stat),
-/// to tell how much of the measured window went to something else.
-pub fn machine_busy_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/stat") else {
-        return 0.0;
-    };
-    let Some(line) = stat.lines().next() else {
-        return 0.0;
-    };
-    // cpu user nice system idle iowait irq softirq steal ...
-    let ticks: Vec<f64> = line
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|v| v.parse().ok())
-        .collect();
-    let busy: f64 = [0, 1, 2, 5, 6, 7]
-        .iter()
-        .filter_map(|&i| ticks.get(i))
-        .sum();
-    // SAFETY: sysconf has no preconditions.
-    busy / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cpu_seconds_count_user_time() {
-        // Spin until the counter shows 0.2 s of CPU: on a busy machine the
-        // wall time this takes varies, the CPU time counted must not.
-        let before = own_cpu_seconds();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let mut x = 0u64;
-        while own_cpu_seconds() - before < 0.2 {
-            for _ in 0..100_000 {
-                x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
-            }
-            assert!(
-                Instant::now() < deadline,
-                "spinning never counted 0.2 s of CPU"
-            );
-        }
-        let used = own_cpu_seconds() - before;
-        assert!(
-            (0.2..1.0).contains(&used),
-            "{used} s counted for a 0.2 s spin"
-        );
-    }
-
-    #[test]
-    fn finds_and_kills_processes_by_a_marker_on_their_command_line() {
-        let marker = format!("weir-bench-marker-{}", std::process::id());
-        // A loop of short sleeps, so that killing the shell leaves no
-        // long-lived child behind; no inherited output, so nothing of the
-        // test outlives it.
-        let mut child = Command::new("sh")
-            .args(["-c", "while :; do sleep 0.1; done", &marker])
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(100));
-        let found = processes_with(&marker);
-        assert_eq!(
-            found.iter().map(|p| p.pid).collect::<Vec<_>>(),
-            [child.id()],
-            "{found:?}"
-        );
-        assert!(found[0].rss_mb > 0.0);
-        kill_processes(&[child.id()]);
-        let status = child.wait().unwrap();
-        assert!(!status.success());
-        assert!(processes_with(&marker).is_empty());
-    }
 }

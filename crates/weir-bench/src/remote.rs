@@ -45,6 +45,7 @@ use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 use weir_control::model::RuntimeEnvironment;
 use weir_runtime::{ClusterSpec, KillOnDrop, LocalCluster, Runtimes};
+use weir_test_support::sample::Sample;
 
 use crate::busy::BusyMeter;
 use crate::harness::{
@@ -164,35 +165,11 @@ fn app_name(i: usize) -> String {
 }
 
 fn create_body(app: &str, setup: &Setup, output: &Path, rate: u32) -> Value {
-    json!({
-        "ApplicationName": app,
-        "RuntimeEnvironment": setup.runtime,
-        "ServiceExecutionRole": "arn:aws:iam::000000000000:role/weir-bench",
-        "ApplicationConfiguration": {
-            "ApplicationCodeConfiguration": {
-                "CodeContentType": "ZIPFILE",
-                "CodeContent": { "ZipFileContent": setup.code_base64 }
-            },
-            "EnvironmentProperties": {
-                "PropertyGroups": [
-                    {"PropertyGroupId": "SinkConfig",
-                     "PropertyMap": { "output.path": output.display().to_string() }},
-                    {"PropertyGroupId": "SourceConfig",
-                     "PropertyMap": { "records.per.second": rate.to_string() }},
-                    {"PropertyGroupId": "weir.placement",
-                     "PropertyMap": { "cluster": CLUSTER_NAME }}
-                ]
-            },
-            "FlinkApplicationConfiguration": {
-                "ParallelismConfiguration": {
-                    "ConfigurationType": "CUSTOM",
-                    "Parallelism": 1,
-                    "ParallelismPerKPU": 1,
-                    "AutoScalingEnabled": false
-                }
-            }
-        }
-    })
+    Sample::new(app, &setup.runtime, &setup.code_base64)
+        .sink(output)
+        .source(rate, None)
+        .group("weir.placement", &[("cluster", CLUSTER_NAME)])
+        .request()
 }
 
 fn start_body(app: &str) -> Value {

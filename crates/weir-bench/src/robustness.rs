@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use serde_json::Value;
+use weir_test_support::fuzz;
 
-use crate::fuzz;
 use crate::fuzz_run;
 
 #[derive(clap::Args, Debug)]

@@ -36,6 +36,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
+use weir_test_support::sample::Sample;
 
 use crate::busy::BusyMeter;
 use crate::client::Client;
@@ -109,46 +110,12 @@ pub async fn main(args: &StateArgs) -> Result<bool> {
 }
 
 fn create_body(args: &StateArgs, setup: &Setup, output: &Path) -> Value {
-    json!({
-        "ApplicationName": APP,
-        "RuntimeEnvironment": setup.runtime,
-        "ServiceExecutionRole": "arn:aws:iam::000000000000:role/weir-bench",
-        "ApplicationConfiguration": {
-            "ApplicationCodeConfiguration": {
-                "CodeContentType": "ZIPFILE",
-                "CodeContent": { "ZipFileContent": setup.code_base64 }
-            },
-            "EnvironmentProperties": {
-                "PropertyGroups": [
-                    {
-                        "PropertyGroupId": "SinkConfig",
-                        "PropertyMap": { "output.path": output.display().to_string() }
-                    },
-                    {
-                        "PropertyGroupId": "SourceConfig",
-                        "PropertyMap": {
-                            "records.per.second": RECORDS_PER_SECOND.to_string(),
-                            "keys": KEYS.to_string()
-                        }
-                    }
-                ]
-            },
-            "FlinkApplicationConfiguration": {
-                "CheckpointConfiguration": {
-                    "ConfigurationType": "CUSTOM",
-                    "CheckpointingEnabled": true,
-                    "CheckpointInterval": CHECKPOINT_INTERVAL_MS,
-                    "MinPauseBetweenCheckpoints": CHECKPOINT_MIN_PAUSE_MS
-                },
-                "ParallelismConfiguration": {
-                    "ConfigurationType": "CUSTOM",
-                    "Parallelism": 1,
-                    "ParallelismPerKPU": args.parallelism_per_kpu,
-                    "AutoScalingEnabled": false
-                }
-            }
-        }
-    })
+    Sample::new(APP, &setup.runtime, &setup.code_base64)
+        .sink(output)
+        .source(RECORDS_PER_SECOND, Some(KEYS))
+        .checkpoints(CHECKPOINT_INTERVAL_MS, CHECKPOINT_MIN_PAUSE_MS)
+        .parallelism_per_kpu(args.parallelism_per_kpu)
+        .request()
 }
 
 // ---------------------------------------------------------------------------

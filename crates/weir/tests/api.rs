@@ -6,8 +6,6 @@
 //! the error, and the raw wire (`Weir::raw`) where the SDK cannot express the
 //! request or hides the difference (missing members, bad JSON, clock skew).
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 use std::time::{Duration, SystemTime};
@@ -29,9 +27,9 @@ use aws_sdk_kinesisanalyticsv2::types::{
     S3ContentLocation, S3ContentLocationUpdate, Tag,
 };
 use aws_sdk_kinesisanalyticsv2::Client;
-use common::*;
 use md5::{Digest, Md5};
 use serde_json::{json, Value};
+use weir_test_support::server::*;
 
 // ---------------------------------------------------------------------------
 // Helpers

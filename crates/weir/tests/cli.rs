@@ -8,16 +8,15 @@
 //! output, JSON that parses, and exit codes.
 
 mod cli_harness;
-mod common;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use cli_harness::*;
-use common::*;
 use md5::{Digest, Md5};
 use serde_json::Value;
+use weir_test_support::server::*;
 
 /// A file the server takes as application code.
 fn jar(weir: &Weir, name: &str, content: &str) -> PathBuf {

@@ -3,15 +3,13 @@
 //! are decided once: exactly one wins, every other gets
 //! ConcurrentModificationException, and nothing is half-applied.
 
-mod common;
-
 use aws_sdk_kinesisanalyticsv2::error::ProvideErrorMetadata;
 use aws_sdk_kinesisanalyticsv2::primitives::Blob;
 use aws_sdk_kinesisanalyticsv2::types::{
     ApplicationCodeConfiguration, ApplicationConfiguration, CodeContent, CodeContentType,
     RuntimeEnvironment,
 };
-use common::*;
+use weir_test_support::server::*;
 
 const RACERS: usize = 100;
 

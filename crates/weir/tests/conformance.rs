@@ -13,15 +13,13 @@
 //!   each error names (`__type`) an error the operation declares, or one of
 //!   the protocol errors every AWS JSON service shares.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
-use common::*;
 use serde_json::{json, Map, Value};
+use weir_test_support::server::*;
 
 /// Operations issue 2 implements.
 const IMPLEMENTED: &[&str] = &[

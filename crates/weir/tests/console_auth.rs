@@ -3,10 +3,8 @@
 //! the cookie (with the console's header) standing in for SigV4, and every
 //! refusal. `flink_observe.rs` opens a real dashboard.
 
-mod common;
-
-use common::*;
 use serde_json::{json, Value};
+use weir_test_support::server::*;
 
 fn http() -> reqwest::Client {
     reqwest::Client::builder()

@@ -17,7 +17,6 @@
 //! even when it fails: dropping its [`Weir`] kills the server and every
 //! process whose command line names the test's directory.
 
-mod common;
 mod flink_harness;
 
 use std::collections::BTreeMap;
@@ -26,8 +25,9 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_kinesisanalyticsv2::error::ProvideErrorMetadata;
 use aws_sdk_kinesisanalyticsv2::types::OperationStatus;
-use common::*;
 use flink_harness::*;
+use weir_test_support::process::*;
+use weir_test_support::server::*;
 // ---------------------------------------------------------------------------
 // 1. Streaming job: the whole lifecycle
 // ---------------------------------------------------------------------------

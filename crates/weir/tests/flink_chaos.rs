@@ -21,7 +21,6 @@
 //! Same prerequisites and the same one-at-a-time rule as `flink.rs`.
 
 mod chaos_engine;
-mod common;
 mod flink_harness;
 
 use std::time::Duration;

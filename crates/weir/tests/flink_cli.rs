@@ -7,7 +7,6 @@
 //! (`scripts/setup-test-env.sh`; the nextest `flink` group).
 
 mod cli_harness;
-mod common;
 mod flink_harness;
 
 use std::time::{Duration, Instant};

@@ -10,7 +10,6 @@
 //! runtimes and example jobs (as for `flink.rs`), `node`, `/usr/bin/chromium`
 //! and `tests/console/node_modules`. Same one-at-a-time rule as `flink.rs`.
 
-mod common;
 mod flink_harness;
 
 use std::io::Read;
@@ -18,8 +17,8 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
 use flink_harness::*;
+use weir_test_support::server::*;
 
 /// The script's own waits add up to about 7 minutes at worst; nextest ends
 /// the test at 10.

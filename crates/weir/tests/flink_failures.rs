@@ -5,14 +5,13 @@
 //!
 //! Same prerequisites and the same one-at-a-time rule as `flink.rs`.
 
-mod common;
 mod flink_harness;
 
 use std::time::{Duration, Instant};
 
 use aws_sdk_kinesisanalyticsv2::types::{ApplicationStatus, SnapshotStatus};
-use common::*;
 use flink_harness::*;
+use weir_test_support::process::*;
 
 /// Weir reports a silent Job Manager after 20 s; its REST calls time out
 /// meanwhile, so allow for several of them.

@@ -14,7 +14,6 @@
 //!
 //! Same prerequisites and the same one-at-a-time rule as `flink.rs`.
 
-mod common;
 mod flink_harness;
 
 use std::collections::BTreeSet;
@@ -24,10 +23,11 @@ use aws_sdk_kinesisanalyticsv2::types::{
     ConfigurationType, MetricsLevel, MonitoringConfigurationUpdate,
 };
 use bytes::Bytes;
-use common::*;
 use flink_harness::*;
 use http_body_util::Full;
 use serde_json::{json, Value};
+use weir_test_support::process::*;
+use weir_test_support::server::*;
 
 const ADMIN_METRICS: &str = "WeirAdmin_20261126.DescribeApplicationMetrics";
 

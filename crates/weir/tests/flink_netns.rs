@@ -10,52 +10,12 @@
 mod remote_harness;
 
 use std::net::{SocketAddr, SocketAddrV4};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use remote_harness::*;
-
-const FLINK_1_20: &str = "1.20.5";
-const FLINK_2_2: &str = "2.2.1";
-const SETUP_HINT: &str = "run scripts/setup-test-env.sh (scripts/test does) to install the \
-                          Flink runtimes and build the example jobs";
-
-fn runtimes_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("WEIR_RUNTIMES_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir);
-    }
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .expect("HOME or XDG_CACHE_HOME must be set to find the shared Flink runtimes");
-    cache.join("weir/runtimes")
-}
-
-fn flink_home(version: &str) -> PathBuf {
-    let home = runtimes_dir().join(version).join("pyflink");
-    assert!(
-        home.join("lib").is_dir(),
-        "Flink {version} is not installed at {}: {SETUP_HINT}",
-        home.display()
-    );
-    home
-}
-
-fn example_jar(version: &str, name: &str) -> PathBuf {
-    let dir = match std::env::var_os("WEIR_EXAMPLES_DIR").filter(|d| !d.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/examples"),
-    };
-    let jar = dir.join(version).join(format!("{name}.jar"));
-    assert!(
-        jar.is_file(),
-        "example job {} is missing: {SETUP_HINT}",
-        jar.display()
-    );
-    jar
-}
+use weir_test_support::flink::{example_jar, flink_home, FLINK_1_20, FLINK_2_2};
 
 /// Completed checkpoints of the job (`GET /jobs/:id/checkpoints`).
 fn completed_checkpoints(c: &StandaloneCluster, job: &str) -> Result<u64, String> {
@@ -119,8 +79,8 @@ fn standalone_cluster_on_its_own_network() {
     if !stale.is_empty() {
         eprintln!("removed leftovers of earlier runs: {stale:?}");
     }
-    let home = flink_home(FLINK_1_20);
-    let jar = example_jar(FLINK_1_20, "streaming-count");
+    let home = flink_home(FLINK_1_20.version);
+    let jar = example_jar(FLINK_1_20.version, "streaming-count");
 
     let opts = ClusterOptions::default()
         .config("execution.checkpointing.interval", "3 s")
@@ -373,8 +333,8 @@ fn cleanup_stale_removes_leftovers_of_dead_tests() {
 /// The same fixture runs Flink 2.x (config.yaml, no `--executionMode`).
 #[test]
 fn standalone_cluster_runs_flink_2() {
-    let home = flink_home(FLINK_2_2);
-    let jar = example_jar(FLINK_2_2, "streaming-count");
+    let home = flink_home(FLINK_2_2.version);
+    let jar = example_jar(FLINK_2_2.version, "streaming-count");
     let c = StandaloneCluster::start(&home, ClusterOptions::default());
     assert_eq!(c.flink_major, 2);
     let overview = c.overview().expect("GET /overview");

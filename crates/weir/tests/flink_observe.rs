@@ -6,7 +6,6 @@
 //!
 //! Same prerequisites and the same one-at-a-time rule as `flink.rs`.
 
-mod common;
 mod flink_harness;
 
 use std::time::{Duration, Instant};

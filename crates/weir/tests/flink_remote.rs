@@ -19,7 +19,6 @@
 //! same one-at-a-time rule as `flink.rs`.
 
 mod cli_harness;
-mod common;
 mod flink_harness;
 mod remote_harness;
 
@@ -28,10 +27,10 @@ use std::time::{Duration, Instant};
 use aws_sdk_kinesisanalyticsv2::types::{
     ApplicationConfigurationUpdate, EnvironmentPropertyUpdates, PropertyGroup, SnapshotStatus,
 };
-use common::*;
 use flink_harness::*;
 use remote_harness::{ClusterOptions, Host, StandaloneCluster};
 use serde_json::{json, Value};
+use weir_test_support::server::*;
 
 const ADMIN: &str = "WeirAdmin_20261126";
 

@@ -6,7 +6,6 @@
 //! Same prerequisites and the same one-at-a-time rule as `flink.rs`; the
 //! full-disk test mounts a tmpfs and so needs root (CI runs as root).
 
-mod common;
 mod flink_harness;
 
 use std::collections::BTreeSet;
@@ -19,13 +18,13 @@ use aws_sdk_kinesisanalyticsv2::config::http::HttpResponse;
 use aws_sdk_kinesisanalyticsv2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_kinesisanalyticsv2::primitives::DateTime;
 use aws_sdk_kinesisanalyticsv2::types::{ApplicationStatus, OperationStatus, SnapshotStatus};
-use common::*;
 use flink_harness::*;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use tokio::sync::Barrier;
+use weir_test_support::process::*;
 
 // ---------------------------------------------------------------------------
 // Concurrent Start / Stop / force Stop / Delete

@@ -15,7 +15,6 @@
 //!
 //! Same prerequisites and the same one-at-a-time rule as `flink.rs`.
 
-mod common;
 mod flink_harness;
 
 use std::time::{Duration, Instant};
@@ -28,9 +27,9 @@ use aws_sdk_kinesisanalyticsv2::types::{
     FlinkRunConfiguration, OperationStatus, ParallelismConfigurationUpdate, PropertyGroup,
     RunConfiguration, SnapshotDetails, SnapshotStatus,
 };
-use common::*;
 use flink_harness::*;
 use serde_json::json;
+use weir_test_support::server::*;
 
 /// Until a snapshot has settled.
 const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(120);

@@ -1,7 +1,6 @@
 //! "Bad input never hurts", in CI: the model-driven random API client of
-//! `weir-bench fuzz` (one copy, `crates/weir-bench/src/fuzz.rs`, included
-//! here) against the real `weir` binary, with no Flink: random operations
-//! and payloads from the Kinesis Analytics V2 and CloudWatch Logs models,
+//! `weir-bench fuzz` (one copy, `weir_test_support::fuzz`) against the
+//! real `weir` binary, with no Flink: random operations and payloads from the Kinesis Analytics V2 and CloudWatch Logs models,
 //! valid (about a third answered 2xx) and hostile, signed or not, and
 //! first the hostile requests the issue names (path traversal in names,
 //! keys and snapshot names, zip bombs, invalid UTF-8, a body above the
@@ -13,15 +12,10 @@
 //! `WEIR_FUZZ_SEED` change it. The long run is `scripts/bench fuzz
 //! --requests 100000`.
 
-mod common;
-
-#[path = "../../weir-bench/src/fuzz.rs"]
-#[allow(dead_code)]
-mod fuzz;
-
-use std::path::Path;
-
-use common::{Weir, ACCESS_KEY_ID, SECRET_ACCESS_KEY};
+use weir_test_support::flink::repo_root;
+use weir_test_support::fuzz;
+use weir_test_support::process::is_alive;
+use weir_test_support::server::{self, Weir, ACCESS_KEY_ID, SECRET_ACCESS_KEY};
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -32,8 +26,7 @@ fn env_u64(name: &str, default: u64) -> u64 {
 
 #[test]
 fn random_requests_from_the_models_never_hurt() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let models = fuzz::Models::load(&root).unwrap_or_else(|e| panic!("{e}"));
+    let models = fuzz::Models::load(&repo_root()).unwrap_or_else(|e| panic!("{e}"));
     let no_flink = fuzz::no_flink_args(&models);
     let weir = Weir::start_with(move |cmd| {
         // No Flink: every runtime points at nowhere, so a StartApplication
@@ -47,7 +40,7 @@ fn random_requests_from_the_models_never_hurt() {
         access_key_id: ACCESS_KEY_ID.into(),
         secret_access_key: SECRET_ACCESS_KEY.into(),
         data_dir: weir.data_dir(),
-        alive: Box::new(move || fuzz::process_alive(pid)),
+        alive: Box::new(move || is_alive(pid as i32)),
     };
     let settings = fuzz::Settings {
         requests: env_u64("WEIR_FUZZ_REQUESTS", 2_000),
@@ -85,7 +78,7 @@ async fn dot_names_are_refused() {
                 serde_json::json!({
                     "ApplicationName": name,
                     "RuntimeEnvironment": "FLINK-1_20",
-                    "ServiceExecutionRole": common::ROLE,
+                    "ServiceExecutionRole": server::ROLE,
                 }),
             )
             .await;

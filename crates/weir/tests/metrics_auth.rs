@@ -8,14 +8,12 @@
 //! application without a cluster looks like in `/metrics` and in
 //! `DescribeApplicationMetrics`. No Flink involved.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use common::Weir;
+use weir_test_support::server::{self, Weir};
 
 /// `weir server --listen 0.0.0.0:0`, killed on drop.
 struct Server {
@@ -162,7 +160,7 @@ async fn on_a_loopback_listener_metrics_are_open_even_with_a_token() {
             serde_json::json!({
                 "ApplicationName": "idle \"one\"",
                 "RuntimeEnvironment": "FLINK-1_20",
-                "ServiceExecutionRole": common::ROLE,
+                "ServiceExecutionRole": server::ROLE,
             }),
         )
         .await;
@@ -173,7 +171,7 @@ async fn on_a_loopback_listener_metrics_are_open_even_with_a_token() {
             serde_json::json!({
                 "ApplicationName": "idle",
                 "RuntimeEnvironment": "FLINK-1_20",
-                "ServiceExecutionRole": common::ROLE,
+                "ServiceExecutionRole": server::ROLE,
             }),
         )
         .await;
@@ -212,7 +210,7 @@ async fn on_a_loopback_listener_metrics_are_open_even_with_a_token() {
         .send(
             "WeirAdmin_20261126.DescribeApplicationMetrics",
             br#"{"ApplicationName":"idle"}"#.to_vec(),
-            common::Signing::valid(),
+            server::Signing::valid(),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
@@ -226,7 +224,7 @@ async fn on_a_loopback_listener_metrics_are_open_even_with_a_token() {
         .send(
             "WeirAdmin_20261126.DescribeApplicationMetrics",
             br#"{"ApplicationName":"idle"}"#.to_vec(),
-            common::Signing::None,
+            server::Signing::None,
         )
         .await;
     assert_eq!(r.status, 403, "{}", r.text);

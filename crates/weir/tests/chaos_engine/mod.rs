@@ -41,8 +41,8 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-use crate::common::*;
 use crate::flink_harness::*;
+use weir_test_support::process::*;
 
 /// The bound the issue sets on recovery; figures above it are reported.
 pub const RECOVERY_TARGET: Duration = Duration::from_secs(30);

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY};
+use weir_test_support::server::{ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY};
 
 /// A client command longer than this is killed and fails the test.
 pub const CLIENT_DEADLINE: Duration = Duration::from_secs(600);

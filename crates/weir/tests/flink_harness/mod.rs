@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use aws_sdk_kinesisanalyticsv2::error::ProvideErrorMetadata;
@@ -18,13 +17,19 @@ use aws_sdk_kinesisanalyticsv2::types::{
     CodeContent, CodeContentType, ConfigurationType, EnvironmentProperties,
     FlinkApplicationConfiguration, FlinkApplicationConfigurationUpdate,
     MonitoringConfigurationUpdate, OperationStatus, ParallelismConfiguration, PropertyGroup,
-    RuntimeEnvironment, S3ContentLocation,
+    S3ContentLocation,
 };
 use aws_sdk_kinesisanalyticsv2::Client;
 use serde_json::Value;
 use tokio::sync::{Mutex, MutexGuard};
 
-use crate::common::*;
+// What the tests of every binary may need, whichever they use.
+#[allow(unused_imports)]
+pub use weir_test_support::flink::{
+    examples_dir, repo_root, runtimes_dir, Rt, FLINK_1_20, FLINK_2_2, SETUP_HINT,
+};
+use weir_test_support::process::*;
+use weir_test_support::server::*;
 
 /// Held for the whole of every test: under `cargo test` the tests of this
 /// binary share a process and must still run one at a time.
@@ -45,100 +50,15 @@ pub const JOB_MANAGER_MB: &str = "768";
 /// Every example job's sources emit at this rate unless a test says otherwise.
 pub const RATE: &str = "100";
 
-/// A runtime the tests run on.
-#[derive(Debug, Clone, Copy)]
-pub struct Rt {
-    pub name: &'static str,
-    pub version: &'static str,
-}
-
-pub const FLINK_1_20: Rt = Rt {
-    name: "FLINK-1_20",
-    version: "1.20.5",
-};
-pub const FLINK_2_2: Rt = Rt {
-    name: "FLINK-2_2",
-    version: "2.2.1",
-};
-
-impl Rt {
-    pub fn env(self) -> RuntimeEnvironment {
-        RuntimeEnvironment::from(self.name)
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Prerequisites
-// ---------------------------------------------------------------------------
-
-pub const SETUP_HINT: &str =
-    "run scripts/setup-test-env.sh (scripts/test does) to install the Flink \
-     runtimes and build the example jobs";
-
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-pub fn runtimes_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("WEIR_RUNTIMES_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir);
-    }
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .expect("HOME or XDG_CACHE_HOME must be set to find the shared Flink runtimes");
-    cache.join("weir/runtimes")
-}
-
-pub fn examples_dir() -> PathBuf {
-    match std::env::var_os("WEIR_EXAMPLES_DIR").filter(|d| !d.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => repo_root().join("target/examples"),
-    }
+/// Fails unless `weir runtime list` says `rt` is installed in `dir`: the
+/// server would otherwise download it from PyPI in the middle of a test.
+pub fn require_runtime(dir: &Path, rt: Rt) {
+    weir_test_support::flink::require_runtime(Path::new(env!("CARGO_BIN_EXE_weir")), dir, rt);
 }
 
 /// The example jar `name` built for `rt`, or a failure saying how to make it.
 pub fn example_jar(rt: Rt, name: &str) -> PathBuf {
-    let jar = examples_dir().join(rt.version).join(format!("{name}.jar"));
-    assert!(
-        jar.is_file(),
-        "example job {} is missing: {SETUP_HINT}",
-        jar.display()
-    );
-    jar
-}
-
-/// Fails unless `weir runtime list` says `rt` is installed in `dir`: the
-/// server would otherwise download it from PyPI in the middle of a test.
-pub fn require_runtime(dir: &Path, rt: Rt) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_weir"));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("WEIR_") {
-            cmd.env_remove(key);
-        }
-    }
-    let scratch = tempfile::tempdir().expect("temporary directory");
-    let out = cmd
-        .args(["runtime", "list", "--runtimes-dir"])
-        .arg(dir)
-        .arg("--data-dir")
-        .arg(scratch.path())
-        .output()
-        .expect("run `weir runtime list`");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let installed = text.lines().any(|line| {
-        let cols: Vec<&str> = line.split_whitespace().collect();
-        cols.len() >= 3 && cols[0] == rt.name && cols[1] == rt.version && cols[2] == "installed"
-    });
-    assert!(
-        out.status.success() && installed,
-        "Flink runtime {} ({}) is not installed in {}: {SETUP_HINT}\n`weir runtime list` said:\n{text}{}",
-        rt.name,
-        rt.version,
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    weir_test_support::flink::example_jar(rt.version, name)
 }
 
 // ---------------------------------------------------------------------------

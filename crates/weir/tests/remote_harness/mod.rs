@@ -39,7 +39,6 @@
 #![allow(dead_code)]
 
 use std::fs::{self, OpenOptions};
-use std::io::{Read, Seek, SeekFrom};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -48,6 +47,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+pub use weir_test_support::process::file_tail;
 
 /// Ports, the same on every host (each host has its own addresses).
 pub const REST_PORT: u16 = 8081;
@@ -1257,20 +1257,6 @@ fn jm_memory(process: u64) -> Memory {
             ("jobmanager.memory.jvm-overhead.max", overhead),
         ]),
     }
-}
-
-/// The last `lines` lines of a file (at most its last 64 KiB).
-pub fn file_tail(path: &Path, lines: usize) -> String {
-    let Ok(mut f) = fs::File::open(path) else {
-        return String::new();
-    };
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let _ = f.seek(SeekFrom::Start(len.saturating_sub(64 * 1024)));
-    let mut buf = Vec::new();
-    let _ = f.read_to_end(&mut buf);
-    let text = String::from_utf8_lossy(&buf);
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 /// Runs curl with `args`: (HTTP status, body), or an error when there was

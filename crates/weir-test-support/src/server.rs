@@ -1,4 +1,7 @@
-//! Black-box test harness: the real `weir` binary on a free port.
+//! The one way to start the real `weir` binary on a free port: the test
+//! server [`Weir`], and [`spawn_ready`], which the benchmark's server uses
+//! too (start a `weir server --listen 127.0.0.1:0` and read its
+//! `weir listening on http://ADDR` line).
 //!
 //! Each test starts its own server ([`Weir::start`]) in a fresh temporary data
 //! directory. The server runs in its own process group, which is killed and
@@ -10,7 +13,8 @@
 //! AWS JSON 1.1 request and returns the status and the decoded JSON body, for
 //! what the SDK will not send (missing members, bad JSON, skewed clocks) and
 //! for checking the exact wire shape.
-#![allow(dead_code)]
+//!
+//! The binary is the one cargo built next to the running test ([`weir_bin`]).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -31,6 +35,8 @@ use aws_sigv4::sign::v4;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use serde_json::Value;
+
+use crate::process::{kill_processes_mentioning, own_group, signal, signal_group};
 
 /// The key pair every test server accepts.
 pub const ACCESS_KEY_ID: &str = "AKIAWEIRTESTKEY00001";
@@ -119,7 +125,7 @@ impl Weir {
 
     /// The command line every test server starts with, before `configure`.
     pub fn base_command(data_dir: &Path, listen: &str) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_weir"));
+        let mut cmd = Command::new(weir_bin());
         cmd.arg("server")
             .arg("--listen")
             .arg(listen)
@@ -134,7 +140,7 @@ impl Weir {
         }
         cmd.env("WEIR_ACCESS_KEY_ID", ACCESS_KEY_ID)
             .env("WEIR_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY);
-        own_process_group(&mut cmd);
+        own_group(&mut cmd);
         cmd
     }
 
@@ -149,51 +155,14 @@ impl Weir {
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log));
-        let mut child = cmd.spawn().expect("spawn the weir binary");
-        let stdout = child.stdout.take().expect("piped stdout");
-        self.child = Some(child);
-
-        // One thread reads the ready line and then keeps draining stdout.
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let mut tx = Some(tx);
-            for line in lines.by_ref() {
-                let Ok(line) = line else { break };
-                if let Some(tx) = tx.take() {
-                    let _ = tx.send(line);
-                }
-            }
-        });
-
         let deadline = Instant::now() + STARTUP_TIMEOUT;
-        let line = loop {
-            match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(line) => break line,
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    let exited = self
-                        .child
-                        .as_mut()
-                        .and_then(|c| c.try_wait().ok().flatten());
-                    if let Some(status) = exited {
-                        self.fail_startup(&format!("weir exited during startup ({status})"));
-                    }
-                    if Instant::now() > deadline {
-                        self.fail_startup("no ready line on stdout within 30 s");
-                    }
-                }
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    std::thread::sleep(Duration::from_millis(200));
-                    self.fail_startup("weir closed stdout without printing the ready line");
-                }
+        match spawn_ready(&mut cmd, STARTUP_TIMEOUT) {
+            Ok((child, endpoint)) => {
+                self.child = Some(child);
+                self.endpoint = endpoint;
             }
-        };
-        let Some(endpoint) = line.strip_prefix("weir listening on ") else {
-            self.fail_startup(&format!(
-                "first stdout line is not `weir listening on http://ADDR`: {line:?}"
-            ));
-        };
-        self.endpoint = endpoint.trim().trim_end_matches('/').to_string();
+            Err(why) => self.fail_startup(&why),
+        }
         if !self.endpoint.starts_with("http://127.0.0.1:") {
             self.fail_startup(&format!("unexpected endpoint {:?}", self.endpoint));
         }
@@ -539,83 +508,6 @@ impl Drop for Weir {
     }
 }
 
-/// A live (not zombie) process found in `/proc`.
-#[derive(Debug, Clone)]
-pub struct ProcessInfo {
-    pub pid: i32,
-    /// The command line, arguments joined by spaces.
-    pub cmdline: String,
-}
-
-/// Every live process other than this one whose command line contains `needle`.
-pub fn processes_mentioning(needle: &str) -> Vec<ProcessInfo> {
-    let me = std::process::id() as i32;
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    let mut found = Vec::new();
-    for entry in entries.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        if pid == me {
-            continue;
-        }
-        let Ok(raw) = std::fs::read(entry.path().join("cmdline")) else {
-            continue;
-        };
-        let cmdline = String::from_utf8_lossy(&raw).replace('\0', " ");
-        if cmdline.contains(needle) && is_alive(pid) {
-            found.push(ProcessInfo { pid, cmdline });
-        }
-    }
-    found
-}
-
-/// Whether `pid` names a process that runs (a zombie does not).
-pub fn is_alive(pid: i32) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return false;
-    };
-    // The state follows the command name, which is in parentheses.
-    let state = stat
-        .rfind(')')
-        .and_then(|i| stat[i + 1..].trim_start().chars().next());
-    !matches!(state, None | Some('Z') | Some('X'))
-}
-
-/// SIGKILLs every process whose command line contains `needle` (and the
-/// process group each leads), waits up to 10 s for them to be gone, and
-/// returns what it found.
-pub fn kill_processes_mentioning(needle: &str) -> Vec<ProcessInfo> {
-    let found = processes_mentioning(needle);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut left = found.clone();
-    while !left.is_empty() && Instant::now() < deadline {
-        for p in &left {
-            kill_pid(p.pid);
-        }
-        std::thread::sleep(Duration::from_millis(50));
-        left = processes_mentioning(needle);
-    }
-    found
-}
-
-/// SIGKILL to `pid`, and to its process group if it leads one.
-pub fn kill_pid(pid: i32) {
-    // SAFETY: kill(2)/getpgid(2) take no pointers.
-    unsafe {
-        if libc::getpgid(pid) == pid {
-            libc::kill(-pid, libc::SIGKILL);
-        }
-        libc::kill(pid, libc::SIGKILL);
-    }
-}
-
 /// How [`Weir::send`] authenticates.
 #[derive(Clone, Debug)]
 pub enum Signing {
@@ -679,31 +571,82 @@ pub fn error_message(body: &Value) -> String {
         .to_string()
 }
 
-fn own_process_group(cmd: &mut Command) {
-    cmd.process_group(0);
-    #[cfg(target_os = "linux")]
-    // SAFETY: prctl is async-signal-safe; nothing else runs in the child
-    // between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            // If the test thread dies without dropping us, take weir along.
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
+/// The `weir` binary cargo built for the running test or benchmark:
+/// `$WEIR_BIN` if set, else `$NEXTEST_BIN_EXE_weir` (nextest), else the
+/// `weir` next to the test executable's `deps/` directory (where cargo puts
+/// a package's binaries, `target/<profile>/weir`).
+pub fn weir_bin() -> PathBuf {
+    for var in ["WEIR_BIN", "NEXTEST_BIN_EXE_weir"] {
+        if let Some(bin) = std::env::var_os(var).filter(|b| !b.is_empty()) {
+            return PathBuf::from(bin);
+        }
     }
+    let exe = std::env::current_exe().expect("the running executable's path");
+    let mut dir = exe.parent().expect("the executable's directory");
+    if dir.ends_with("deps") {
+        dir = dir.parent().expect("target/<profile>");
+    }
+    let bin = dir.join("weir");
+    assert!(
+        bin.is_file(),
+        "the weir binary is not at {} (build it: cargo build -p weir)",
+        bin.display()
+    );
+    bin
 }
 
-fn signal(pid: u32, signal: i32) {
-    // SAFETY: plain kill(2) on a child we spawned and have not reaped.
-    unsafe {
-        libc::kill(pid as i32, signal);
-    }
-}
-
-fn signal_group(pid: u32, signal: i32) {
-    // The child is its own process group leader (process_group(0)).
-    // SAFETY: kill(2) on that group.
-    unsafe {
-        libc::kill(-(pid as i32), signal);
-    }
+/// Spawns `cmd` (a `weir server` listening on port 0; its stdout is taken
+/// here, see [`own_group`] for the process group) and waits up to
+/// `timeout` for its first stdout line, `weir listening on http://ADDR`;
+/// a thread keeps draining stdout after it. Returns the child and
+/// `http://ADDR`; on failure kills the child's group, reaps it and says why.
+pub fn spawn_ready(cmd: &mut Command, timeout: Duration) -> Result<(Child, String), String> {
+    cmd.stdout(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot spawn {:?}: {e}", cmd.get_program()))?;
+    let stdout = child.stdout.take().expect("piped stdout");
+    // One thread reads the ready line and then keeps draining stdout.
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let mut tx = Some(tx);
+        for line in lines.by_ref() {
+            let Ok(line) = line else { break };
+            if let Some(tx) = tx.take() {
+                let _ = tx.send(line);
+            }
+        }
+    });
+    let fail = |mut child: Child, why: String| {
+        signal_group(child.id(), libc::SIGKILL);
+        let _ = child.kill();
+        let _ = child.wait();
+        Err(why)
+    };
+    let deadline = Instant::now() + timeout;
+    let line = loop {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(line) => break line,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if let Ok(Some(status)) = child.try_wait() {
+                    return fail(child, format!("weir exited during startup ({status})"));
+                }
+                if Instant::now() > deadline {
+                    let why = format!("no ready line on stdout within {} s", timeout.as_secs());
+                    return fail(child, why);
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                std::thread::sleep(Duration::from_millis(200));
+                let why = "weir closed stdout without printing the ready line".to_string();
+                return fail(child, why);
+            }
+        }
+    };
+    let Some(endpoint) = line.strip_prefix("weir listening on ") else {
+        let why = format!("first stdout line is not `weir listening on http://ADDR`: {line:?}");
+        return fail(child, why);
+    };
+    Ok((child, endpoint.trim().trim_end_matches('/').to_string()))
 }

@@ -17,12 +17,12 @@
 //! directory).
 //!
 //! One copy, two users: `weir-bench fuzz` (long runs, `scripts/bench fuzz`)
-//! and the test `crates/weir/tests/fuzz_api.rs` (a short run in CI), which
-//! includes this file with `#[path]`. So it depends only on what both crates
-//! have: std (a blocking HTTP/1.1 client of its own, one connection per
-//! request, so that a malformed exchange cannot desynchronise the next one),
-//! `serde_json`, `flate2`, `hmac`, `sha2`, `hex`, and a seeded generator of
-//! its own (SplitMix64), so that `--seed` replays a run exactly.
+//! and the test `crates/weir/tests/fuzz_api.rs` (a short run in CI). It is
+//! synchronous: std (a blocking HTTP/1.1 client of its own, one connection
+//! per request, so that a malformed exchange cannot desynchronise the next
+//! one, and SigV4 signing by hand, so that it can also sign wrongly on
+//! purpose), `serde_json`, `flate2`, `hmac`, `sha2`, `hex`, and a seeded
+//! generator of its own (SplitMix64), so that `--seed` replays a run exactly.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
@@ -33,6 +33,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
+
+use crate::sample::base64;
 
 pub const KA_PREFIX: &str = "KinesisAnalytics_20180523";
 pub const LOGS_PREFIX: &str = "Logs_20140328";
@@ -143,17 +145,6 @@ pub fn no_flink_args(models: &Models) -> Vec<String> {
         args.push(format!("{v}=/nonexistent/weir-fuzz-no-flink"));
     }
     args
-}
-
-/// Whether process `pid` runs (not gone, not a zombie).
-pub fn process_alive(pid: u32) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return false;
-    };
-    let state = stat
-        .rfind(')')
-        .and_then(|i| stat[i + 1..].trim_start().chars().next());
-    !matches!(state, None | Some('Z') | Some('X'))
 }
 
 /// Where the server under test is.
@@ -355,6 +346,8 @@ impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(seed)
     }
+    // A generator's step, not an `Iterator` (it never ends).
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
@@ -1576,27 +1569,6 @@ fn zeros_deflated(bytes: u32) -> (Vec<u8>, u32) {
     (w.out, 1 + matches * 258)
 }
 
-pub fn base64(data: &[u8]) -> String {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -2209,14 +2181,6 @@ mod tests {
         assert_eq!(amz_date(0), "19700101T000000Z");
         assert_eq!(amz_date(1_764_158_400), "20251126T120000Z");
         assert_eq!(amz_date(951_782_400), "20000229T000000Z");
-    }
-
-    #[test]
-    fn base64_pads() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
     }
 
     #[test]

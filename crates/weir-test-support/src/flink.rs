@@ -1,0 +1,157 @@
+//! Where the real Flink comes from in tests and benchmarks: the runtimes
+//! directory that `scripts/setup-test-env.sh` fills (shared by every test
+//! run, never downloaded mid-test), the example jobs it builds
+//! (`target/examples/<Flink version>/<name>.jar`), and checking both are
+//! there before anything starts, with a failure that says how to make them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use aws_sdk_kinesisanalyticsv2::types::RuntimeEnvironment;
+
+/// What to do when a runtime or an example job is missing.
+pub const SETUP_HINT: &str =
+    "run scripts/setup-test-env.sh (scripts/test does) to install the Flink \
+     runtimes and build the example jobs";
+
+/// A runtime the tests run on.
+#[derive(Debug, Clone, Copy)]
+pub struct Rt {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+pub const FLINK_1_20: Rt = Rt {
+    name: "FLINK-1_20",
+    version: "1.20.5",
+};
+pub const FLINK_2_2: Rt = Rt {
+    name: "FLINK-2_2",
+    version: "2.2.1",
+};
+
+impl Rt {
+    pub fn env(self) -> RuntimeEnvironment {
+        RuntimeEnvironment::from(self.name)
+    }
+}
+
+/// The workspace's root directory.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `$WEIR_RUNTIMES_DIR`, else `${XDG_CACHE_HOME:-~/.cache}/weir/runtimes`.
+pub fn runtimes_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("WEIR_RUNTIMES_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .expect("HOME or XDG_CACHE_HOME must be set to find the shared Flink runtimes");
+    cache.join("weir/runtimes")
+}
+
+/// The `FLINK_HOME` of an installed Flink `version` (a PyFlink wheel's
+/// `pyflink/`), or a failure saying how to install it.
+pub fn flink_home(version: &str) -> PathBuf {
+    let home = runtimes_dir().join(version).join("pyflink");
+    assert!(
+        home.join("lib").is_dir(),
+        "Flink {version} is not installed at {}: {SETUP_HINT}",
+        home.display()
+    );
+    home
+}
+
+/// `$WEIR_EXAMPLES_DIR`, else `<repo>/target/examples`.
+pub fn examples_dir() -> PathBuf {
+    match std::env::var_os("WEIR_EXAMPLES_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => repo_root().join("target/examples"),
+    }
+}
+
+/// Where the example job `name` built for Flink `version` lives.
+pub fn example_jar_path(version: &str, name: &str) -> PathBuf {
+    examples_dir().join(version).join(format!("{name}.jar"))
+}
+
+/// The example jar `name` built for Flink `version`, or a failure saying
+/// how to make it.
+pub fn example_jar(version: &str, name: &str) -> PathBuf {
+    let jar = example_jar_path(version, name);
+    assert!(
+        jar.is_file(),
+        "example job {} is missing: {SETUP_HINT}",
+        jar.display()
+    );
+    jar
+}
+
+/// One line of `weir runtime list`.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub name: String,
+    pub version: String,
+    pub installed: bool,
+}
+
+/// What `weir runtime list` (the binary `bin`) says about `runtimes_dir`,
+/// run with none of the caller's `WEIR_*` environment and a scratch data
+/// directory; `Err` carries its output when it fails.
+pub fn runtime_list(bin: &Path, runtimes_dir: &Path) -> Result<(Vec<Listed>, String), String> {
+    let mut cmd = Command::new(bin);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("WEIR_") {
+            cmd.env_remove(key);
+        }
+    }
+    let scratch = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
+    let out = cmd
+        .args(["runtime", "list", "--runtimes-dir"])
+        .arg(runtimes_dir)
+        .arg("--data-dir")
+        .arg(scratch.path())
+        .output()
+        .map_err(|e| format!("running `{} runtime list`: {e}", bin.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        return Err(format!("{text}{}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let listed = text
+        .lines()
+        .filter_map(|line| {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            (cols.len() >= 2).then(|| Listed {
+                name: cols[0].to_string(),
+                version: cols[1].to_string(),
+                installed: cols.get(2) == Some(&"installed"),
+            })
+        })
+        .collect();
+    Ok((listed, text))
+}
+
+/// Fails unless `weir runtime list` says `rt` is installed in `dir`: the
+/// server would otherwise download it from PyPI in the middle of a test.
+pub fn require_runtime(bin: &Path, dir: &Path, rt: Rt) {
+    let (installed, said) = match runtime_list(bin, dir) {
+        Ok((listed, text)) => (
+            listed
+                .iter()
+                .any(|l| l.name == rt.name && l.version == rt.version && l.installed),
+            text,
+        ),
+        Err(said) => (false, said),
+    };
+    assert!(
+        installed,
+        "Flink runtime {} ({}) is not installed in {}: {SETUP_HINT}\n`weir runtime list` said:\n{said}",
+        rt.name,
+        rt.version,
+        dir.display(),
+    );
+}
