@@ -153,7 +153,14 @@ impl Catalogue {
             "advance",
             app = %adv.app.name,
             version = adv.app.version_id,
-            operation_id = adv.job.operation_id.as_deref().unwrap_or("-"),
+            // The operation this advance works for: still in flight, or
+            // the one it ends.
+            operation_id = adv
+                .job
+                .operation_id
+                .as_deref()
+                .or(entry.job.operation_id.as_deref())
+                .unwrap_or("-"),
         );
         let _entered = span.enter();
         if entry.app.status != adv.app.status {

@@ -37,12 +37,27 @@ fn valid_window_start(s: &str) -> bool {
         && matches!((b[3], b[4]), (b'0'..=b'5', b'0'..=b'9'))
 }
 
+/// The log filter `WEIR_LOG` asks for (default `info`). The HTTP client's
+/// own debug lines (a connection opened per Flink request) would bury an
+/// application's story under `WEIR_LOG=debug`; they stay at `info` unless
+/// the filter names them.
+fn log_filter(asked: Option<&str>) -> tracing_subscriber::EnvFilter {
+    let asked = asked.filter(|s| !s.trim().is_empty()).unwrap_or("info");
+    let mut filter = asked.to_string();
+    for quiet in ["hyper", "hyper_util", "reqwest"] {
+        if !asked.split(',').any(|d| d.trim().starts_with(quiet)) {
+            filter.push_str(&format!(",{quiet}=info"));
+        }
+    }
+    tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|e| {
+        eprintln!("weir: WEIR_LOG={asked} is not a valid filter ({e}); logging at info");
+        tracing_subscriber::EnvFilter::new("info")
+    })
+}
+
 pub fn run(mut args: ServerArgs) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("WEIR_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(log_filter(std::env::var("WEIR_LOG").ok().as_deref()))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
@@ -291,6 +306,19 @@ async fn shutdown_signal() {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_log_filter_keeps_the_http_client_quiet_unless_asked() {
+        let f = super::log_filter(Some("debug")).to_string();
+        assert!(f.contains("debug") && f.contains("hyper_util=info"), "{f}");
+        let f = super::log_filter(Some("debug,hyper_util=trace")).to_string();
+        assert!(
+            f.contains("hyper_util=trace") && !f.contains("hyper_util=info"),
+            "{f}"
+        );
+        let f = super::log_filter(None).to_string();
+        assert!(f.contains("info"), "{f}");
+    }
+
     #[test]
     fn maintenance_window_start_format() {
         for ok in ["00:00", "06:00", "19:59", "23:59"] {
