@@ -156,6 +156,9 @@ pub struct Supervisor<R: Runtime> {
 /// What a task does after one look.
 enum Next {
     After(Duration),
+    /// A runtime step failed and will be tried again: after the backoff
+    /// of the failures in a row so far.
+    Retry,
     Exit,
 }
 
@@ -273,6 +276,11 @@ impl<R: Runtime> Supervisor<R> {
                 Ok(Next::After(d)) => {
                     failures = 0;
                     d
+                }
+                // Already said in the application's log.
+                Ok(Next::Retry) => {
+                    failures += 1;
+                    backoff(failures, self.config.retry_min, self.config.retry_max)
                 }
                 Err(e) => {
                     failures += 1;
@@ -791,7 +799,7 @@ impl<R: Runtime> Supervisor<R> {
                     LOGGER,
                     format!("{e}; retrying"),
                 );
-                Ok(Next::After(self.config.idle_interval * 5))
+                Ok(Next::Retry)
             }
         }
     }
