@@ -9,6 +9,8 @@
 //! - [`placed`] — [`Placed`]: sends each application's steps to the backend
 //!   that holds it, and new clusters where it should be.
 //! - [`flink`] — what the backends share of driving a job over REST.
+//! - [`metrics`] — what the backends share of reading an application's
+//!   figures over REST ([`Runtime::metrics`]).
 //!
 //! **Architecture invariant:** a backend gets what it needs of the rest of
 //! Weir as narrow inputs: an [`AppLog`] and a [`Placements`] view at
@@ -19,6 +21,7 @@
 
 mod flink;
 mod local;
+mod metrics;
 mod placed;
 mod remote;
 
@@ -26,10 +29,11 @@ use std::future::Future;
 use std::path::Path;
 use std::time::Duration;
 
-use weir_control::model::{Application, LogLevel};
+use weir_control::model::{Application, LogLevel, MetricsLevel};
 use weir_control::operation::{JobState, JobStatus};
 use weir_control::placement::ClusterRecord;
 pub use weir_control::reconcile::Fit;
+use weir_control::telemetry::AppMetrics;
 
 pub use local::{LocalConfig, LocalRuntime, PROPERTIES_ENV, PROPERTIES_PROPERTY};
 pub use placed::Placed;
@@ -324,6 +328,27 @@ pub trait Runtime: Send + Sync + 'static {
     /// cluster of that name is recorded: a new application of the same name
     /// may already have one.
     fn erase(&self, app: &str) -> impl Future<Output = ()> + Send;
+
+    /// The application's figures, read from its Flink at `level`: its Job
+    /// Manager's and Task Managers' JVMs, and those of job `job_id` (the
+    /// one the catalogue recorded; `None`: no job figures). `view` is what
+    /// [`Runtime::view`] said of its cluster this round. `Err` when its
+    /// Flink does not answer (a request it refuses is figures left out).
+    /// A runtime whose clusters serve no metrics has none.
+    fn metrics(
+        &self,
+        app: &str,
+        view: &ClusterView,
+        job_id: Option<&str>,
+        level: MetricsLevel,
+    ) -> impl Future<Output = Result<AppMetrics, RuntimeFailure>> + Send {
+        let _ = (app, view, job_id, level);
+        async {
+            Err(RuntimeFailure::Refused(
+                "this runtime serves no metrics".into(),
+            ))
+        }
+    }
 
     /// Looks at the registered clusters: whether each answers (a change is
     /// logged) and its slots now; and does the backend's housekeeping on

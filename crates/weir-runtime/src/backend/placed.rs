@@ -15,9 +15,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use weir_control::model::Application;
+use weir_control::model::{Application, MetricsLevel};
 use weir_control::operation::JobState;
 use weir_control::placement::ClusterRecord;
+use weir_control::telemetry::AppMetrics;
 
 use super::flink::refused;
 use super::local::LocalRuntime;
@@ -217,6 +218,20 @@ impl Runtime for Placed {
         match self.remote.view(app) {
             Some(v) => Some(v),
             None => self.local.view(app).await,
+        }
+    }
+
+    async fn metrics(
+        &self,
+        app: &str,
+        view: &ClusterView,
+        job_id: Option<&str>,
+        level: MetricsLevel,
+    ) -> Result<AppMetrics, RuntimeFailure> {
+        if self.is_remote(app) {
+            self.remote.metrics(app, view, job_id, level).await
+        } else {
+            self.local.metrics(app, view, job_id, level).await
         }
     }
 

@@ -1,8 +1,9 @@
 //! The remote backend: applications' jobs run on existing Flink clusters an
 //! operator registered (`weir clusters add`), which Weir does not start,
-//! size or stop. Everything goes through the Job Manager's REST API; state
-//! (snapshots, checkpoints, the properties file) goes to the cluster's
-//! shared directory, which Weir and the cluster both reach at the same path.
+//! size or stop. Everything goes through the Job Manager's REST API (the
+//! job, its metrics); state (snapshots, checkpoints, the
+//! properties file) goes to the cluster's shared directory, which Weir and
+//! the cluster both reach at the same path.
 //!
 //! What this backend owns on disk is one record per placed application,
 //! `<data-dir>/remote/<app>.json`: the cluster and the id of the job Weir
@@ -18,11 +19,13 @@ use std::time::{Duration, Instant};
 
 use crate::{FlinkRest, JobId};
 use serde::{Deserialize, Serialize};
-use weir_control::model::{Application, LogLevel};
+use weir_control::model::{Application, LogLevel, MetricsLevel};
 use weir_control::operation::JobState;
 use weir_control::placement::ClusterRecord;
+use weir_control::telemetry::AppMetrics;
 
 use super::flink::{self, refused, Silence, OBSERVE_TIMEOUT};
+use super::metrics::MetricsWalk;
 use super::{
     AppLog, ClusterView, Fit, Load, Observation, ProcessKind, ProcessView, Restore, RuntimeFailure,
     SavepointProgress, Submission,
@@ -110,6 +113,8 @@ pub struct RemoteRuntime {
     reported: std::sync::Mutex<HashMap<String, Instant>>,
     /// The last look at each registered cluster, by name.
     health: std::sync::Mutex<HashMap<String, Health>>,
+    /// What one metrics walk leaves for the next, per application.
+    metrics: MetricsWalk,
 }
 
 impl RemoteRuntime {
@@ -121,6 +126,7 @@ impl RemoteRuntime {
             waiting: Silence::default(),
             reported: std::sync::Mutex::new(HashMap::new()),
             health: std::sync::Mutex::new(HashMap::new()),
+            metrics: MetricsWalk::default(),
         }
     }
 
@@ -302,6 +308,7 @@ impl RemoteRuntime {
     /// is never silently dropped: it is reported and kept in `abandoned/`,
     /// where [`RemoteRuntime::sweep`] goes on cancelling it.
     async fn end(&self, app: &str) {
+        self.metrics.forget(app);
         let Some(record) = self.record(app) else {
             return;
         };
@@ -632,6 +639,19 @@ impl RemoteRuntime {
         let mut load = Load::default();
         flink::job_load(&Self::rest(&record), job_id, &mut load).await?;
         Some(load)
+    }
+
+    /// The application's figures from its cluster (see
+    /// [`super::Runtime::metrics`]): the Task Managers are the cluster's,
+    /// and none runs here, so CPU comes from Flink's own figure.
+    pub async fn metrics(
+        &self,
+        app: &str,
+        view: &ClusterView,
+        job_id: Option<&str>,
+        level: MetricsLevel,
+    ) -> Result<AppMetrics, RuntimeFailure> {
+        self.metrics.collect(app, view, job_id, level).await
     }
 
     pub fn view(&self, app: &str) -> Option<ClusterView> {
