@@ -216,6 +216,14 @@ pub enum ProcessKind {
     },
 }
 
+/// A JVM's log as its Flink serves it over REST: whole (Flink serves no
+/// ranges), as it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedLog {
+    pub process: ProcessKind,
+    pub text: bytes::Bytes,
+}
+
 /// A backend that runs applications' Flink jobs. Every method is idempotent:
 /// a supervisor may call it again after a crash without knowing whether the
 /// first call took effect.
@@ -348,6 +356,16 @@ pub trait Runtime: Send + Sync + 'static {
                 "this runtime serves no metrics".into(),
             ))
         }
+    }
+
+    /// The logs of the application's cluster that its Flink serves over
+    /// REST, Job Manager first: those of a cluster whose log files are not
+    /// on this machine ([`ProcessView::log_file`] is `None`), the whole
+    /// cluster's (every job's lines). A log that cannot be read now is left
+    /// out. A runtime whose logs are files on this machine serves none.
+    fn served_logs(&self, app: &str) -> impl Future<Output = Vec<ServedLog>> + Send {
+        let _ = app;
+        async { Vec::new() }
     }
 
     /// Looks at the registered clusters: whether each answers (a change is

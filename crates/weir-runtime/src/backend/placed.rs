@@ -25,7 +25,7 @@ use super::local::LocalRuntime;
 use super::remote::RemoteRuntime;
 use super::{
     ClusterView, Fit, Load, Observation, Placements, Probe, Restore, Runtime, RuntimeFailure,
-    SavepointProgress, Submission,
+    SavepointProgress, ServedLog, Submission,
 };
 
 pub struct Placed {
@@ -232,6 +232,15 @@ impl Runtime for Placed {
             self.remote.metrics(app, view, job_id, level).await
         } else {
             self.local.metrics(app, view, job_id, level).await
+        }
+    }
+
+    async fn served_logs(&self, app: &str) -> Vec<ServedLog> {
+        if self.is_remote(app) {
+            self.remote.served_logs(app).await
+        } else {
+            // A local cluster's logs are files on this machine.
+            Vec::new()
         }
     }
 

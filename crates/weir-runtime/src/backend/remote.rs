@@ -1,7 +1,7 @@
 //! The remote backend: applications' jobs run on existing Flink clusters an
 //! operator registered (`weir clusters add`), which Weir does not start,
 //! size or stop. Everything goes through the Job Manager's REST API (the
-//! job, its metrics); state (snapshots, checkpoints, the
+//! job, its metrics, the cluster's logs); state (snapshots, checkpoints, the
 //! properties file) goes to the cluster's shared directory, which Weir and
 //! the cluster both reach at the same path.
 //!
@@ -28,11 +28,13 @@ use super::flink::{self, refused, Silence, OBSERVE_TIMEOUT};
 use super::metrics::MetricsWalk;
 use super::{
     AppLog, ClusterView, Fit, Load, Observation, ProcessKind, ProcessView, Restore, RuntimeFailure,
-    SavepointProgress, Submission,
+    SavepointProgress, ServedLog, Submission,
 };
 
 /// How long a force stop or release waits for a cancelled job to end.
 const CANCEL_WAIT: Duration = Duration::from_secs(30);
+/// How long reading one of a cluster's logs over REST may take.
+const LOG_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What Weir placed on a remote cluster for one application.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -652,6 +654,32 @@ impl RemoteRuntime {
         level: MetricsLevel,
     ) -> Result<AppMetrics, RuntimeFailure> {
         self.metrics.collect(app, view, job_id, level).await
+    }
+
+    /// The logs of the cluster the application is placed on, read over its
+    /// REST API (see [`super::Runtime::served_logs`]): the Job Manager's,
+    /// then each Task Manager's.
+    pub async fn served_logs(&self, app: &str) -> Vec<ServedLog> {
+        let Some(record) = self.record(app) else {
+            return Vec::new();
+        };
+        let rest = FlinkRest::new(record.rest_url).with_timeouts(LOG_TIMEOUT, LOG_TIMEOUT);
+        let mut logs = Vec::new();
+        if let Ok(text) = rest.job_manager_log().await {
+            logs.push(ServedLog {
+                process: ProcessKind::JobManager,
+                text,
+            });
+        }
+        for tm in rest.taskmanagers().await.unwrap_or_default() {
+            if let Ok(text) = rest.task_manager_log(&tm.id).await {
+                logs.push(ServedLog {
+                    process: ProcessKind::TaskManager { id: tm.id },
+                    text,
+                });
+            }
+        }
+        logs
     }
 
     pub fn view(&self, app: &str) -> Option<ClusterView> {
