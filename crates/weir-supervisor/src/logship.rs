@@ -13,6 +13,12 @@
 //! Where a file was read up to is kept beside it (`<log>.weir-offset`,
 //! written after the events are committed), so that a restarted Weir goes on
 //! where it stopped; a crash between the two repeats at most one round.
+//!
+//! A registered cluster's logs are not files on this machine: the runtime
+//! fetches them whole from its Flink (`Runtime::served_logs`) every
+//! [`REMOTE_EVERY`]th round, and each application gets the lines of its own
+//! job. What was shipped of each is decided here, with the position kept in
+//! the state directory across restarts.
 
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
@@ -23,7 +29,7 @@ use std::time::Duration;
 
 use weir_control::model::LogLevel;
 
-use weir_runtime::backend::{ClusterView, ProcessKind, Runtime};
+use weir_runtime::backend::{ClusterView, ProcessKind, Runtime, ServedLog};
 
 use crate::Supervisor;
 
@@ -499,25 +505,21 @@ impl<R: Runtime> Supervisor<R> {
         }
     }
 
-    /// Reads a shared cluster's Job Manager and Task Manager logs over its
-    /// REST API and gives each application the lines of its own job (those
-    /// Flink tags with the job's id, or that name it). Other jobs' lines on
-    /// the cluster never reach an application's log.
+    /// Reads a shared cluster's Job Manager and Task Manager logs, which
+    /// its Flink serves over REST (`Runtime::served_logs`), and gives each
+    /// application the lines of its own job (those Flink tags with the
+    /// job's id, or that name it). Other jobs' lines on the cluster never
+    /// reach an application's log.
     async fn ship_shared(&self, shipper: &mut LogShipper, url: &str, tenants: &[Tenant]) {
-        let rest = weir_runtime::FlinkRest::new(url.to_string())
-            .with_timeouts(Duration::from_secs(10), Duration::from_secs(10));
-        let mut logs = Vec::new();
-        if let Ok(text) = rest.job_manager_log().await {
-            logs.push(("jobmanager".to_string(), text));
-        }
-        for tm in rest.taskmanagers().await.unwrap_or_default() {
-            if let Ok(text) = rest.task_manager_log(&tm.id).await {
-                logs.push((format!("taskmanager {}", tm.id), text));
-            }
-        }
+        // Every tenant is on the same cluster: any one of them names it.
+        let Some(first) = tenants.first() else {
+            return;
+        };
+        let logs = self.runtime.served_logs(&first.app).await;
         let mut lines: HashMap<&str, Vec<(i64, LogLevel, String, String)>> = HashMap::new();
         let mut read = Vec::new();
-        for (source, text) in logs {
+        for ServedLog { process, text } in logs {
+            let source = source_of(&process);
             let key = format!("{url} {source}");
             if text.len() > MAX_REMOTE_LOG_BYTES {
                 continue;
@@ -633,17 +635,19 @@ impl<R: Runtime> Supervisor<R> {
     }
 }
 
+/// Who writes a log, as its lines say: `jobmanager`, `taskmanager <id>`.
+fn source_of(process: &ProcessKind) -> String {
+    match process {
+        ProcessKind::JobManager => "jobmanager".to_string(),
+        ProcessKind::TaskManager { id } => format!("taskmanager {id}"),
+    }
+}
+
 /// The log files of a cluster's processes: (who writes it, where).
 fn log_files(view: &ClusterView) -> Vec<(String, PathBuf)> {
     view.processes
         .iter()
-        .filter_map(|p| {
-            let source = match &p.role {
-                ProcessKind::JobManager => "jobmanager".to_string(),
-                ProcessKind::TaskManager { id } => format!("taskmanager {id}"),
-            };
-            Some((source, p.log_file.clone()?))
-        })
+        .filter_map(|p| Some((source_of(&p.role), p.log_file.clone()?)))
         .collect()
 }
 

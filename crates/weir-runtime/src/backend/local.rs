@@ -9,10 +9,12 @@ use std::time::Duration;
 
 use crate::{ClusterSpec, FlinkRest, JobId, LocalCluster, ProcessRole, RuntimeError, Runtimes};
 use tokio_util::sync::CancellationToken;
-use weir_control::model::{Application, LogLevel, RuntimeEnvironment};
+use weir_control::model::{Application, LogLevel, MetricsLevel, RuntimeEnvironment};
 use weir_control::operation::JobState;
+use weir_control::telemetry::AppMetrics;
 
 use super::flink::{self, refused, Silence, OBSERVE_TIMEOUT};
+use super::metrics::MetricsWalk;
 use super::{
     AppLog, ClusterView, Fit, JobObservation, Load, Observation, ProcessKind, ProcessView, Restore,
     Runtime, RuntimeFailure, SavepointProgress, Submission,
@@ -72,6 +74,8 @@ pub struct LocalRuntime {
     declared: std::sync::Mutex<HashMap<String, (String, u32)>>,
     /// Job Managers that stopped answering their REST API.
     silence: Silence,
+    /// What one metrics walk leaves for the next, per application.
+    metrics: MetricsWalk,
 }
 
 impl LocalRuntime {
@@ -86,6 +90,7 @@ impl LocalRuntime {
             cpu_readings: std::sync::Mutex::new(HashMap::new()),
             declared: std::sync::Mutex::new(HashMap::new()),
             silence: Silence::default(),
+            metrics: MetricsWalk::default(),
         }
     }
 
@@ -923,6 +928,16 @@ impl Runtime for LocalRuntime {
         })
     }
 
+    async fn metrics(
+        &self,
+        app: &str,
+        view: &ClusterView,
+        job_id: Option<&str>,
+        level: MetricsLevel,
+    ) -> Result<AppMetrics, RuntimeFailure> {
+        self.metrics.collect(app, view, job_id, level).await
+    }
+
     async fn maintenance_due(&self, app: &Application) -> Option<String> {
         let cluster = self.cluster(&app.name).await?;
         let running = cluster.flink_version();
@@ -933,6 +948,7 @@ impl Runtime for LocalRuntime {
     }
 
     async fn release(&self, app: &str, grace: Duration) {
+        self.metrics.forget(app);
         if let Some(c) = self.forget(app).await {
             if let Err(e) = c.shutdown(grace).await {
                 tracing::warn!(app, error = %e, "releasing the cluster");
@@ -959,6 +975,7 @@ impl Runtime for LocalRuntime {
     async fn kill(&self, app: &str) {
         // No REST call on this path: a force stop must not wait for a hung
         // Job Manager to answer.
+        self.metrics.forget(app);
         let held = self.clusters.lock().await.remove(app);
         let killed = match held {
             Some(c) => c.kill().await.map(|_| true),

@@ -9,6 +9,8 @@
 //! - [`placed`] — [`Placed`]: sends each application's steps to the backend
 //!   that holds it, and new clusters where it should be.
 //! - [`flink`] — what the backends share of driving a job over REST.
+//! - [`metrics`] — what the backends share of reading an application's
+//!   figures over REST ([`Runtime::metrics`]).
 //!
 //! **Architecture invariant:** a backend gets what it needs of the rest of
 //! Weir as narrow inputs: an [`AppLog`] and a [`Placements`] view at
@@ -19,6 +21,7 @@
 
 mod flink;
 mod local;
+mod metrics;
 mod placed;
 mod remote;
 
@@ -26,10 +29,11 @@ use std::future::Future;
 use std::path::Path;
 use std::time::Duration;
 
-use weir_control::model::{Application, LogLevel};
+use weir_control::model::{Application, LogLevel, MetricsLevel};
 use weir_control::operation::{JobState, JobStatus};
 use weir_control::placement::ClusterRecord;
 pub use weir_control::reconcile::Fit;
+use weir_control::telemetry::AppMetrics;
 
 pub use local::{LocalConfig, LocalRuntime, PROPERTIES_ENV, PROPERTIES_PROPERTY};
 pub use placed::Placed;
@@ -212,6 +216,14 @@ pub enum ProcessKind {
     },
 }
 
+/// A JVM's log as its Flink serves it over REST: whole (Flink serves no
+/// ranges), as it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedLog {
+    pub process: ProcessKind,
+    pub text: bytes::Bytes,
+}
+
 /// A backend that runs applications' Flink jobs. Every method is idempotent:
 /// a supervisor may call it again after a crash without knowing whether the
 /// first call took effect.
@@ -324,6 +336,37 @@ pub trait Runtime: Send + Sync + 'static {
     /// cluster of that name is recorded: a new application of the same name
     /// may already have one.
     fn erase(&self, app: &str) -> impl Future<Output = ()> + Send;
+
+    /// The application's figures, read from its Flink at `level`: its Job
+    /// Manager's and Task Managers' JVMs, and those of job `job_id` (the
+    /// one the catalogue recorded; `None`: no job figures). `view` is what
+    /// [`Runtime::view`] said of its cluster this round. `Err` when its
+    /// Flink does not answer (a request it refuses is figures left out).
+    /// A runtime whose clusters serve no metrics has none.
+    fn metrics(
+        &self,
+        app: &str,
+        view: &ClusterView,
+        job_id: Option<&str>,
+        level: MetricsLevel,
+    ) -> impl Future<Output = Result<AppMetrics, RuntimeFailure>> + Send {
+        let _ = (app, view, job_id, level);
+        async {
+            Err(RuntimeFailure::Refused(
+                "this runtime serves no metrics".into(),
+            ))
+        }
+    }
+
+    /// The logs of the application's cluster that its Flink serves over
+    /// REST, Job Manager first: those of a cluster whose log files are not
+    /// on this machine ([`ProcessView::log_file`] is `None`), the whole
+    /// cluster's (every job's lines). A log that cannot be read now is left
+    /// out. A runtime whose logs are files on this machine serves none.
+    fn served_logs(&self, app: &str) -> impl Future<Output = Vec<ServedLog>> + Send {
+        let _ = app;
+        async { Vec::new() }
+    }
 
     /// Looks at the registered clusters: whether each answers (a change is
     /// logged) and its slots now; and does the backend's housekeeping on

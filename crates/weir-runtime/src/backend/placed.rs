@@ -15,16 +15,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use weir_control::model::Application;
+use weir_control::model::{Application, MetricsLevel};
 use weir_control::operation::JobState;
 use weir_control::placement::ClusterRecord;
+use weir_control::telemetry::AppMetrics;
 
 use super::flink::refused;
 use super::local::LocalRuntime;
 use super::remote::RemoteRuntime;
 use super::{
     ClusterView, Fit, Load, Observation, Placements, Probe, Restore, Runtime, RuntimeFailure,
-    SavepointProgress, Submission,
+    SavepointProgress, ServedLog, Submission,
 };
 
 pub struct Placed {
@@ -217,6 +218,29 @@ impl Runtime for Placed {
         match self.remote.view(app) {
             Some(v) => Some(v),
             None => self.local.view(app).await,
+        }
+    }
+
+    async fn metrics(
+        &self,
+        app: &str,
+        view: &ClusterView,
+        job_id: Option<&str>,
+        level: MetricsLevel,
+    ) -> Result<AppMetrics, RuntimeFailure> {
+        if self.is_remote(app) {
+            self.remote.metrics(app, view, job_id, level).await
+        } else {
+            self.local.metrics(app, view, job_id, level).await
+        }
+    }
+
+    async fn served_logs(&self, app: &str) -> Vec<ServedLog> {
+        if self.is_remote(app) {
+            self.remote.served_logs(app).await
+        } else {
+            // A local cluster's logs are files on this machine.
+            Vec::new()
         }
     }
 

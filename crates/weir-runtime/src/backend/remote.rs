@@ -1,8 +1,9 @@
 //! The remote backend: applications' jobs run on existing Flink clusters an
 //! operator registered (`weir clusters add`), which Weir does not start,
-//! size or stop. Everything goes through the Job Manager's REST API; state
-//! (snapshots, checkpoints, the properties file) goes to the cluster's
-//! shared directory, which Weir and the cluster both reach at the same path.
+//! size or stop. Everything goes through the Job Manager's REST API (the
+//! job, its metrics, the cluster's logs); state (snapshots, checkpoints, the
+//! properties file) goes to the cluster's shared directory, which Weir and
+//! the cluster both reach at the same path.
 //!
 //! What this backend owns on disk is one record per placed application,
 //! `<data-dir>/remote/<app>.json`: the cluster and the id of the job Weir
@@ -18,18 +19,22 @@ use std::time::{Duration, Instant};
 
 use crate::{FlinkRest, JobId};
 use serde::{Deserialize, Serialize};
-use weir_control::model::{Application, LogLevel};
+use weir_control::model::{Application, LogLevel, MetricsLevel};
 use weir_control::operation::JobState;
 use weir_control::placement::ClusterRecord;
+use weir_control::telemetry::AppMetrics;
 
 use super::flink::{self, refused, Silence, OBSERVE_TIMEOUT};
+use super::metrics::MetricsWalk;
 use super::{
     AppLog, ClusterView, Fit, Load, Observation, ProcessKind, ProcessView, Restore, RuntimeFailure,
-    SavepointProgress, Submission,
+    SavepointProgress, ServedLog, Submission,
 };
 
 /// How long a force stop or release waits for a cancelled job to end.
 const CANCEL_WAIT: Duration = Duration::from_secs(30);
+/// How long reading one of a cluster's logs over REST may take.
+const LOG_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What Weir placed on a remote cluster for one application.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +115,8 @@ pub struct RemoteRuntime {
     reported: std::sync::Mutex<HashMap<String, Instant>>,
     /// The last look at each registered cluster, by name.
     health: std::sync::Mutex<HashMap<String, Health>>,
+    /// What one metrics walk leaves for the next, per application.
+    metrics: MetricsWalk,
 }
 
 impl RemoteRuntime {
@@ -121,6 +128,7 @@ impl RemoteRuntime {
             waiting: Silence::default(),
             reported: std::sync::Mutex::new(HashMap::new()),
             health: std::sync::Mutex::new(HashMap::new()),
+            metrics: MetricsWalk::default(),
         }
     }
 
@@ -302,6 +310,7 @@ impl RemoteRuntime {
     /// is never silently dropped: it is reported and kept in `abandoned/`,
     /// where [`RemoteRuntime::sweep`] goes on cancelling it.
     async fn end(&self, app: &str) {
+        self.metrics.forget(app);
         let Some(record) = self.record(app) else {
             return;
         };
@@ -632,6 +641,45 @@ impl RemoteRuntime {
         let mut load = Load::default();
         flink::job_load(&Self::rest(&record), job_id, &mut load).await?;
         Some(load)
+    }
+
+    /// The application's figures from its cluster (see
+    /// [`super::Runtime::metrics`]): the Task Managers are the cluster's,
+    /// and none runs here, so CPU comes from Flink's own figure.
+    pub async fn metrics(
+        &self,
+        app: &str,
+        view: &ClusterView,
+        job_id: Option<&str>,
+        level: MetricsLevel,
+    ) -> Result<AppMetrics, RuntimeFailure> {
+        self.metrics.collect(app, view, job_id, level).await
+    }
+
+    /// The logs of the cluster the application is placed on, read over its
+    /// REST API (see [`super::Runtime::served_logs`]): the Job Manager's,
+    /// then each Task Manager's.
+    pub async fn served_logs(&self, app: &str) -> Vec<ServedLog> {
+        let Some(record) = self.record(app) else {
+            return Vec::new();
+        };
+        let rest = FlinkRest::new(record.rest_url).with_timeouts(LOG_TIMEOUT, LOG_TIMEOUT);
+        let mut logs = Vec::new();
+        if let Ok(text) = rest.job_manager_log().await {
+            logs.push(ServedLog {
+                process: ProcessKind::JobManager,
+                text,
+            });
+        }
+        for tm in rest.taskmanagers().await.unwrap_or_default() {
+            if let Ok(text) = rest.task_manager_log(&tm.id).await {
+                logs.push(ServedLog {
+                    process: ProcessKind::TaskManager { id: tm.id },
+                    text,
+                });
+            }
+        }
+        logs
     }
 
     pub fn view(&self, app: &str) -> Option<ClusterView> {
