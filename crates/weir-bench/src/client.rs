@@ -17,7 +17,7 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::sign::{Signer, CONTENT_TYPE};
+use weir_test_support::sign::{Signer, CONTENT_TYPE};
 
 pub const TARGET_PREFIX: &str = "KinesisAnalytics_20180523.";
 

@@ -30,8 +30,8 @@ use crate::busy::BusyMeter;
 use crate::client::{Client, Transport};
 use crate::load::Endpoint;
 use crate::procs::Server;
-use crate::sign::{SignerKind, SigningConfig};
 use crate::{ACCESS_KEY_ID, SECRET_ACCESS_KEY};
+use weir_test_support::sign::{SignerKind, SigningConfig};
 
 /// Above this many cores used by other processes, a phase is flagged as disturbed.
 pub const BUSY_CORES: f64 = 0.5;

@@ -15,7 +15,7 @@ use weir_test_support::process::{machine_busy_seconds, own_cpu_seconds};
 
 use crate::client::{Client, Transport};
 use crate::procs::Server;
-use crate::sign::{Signer, SignerKind, SigningConfig};
+use weir_test_support::sign::{Signer, SignerKind, SigningConfig};
 
 /// How to reach one server and how to talk to it.
 #[derive(Clone)]

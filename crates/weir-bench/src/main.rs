@@ -56,7 +56,6 @@ mod metrics;
 mod procs;
 mod remote;
 mod robustness;
-mod sign;
 mod state;
 
 use std::path::PathBuf;
@@ -70,7 +69,7 @@ use busy::BusyMeter;
 use client::Transport;
 use load::{Endpoint, LoadResult, LoadSettings};
 use procs::Server;
-use sign::{SignerKind, SigningConfig};
+use weir_test_support::sign::{SignerKind, SigningConfig};
 
 const ACCESS_KEY_ID: &str = "AKIDWEIRBENCH0000000";
 const SECRET_ACCESS_KEY: &str = "weir-bench/secret/0000000000000000000000";

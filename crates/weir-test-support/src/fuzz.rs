@@ -20,8 +20,8 @@
 //! and the test `crates/weir/tests/fuzz_api.rs` (a short run in CI). It is
 //! synchronous: std (a blocking HTTP/1.1 client of its own, one connection
 //! per request, so that a malformed exchange cannot desynchronise the next
-//! one, and SigV4 signing by hand, so that it can also sign wrongly on
-//! purpose), `serde_json`, `flate2`, `hmac`, `sha2`, `hex`, and a seeded
+//! one, and SigV4 signing by hand, [`crate::sign::sign_post`], so that it can
+//! also sign wrongly on purpose), `serde_json`, `flate2`, and a seeded
 //! generator of its own (SplitMix64), so that `--seed` replays a run exactly.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -30,11 +30,10 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use hmac::{Hmac, Mac};
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
 
 use crate::sample::base64;
+use crate::sign::{self, amz_date};
 
 pub const KA_PREFIX: &str = "KinesisAnalytics_20180523";
 pub const LOGS_PREFIX: &str = "Logs_20140328";
@@ -1575,33 +1574,6 @@ fn now_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// `YYYYMMDDTHHMMSSZ` for epoch seconds (UTC; civil-from-days).
-fn amz_date(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
-}
-
-fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key");
-    mac.update(data);
-    mac.finalize().into_bytes().to_vec()
-}
-
 /// The headers of one request: `(name, value)`, value as bytes.
 type Headers = Vec<(String, Vec<u8>)>;
 
@@ -1644,42 +1616,19 @@ fn headers(target: &Target, req: &Request, host: &str) -> Headers {
     } else {
         REGION
     };
-    let mut signed: Vec<&(String, Vec<u8>)> = h.iter().collect();
-    signed.sort_by(|a, b| a.0.cmp(&b.0));
-    let names: Vec<&str> = signed.iter().map(|(n, _)| n.as_str()).collect();
-    let mut canonical = b"POST\n/\n\n".to_vec();
-    for (n, v) in &signed {
-        canonical.extend_from_slice(n.as_bytes());
-        canonical.push(b':');
-        canonical.extend_from_slice(v.trim_ascii());
-        canonical.push(b'\n');
-    }
-    canonical.push(b'\n');
-    canonical.extend_from_slice(names.join(";").as_bytes());
-    canonical.push(b'\n');
-    canonical.extend_from_slice(hex::encode(Sha256::digest(&req.body)).as_bytes());
-    let day = &date[..8];
-    let scope = format!("{day}/{region}/{}/aws4_request", req.service);
-    let to_sign = format!(
-        "AWS4-HMAC-SHA256\n{date}\n{scope}\n{}",
-        hex::encode(Sha256::digest(&canonical))
-    );
-    let k = hmac(format!("AWS4{secret}").as_bytes(), day.as_bytes());
-    let k = hmac(&k, region.as_bytes());
-    let k = hmac(&k, req.service.as_bytes());
-    let k = hmac(&k, b"aws4_request");
-    let mut signature = hex::encode(hmac(&k, to_sign.as_bytes()));
+    let parts: Vec<(&str, &[u8])> = h.iter().map(|(n, v)| (n.as_str(), v.as_slice())).collect();
+    let mut signature = sign::sign_post(&parts, &req.body, secret, &date, region, req.service);
     if req.auth == Auth::BadSignature {
-        let flipped = if signature.starts_with('0') { "1" } else { "0" };
-        signature.replace_range(0..1, flipped);
+        let flipped = if signature.signature.starts_with('0') {
+            "1"
+        } else {
+            "0"
+        };
+        signature.signature.replace_range(0..1, flipped);
     }
     h.push((
         "authorization".into(),
-        format!(
-            "AWS4-HMAC-SHA256 Credential={key_id}/{scope}, SignedHeaders={}, Signature={signature}",
-            names.join(";")
-        )
-        .into_bytes(),
+        signature.authorization(key_id).into_bytes(),
     ));
     h
 }
@@ -2175,13 +2124,6 @@ fn check_catalogue(target: &Target, host: &str) -> Result<usize, Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn amz_date_is_utc_basic_format() {
-        assert_eq!(amz_date(0), "19700101T000000Z");
-        assert_eq!(amz_date(1_764_158_400), "20251126T120000Z");
-        assert_eq!(amz_date(951_782_400), "20000229T000000Z");
-    }
 
     #[test]
     fn the_hand_made_deflate_stream_inflates_to_zeros() {

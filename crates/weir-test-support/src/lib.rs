@@ -10,6 +10,9 @@
 //!   are, and checking they are there before a test or benchmark starts.
 //! - [`sample`]: the sample application, a CreateApplication request for
 //!   one of the example jobs.
+//! - [`sign`]: SigV4 by hand, once: the benchmark's per-request signer
+//!   (fast, or the SDK's path), the fuzz client's signer of any header set,
+//!   and the SDK signing behind [`server::Weir::send`].
 //! - [`fuzz`]: the model-driven random API client of "bad input never
 //!   hurts" (the test `fuzz_api.rs` and `weir-bench fuzz`).
 //!
@@ -24,3 +27,4 @@ pub mod fuzz;
 pub mod process;
 pub mod sample;
 pub mod server;
+pub mod sign;

@@ -28,15 +28,14 @@ use aws_sdk_kinesisanalyticsv2::config::retry::RetryConfig;
 use aws_sdk_kinesisanalyticsv2::config::timeout::TimeoutConfig;
 use aws_sdk_kinesisanalyticsv2::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_kinesisanalyticsv2::Client;
-use aws_sigv4::http_request::{
-    sign, SignableBody, SignableRequest, SignatureLocation, SigningSettings,
-};
-use aws_sigv4::sign::v4;
+use aws_sigv4::http_request::{SignatureLocation, SigningSettings};
+use aws_smithy_runtime_api::client::identity::Identity;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use serde_json::Value;
 
 use crate::process::{kill_processes_mentioning, own_group, signal, signal_group};
+use crate::sign;
 
 /// The key pair every test server accepts.
 pub const ACCESS_KEY_ID: &str = "AKIAWEIRTESTKEY00001";
@@ -404,7 +403,7 @@ done
         match signing {
             Signing::None => {}
             Signing::Header(ref key) | Signing::Query(ref key) => {
-                let identity = Credentials::new(
+                let identity: Identity = Credentials::new(
                     key.access_key_id.clone(),
                     key.secret.clone(),
                     None,
@@ -417,29 +416,22 @@ done
                     settings.signature_location = SignatureLocation::QueryParams;
                     settings.expires_in = Some(Duration::from_secs(300));
                 }
-                let params = v4::SigningParams::builder()
-                    .identity(&identity)
-                    .region(REGION)
-                    .name(SIGNING_NAME)
-                    .time(key.time)
-                    .settings(settings)
-                    .build()
-                    .expect("signing params")
-                    .into();
                 let uri = request.uri().to_string();
                 let headers: Vec<(String, String)> = request
                     .headers()
                     .iter()
                     .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap().to_string()))
                     .collect();
-                let signable = SignableRequest::new(
-                    "POST",
-                    uri,
+                let instructions = sign::sdk_sign(
+                    &identity,
+                    REGION,
+                    SIGNING_NAME,
+                    key.time,
+                    settings,
+                    &uri,
                     headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                    SignableBody::Bytes(&body),
-                )
-                .expect("signable request");
-                let (instructions, _) = sign(signable, &params).expect("sign request").into_parts();
+                    &body,
+                );
                 instructions.apply_to_request_http1x(&mut request);
             }
         }
