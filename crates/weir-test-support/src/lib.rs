@@ -13,6 +13,9 @@
 //! - [`sign`]: SigV4 by hand, once: the benchmark's per-request signer
 //!   (fast, or the SDK's path), the fuzz client's signer of any header set,
 //!   and the SDK signing behind [`server::Weir::send`].
+//! - [`wait`]: waiting for an application's state (DescribeApplication at a
+//!   pace until a verdict, or a timeout), over the SDK or the benchmark's
+//!   raw client ([`wait::Describe`]).
 //! - [`fuzz`]: the model-driven random API client of "bad input never
 //!   hurts" (the test `fuzz_api.rs` and `weir-bench fuzz`).
 //!
@@ -28,3 +31,4 @@ pub mod process;
 pub mod sample;
 pub mod server;
 pub mod sign;
+pub mod wait;
