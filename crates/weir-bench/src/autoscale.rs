@@ -53,6 +53,7 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 use weir_test_support::sample::Sample;
+use weir_test_support::wait::{wait_until, Look, Missed, Pace, Verdict};
 
 use crate::busy::BusyMeter;
 use crate::client::Client;
@@ -513,37 +514,38 @@ async fn scale(
     let switch_ms = unix_ms(SystemTime::now());
     let t0 = Instant::now();
     set_load(control, load)?;
-    let mut seen: Vec<(String, u64, f64)> = Vec::new();
-    let mut tick = t0;
-    let seen_ms = loop {
-        let detail = describe(&mut client, APP).await?;
-        let now_ms = unix_ms(SystemTime::now());
-        let status = detail["ApplicationStatus"]
-            .as_str()
-            .unwrap_or("?")
-            .to_string();
-        let p = parallelism_of(&detail)?;
-        if seen.last().map(|(s, q, _)| (s.as_str(), *q)) != Some((status.as_str(), p)) {
-            seen.push((status.clone(), p, t0.elapsed().as_secs_f64()));
+    // The wall clock of the look that saw it, taken right after that look.
+    let mut seen_ms = 0;
+    let verdict = |look: &Look| {
+        if look.status == "RUNNING" && look.parallelism == Some(to) {
+            seen_ms = unix_ms(SystemTime::now());
+            Verdict::Reached
+        } else if look.status == "READY" {
+            Verdict::Failed
+        } else {
+            Verdict::Wait
         }
-        if status == "RUNNING" && p == to {
-            break now_ms;
-        }
-        if status == "READY" || t0.elapsed() > timeout {
-            let what = if status == "READY" {
-                "ended READY".to_string()
-            } else {
-                format!("not RUNNING at parallelism {to} {timeout:?} after the switch")
-            };
-            let op = last_autoscale(&mut client).await.unwrap_or_default();
-            bail!(
-                "{APP}, scaling {from}→{to} (load {load}): {what} (status, CurrentParallelism, seconds seen: {seen:?}); {}",
-                fleet.failure_report(&mut client, APP, &op).await
-            );
-        }
-        tick += fleet.poll();
-        tokio::time::sleep_until(tick.into()).await;
     };
+    let pace = Pace::Ticks(fleet.poll());
+    if let Err((why, seen)) = wait_until(&mut client, APP, t0, timeout, pace, verdict).await {
+        let what = match why {
+            Missed::Error(e) => return Err(e),
+            Missed::Failed(_) => "ended READY".to_string(),
+            Missed::TimedOut => {
+                format!("not RUNNING at parallelism {to} {timeout:?} after the switch")
+            }
+        };
+        let seen: Vec<(&str, Option<u64>, f64)> = seen
+            .changes
+            .iter()
+            .map(|(l, at)| (l.status.as_str(), l.parallelism, *at))
+            .collect();
+        let op = last_autoscale(&mut client).await.unwrap_or_default();
+        bail!(
+            "{APP}, scaling {from}→{to} (load {load}): {what} (status, CurrentParallelism, seconds seen: {seen:?}); {}",
+            fleet.failure_report(&mut client, APP, &op).await
+        );
+    }
     let task_managers = fleet
         .app_jvms(&fleet.app_cluster_marker(APP))
         .len()

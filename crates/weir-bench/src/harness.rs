@@ -32,6 +32,7 @@ use crate::load::Endpoint;
 use crate::procs::Server;
 use crate::{ACCESS_KEY_ID, SECRET_ACCESS_KEY};
 use weir_test_support::sign::{SignerKind, SigningConfig};
+use weir_test_support::wait::{status_is, wait_all, wait_until, Describe, Look, Missed, Pace};
 
 /// Above this many cores used by other processes, a phase is flagged as disturbed.
 pub const BUSY_CORES: f64 = 0.5;
@@ -527,9 +528,10 @@ impl Fleet {
     }
 
     /// Sends `operation` (its response has the `OperationId`) and polls
-    /// DescribeApplication every [`Self::poll`] until the application is
-    /// `want`. Seeing a status in `failed`, or `timeout` passing, is an
-    /// error with the operation's record and the ends of the logs.
+    /// DescribeApplication every [`Self::poll`] (on a fixed tick from the
+    /// request: [`wait_until`]) until the application is `want`. Seeing a
+    /// status in `failed`, or `timeout` passing, is an error with the
+    /// operation's record and the ends of the logs.
     #[allow(clippy::too_many_arguments)]
     pub async fn request_until(
         &self,
@@ -548,31 +550,24 @@ impl Fleet {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        let mut tick = t0;
-        let mut seen = Vec::<(String, f64)>::new();
-        let secs = loop {
-            let status = describe_status(client, app).await?;
-            let at = t0.elapsed().as_secs_f64();
-            if seen.last().map(|(s, _)| s.as_str()) != Some(status.as_str()) {
-                seen.push((status.clone(), at));
-            }
-            if status == want {
-                break at;
-            }
-            if failed.contains(&status.as_str()) {
+        let pace = Pace::Ticks(self.poll);
+        let verdict = status_is(want, failed);
+        let secs = match wait_until(client, app, t0, timeout, pace, verdict).await {
+            Ok(seen) => seen.at,
+            Err((Missed::Error(e), _)) => return Err(e),
+            Err((Missed::Failed(_), seen)) => {
+                let status = seen.last().map(|l| l.status.clone()).unwrap_or_default();
                 bail!(
-                    "{app}: {operation} ended {status}, not {want} (statuses seen: {seen:?}); {}",
+                    "{app}: {operation} ended {status}, not {want} (statuses seen: {:?}); {}",
+                    seen.statuses(),
                     self.failure_report(client, app, &op_id).await
                 );
             }
-            if t0.elapsed() > timeout {
-                bail!(
-                    "{app}: not {want} {timeout:?} after {operation} (statuses seen: {seen:?}); {}",
-                    self.failure_report(client, app, &op_id).await
-                );
-            }
-            tick += self.poll;
-            tokio::time::sleep_until(tick.into()).await;
+            Err((Missed::TimedOut, seen)) => bail!(
+                "{app}: not {want} {timeout:?} after {operation} (statuses seen: {:?}); {}",
+                seen.statuses(),
+                self.failure_report(client, app, &op_id).await
+            ),
         };
         Ok(Waited {
             op_id,
@@ -700,6 +695,24 @@ pub async fn describe_status(client: &mut Client, app: &str) -> Result<String> {
         .as_str()
         .map(str::to_string)
         .context("DescribeApplication without ApplicationStatus")
+}
+
+/// The benchmark's waits look through its own raw signed client: one
+/// DescribeApplication per look, as [`describe_status`].
+impl Describe for Client {
+    type Error = anyhow::Error;
+
+    async fn look(&mut self, app: &str) -> Result<Look> {
+        let detail = describe(self, app).await?;
+        let status = detail["ApplicationStatus"]
+            .as_str()
+            .map(str::to_string)
+            .context("DescribeApplication without ApplicationStatus")?;
+        Ok(Look {
+            status,
+            parallelism: crate::state::parallelism_of(&detail).ok(),
+        })
+    }
 }
 
 /// One application log event.
@@ -938,7 +951,8 @@ pub async fn measure_window(fleet: &Fleet, secs: u64) -> Result<Window> {
     })
 }
 
-/// Waits until every one of `apps` is RUNNING, looking every `poll`;
+/// Waits until every one of `apps` is RUNNING, looking at those not yet
+/// RUNNING in turn and sleeping `poll` after each round ([`wait_all`]);
 /// returns the seconds it took. One back at READY fails at once.
 pub async fn wait_all_running(
     fleet: &Fleet,
@@ -948,32 +962,33 @@ pub async fn wait_all_running(
 ) -> Result<f64> {
     let t0 = Instant::now();
     let mut client = fleet.client();
-    let mut pending: Vec<String> = apps.to_vec();
-    loop {
-        let mut still = Vec::new();
-        for app in &pending {
-            let status = describe_status(&mut client, app).await?;
-            match status.as_str() {
-                "RUNNING" => {}
-                "READY" => bail!(
-                    "{app} went back to READY instead of RUNNING; weir log ends:\n{}",
-                    fleet.server().log_tail(15)
-                ),
-                _ => still.push(app.clone()),
-            }
-        }
-        pending = still;
-        if pending.is_empty() {
-            return Ok(t0.elapsed().as_secs_f64());
-        }
-        if t0.elapsed() > timeout {
+    let verdict = status_is("RUNNING", &["READY"]);
+    let pace = Pace::After(poll);
+    match wait_all(&mut client, apps, t0, timeout, pace, |_, look| {
+        verdict(look)
+    })
+    .await
+    {
+        Ok(_) => Ok(t0.elapsed().as_secs_f64()),
+        Err((Missed::Error(e), _)) => Err(e),
+        Err((Missed::Failed(i), _)) => bail!(
+            "{} went back to READY instead of RUNNING; weir log ends:\n{}",
+            apps[i],
+            fleet.server().log_tail(15)
+        ),
+        Err((Missed::TimedOut, seen)) => {
+            let pending: Vec<&str> = apps
+                .iter()
+                .zip(&seen)
+                .filter(|(_, s)| !s.reached)
+                .map(|(app, _)| app.as_str())
+                .collect();
             bail!(
                 "not RUNNING after {timeout:?}: {}; weir log ends:\n{}",
                 pending.join(", "),
                 fleet.server().log_tail(15)
-            );
+            )
         }
-        tokio::time::sleep(poll).await;
     }
 }
 
