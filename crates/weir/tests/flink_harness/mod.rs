@@ -27,6 +27,7 @@ pub use weir_test_support::flink::{
 use weir_test_support::process::*;
 use weir_test_support::sample::{base64, Sample};
 use weir_test_support::server::*;
+use weir_test_support::wait::{status_is, wait_until, Look, Missed, Pace, Seen, Verdict};
 
 /// Held for the whole of every test: under `cargo test` the tests of this
 /// binary share a process and must still run one at a time.
@@ -319,23 +320,33 @@ impl Flink {
         bail_on: &[ApplicationStatus],
         timeout: Duration,
     ) -> Vec<ApplicationStatus> {
-        let deadline = Instant::now() + timeout;
-        let mut seen: Vec<ApplicationStatus> = Vec::new();
-        loop {
-            let status = self.status(app).await;
-            if seen.last() != Some(&status) {
-                seen.push(status.clone());
-            }
-            if status == want {
-                return seen;
-            }
-            if bail_on.contains(&status) || Instant::now() > deadline {
-                panic!(
-                    "waiting for {app} to be {want:?}: statuses seen {seen:?}\n{}",
-                    self.diagnosis(app).await
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
+        let failed: Vec<&str> = bail_on.iter().map(ApplicationStatus::as_str).collect();
+        let verdict = status_is(want.as_str(), &failed);
+        let pace = Pace::After(Duration::from_millis(250));
+        let what = format!("{want:?}");
+        self.wait_look(app, &what, timeout, pace, verdict).await
+    }
+
+    /// [`wait_until`] through the SDK client from now: the statuses seen,
+    /// each change once; fails the test (with the diagnosis) if the state
+    /// `what` is not reached.
+    pub async fn wait_look(
+        &self,
+        app: &str,
+        what: &str,
+        timeout: Duration,
+        pace: Pace,
+        verdict: impl FnMut(&Look) -> Verdict,
+    ) -> Vec<ApplicationStatus> {
+        let mut client = self.client.clone();
+        match wait_until(&mut client, app, Instant::now(), timeout, pace, verdict).await {
+            Ok(seen) => statuses(&seen),
+            Err((Missed::Error(e), _)) => panic!("{e}"),
+            Err((_, seen)) => panic!(
+                "waiting for {app} to be {what}: statuses seen {:?}\n{}",
+                statuses(&seen),
+                self.diagnosis(app).await
+            ),
         }
     }
 
@@ -693,6 +704,14 @@ pub fn s(text: &str) -> ApplicationStatus {
     ApplicationStatus::from(text)
 }
 
+/// The statuses a wait saw, each change once.
+pub fn statuses(seen: &Seen) -> Vec<ApplicationStatus> {
+    seen.statuses()
+        .iter()
+        .map(|(status, _)| s(status))
+        .collect()
+}
+
 // ---------------------------------------------------------------------------
 // The state of the streaming-count example: its committed `key,count,n` lines
 // ---------------------------------------------------------------------------
@@ -843,23 +862,18 @@ pub async fn current_parallelism(f: &Flink, app: &str) -> i32 {
 /// Polls until the application is RUNNING at `parallelism`, recording the
 /// statuses seen; fails on READY.
 pub async fn wait_parallelism(f: &Flink, app: &str, parallelism: i32) -> Vec<ApplicationStatus> {
-    let deadline = Instant::now() + SCALE_TIMEOUT;
-    let mut seen = Vec::new();
-    loop {
-        let status = f.status(app).await;
-        if seen.last() != Some(&status) {
-            seen.push(status.clone());
+    let verdict = |look: &Look| {
+        if look.status == "RUNNING" && look.parallelism == Some(parallelism as u64) {
+            Verdict::Reached
+        } else if look.status == "READY" {
+            Verdict::Failed
+        } else {
+            Verdict::Wait
         }
-        if status == s("RUNNING") && current_parallelism(f, app).await == parallelism {
-            return seen;
-        }
-        assert!(
-            status != s("READY") && Instant::now() < deadline,
-            "waiting for {app} at parallelism {parallelism}: seen {seen:?}\n{}",
-            f.diagnosis(app).await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    };
+    let pace = Pace::After(Duration::from_millis(100));
+    let what = format!("RUNNING at parallelism {parallelism}");
+    f.wait_look(app, &what, SCALE_TIMEOUT, pace, verdict).await
 }
 
 /// The application's Autoscale operations, oldest first.
