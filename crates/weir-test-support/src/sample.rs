@@ -1,22 +1,12 @@
 //! The sample application: a CreateApplication request (AWS JSON) for one
 //! of the example jobs (`examples/`: `streaming-count`, `load-control`),
-//! its jar inline or in an S3 object, its settings in property groups the
-//! jobs read (`SinkConfig.output.path`, `SourceConfig.records.per.second`,
-//! …), and Weir's knobs of the Flink configuration (checkpoints,
-//! parallelism, autoscaling). One builder so every benchmark and the Flink
-//! tests (`flink_harness::App`) send the same shape and say only what
-//! differs.
+//! its jar inline, its settings in property groups the jobs read
+//! (`SinkConfig.output.path`, `SourceConfig.records.per.second`, …), and
+//! Weir's knobs of the Flink configuration (checkpoints, parallelism,
+//! autoscaling). One builder so every benchmark sends the same shape and
+//! says only what differs.
 
 use serde_json::{json, Value};
-
-/// Where the application's code is.
-#[derive(Debug, Clone)]
-enum Code {
-    /// `ZipFileContent`, base64.
-    Inline(String),
-    /// `S3ContentLocation`: bucket ARN and file key.
-    S3(String, String),
-}
 
 /// A CreateApplication request being built; [`Sample::request`] makes it.
 #[derive(Debug, Clone)]
@@ -24,8 +14,7 @@ pub struct Sample {
     name: String,
     runtime: String,
     role: String,
-    code: Code,
-    parallelism: u32,
+    code_base64: String,
     groups: Vec<(String, Vec<(String, String)>)>,
     /// (interval, minimum pause) in ms; none: the service's default.
     checkpoints: Option<(u64, u64)>,
@@ -41,8 +30,7 @@ impl Sample {
             name: name.to_string(),
             runtime: runtime.to_string(),
             role: "arn:aws:iam::000000000000:role/weir-bench".to_string(),
-            code: Code::Inline(code_base64.to_string()),
-            parallelism: 1,
+            code_base64: code_base64.to_string(),
             groups: Vec::new(),
             checkpoints: None,
             parallelism_per_kpu: 1,
@@ -89,24 +77,6 @@ impl Sample {
         self
     }
 
-    /// The service execution role (a benchmark's by default).
-    pub fn role(mut self, role: &str) -> Sample {
-        self.role = role.to_string();
-        self
-    }
-
-    /// The code from the S3 object `key` of the bucket `bucket_arn`
-    /// instead of inline.
-    pub fn s3_code(mut self, bucket_arn: &str, key: &str) -> Sample {
-        self.code = Code::S3(bucket_arn.to_string(), key.to_string());
-        self
-    }
-
-    pub fn parallelism(mut self, n: u32) -> Sample {
-        self.parallelism = n;
-        self
-    }
-
     pub fn parallelism_per_kpu(mut self, n: u32) -> Sample {
         self.parallelism_per_kpu = n;
         self
@@ -133,7 +103,7 @@ impl Sample {
         let mut flink = json!({
             "ParallelismConfiguration": {
                 "ConfigurationType": "CUSTOM",
-                "Parallelism": self.parallelism,
+                "Parallelism": 1,
                 "ParallelismPerKPU": self.parallelism_per_kpu,
                 "AutoScalingEnabled": self.autoscaling
             }
@@ -146,12 +116,6 @@ impl Sample {
                 "MinPauseBetweenCheckpoints": pause
             });
         }
-        let content = match &self.code {
-            Code::Inline(base64) => json!({ "ZipFileContent": base64 }),
-            Code::S3(bucket, key) => {
-                json!({ "S3ContentLocation": { "BucketARN": bucket, "FileKey": key } })
-            }
-        };
         json!({
             "ApplicationName": self.name,
             "RuntimeEnvironment": self.runtime,
@@ -159,7 +123,7 @@ impl Sample {
             "ApplicationConfiguration": {
                 "ApplicationCodeConfiguration": {
                     "CodeContentType": "ZIPFILE",
-                    "CodeContent": content
+                    "CodeContent": { "ZipFileContent": self.code_base64 }
                 },
                 "EnvironmentProperties": { "PropertyGroups": groups },
                 "FlinkApplicationConfiguration": flink

@@ -10,10 +10,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use aws_sdk_kinesisanalyticsv2::error::ProvideErrorMetadata;
+use aws_sdk_kinesisanalyticsv2::primitives::Blob;
 use aws_sdk_kinesisanalyticsv2::types::{
-    ApplicationConfigurationUpdate, ApplicationDetail, ApplicationOperationInfoDetails,
-    ApplicationStatus, FlinkApplicationConfigurationUpdate, MonitoringConfigurationUpdate,
-    OperationStatus,
+    ApplicationCodeConfiguration, ApplicationConfiguration, ApplicationConfigurationUpdate,
+    ApplicationDetail, ApplicationOperationInfoDetails, ApplicationStatus, CheckpointConfiguration,
+    CodeContent, CodeContentType, ConfigurationType, EnvironmentProperties,
+    FlinkApplicationConfiguration, FlinkApplicationConfigurationUpdate,
+    MonitoringConfigurationUpdate, OperationStatus, ParallelismConfiguration, PropertyGroup,
+    S3ContentLocation,
 };
 use aws_sdk_kinesisanalyticsv2::Client;
 use serde_json::Value;
@@ -25,7 +29,6 @@ pub use weir_test_support::flink::{
     examples_dir, repo_root, runtimes_dir, Rt, FLINK_1_20, FLINK_2_2, SETUP_HINT,
 };
 use weir_test_support::process::*;
-use weir_test_support::sample::{base64, Sample};
 use weir_test_support::server::*;
 use weir_test_support::wait::{status_is, wait_until, Look, Missed, Pace, Seen, Verdict};
 
@@ -129,32 +132,82 @@ impl Flink {
             None => std::fs::read(example_jar(app.jar_rt, app.jar))
                 .unwrap_or_else(|e| panic!("reading the {} jar: {e}", app.jar)),
         };
-        let mut sample = if app.via_s3 {
+        let content = if app.via_s3 {
             let key = format!("jobs/{}.jar", app.name);
             let object = self.weir.data_dir().join("buckets/code").join(&key);
             std::fs::create_dir_all(object.parent().unwrap()).unwrap();
             std::fs::write(&object, &jar).unwrap();
-            Sample::new(app.name, app.rt.name, "").s3_code("arn:aws:s3:::code", &key)
+            CodeContent::builder()
+                .s3_content_location(
+                    S3ContentLocation::builder()
+                        .bucket_arn("arn:aws:s3:::code")
+                        .file_key(key)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
         } else {
-            Sample::new(app.name, app.rt.name, &base64(&jar))
+            CodeContent::builder()
+                .zip_file_content(Blob::new(jar))
+                .build()
         };
+        let mut groups = Vec::new();
         for (id, pairs) in &app.properties {
-            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            sample = sample.group(id, &pairs);
+            let mut group = PropertyGroup::builder().property_group_id(*id);
+            for (k, v) in pairs {
+                group = group.property_map(*k, v);
+            }
+            groups.push(group.build().unwrap());
         }
-        let request = sample
-            .role(ROLE)
-            .checkpoints(2000, 500)
-            .parallelism(app.parallelism as u32)
-            .autoscaling(app.autoscaling)
-            .request();
-        let (status, body) = self.weir.raw("CreateApplication", request).await;
-        assert_eq!(status, 200, "CreateApplication {}: {body}", app.name);
-        assert_eq!(
-            body["ApplicationDetail"]["ApplicationStatus"], "READY",
-            "CreateApplication {}: {body}",
-            app.name
-        );
+        let flink = FlinkApplicationConfiguration::builder()
+            .checkpoint_configuration(
+                CheckpointConfiguration::builder()
+                    .configuration_type(ConfigurationType::Custom)
+                    .checkpointing_enabled(true)
+                    .checkpoint_interval(2000)
+                    .min_pause_between_checkpoints(500)
+                    .build()
+                    .unwrap(),
+            )
+            .parallelism_configuration(
+                ParallelismConfiguration::builder()
+                    .configuration_type(ConfigurationType::Custom)
+                    .parallelism(app.parallelism)
+                    .parallelism_per_kpu(1)
+                    .auto_scaling_enabled(app.autoscaling)
+                    .build()
+                    .unwrap(),
+            )
+            .build();
+        let config = ApplicationConfiguration::builder()
+            .application_code_configuration(
+                ApplicationCodeConfiguration::builder()
+                    .code_content_type(CodeContentType::Zipfile)
+                    .code_content(content)
+                    .build()
+                    .unwrap(),
+            )
+            .environment_properties(
+                EnvironmentProperties::builder()
+                    .set_property_groups(Some(groups))
+                    .build()
+                    .unwrap(),
+            )
+            .flink_application_configuration(flink)
+            .build();
+        let detail = self
+            .client
+            .create_application()
+            .application_name(app.name)
+            .runtime_environment(app.rt.env())
+            .service_execution_role(ROLE)
+            .application_configuration(config)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("CreateApplication {}: {e:?}", app.name))
+            .application_detail
+            .expect("ApplicationDetail");
+        assert_eq!(detail.application_status(), &ApplicationStatus::Ready);
     }
 
     /// StartApplication → the operation id.
