@@ -16,16 +16,7 @@ impl<R: Runtime> Supervisor<R> {
     /// Looks at the registered clusters every `every` until `stop` is
     /// cancelled.
     pub async fn run_cluster_looks(self: Arc<Self>, every: Duration, stop: CancellationToken) {
-        loop {
-            tokio::select! {
-                _ = self.look_at_clusters() => {}
-                _ = stop.cancelled() => return,
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(every) => {}
-                _ = stop.cancelled() => return,
-            }
-        }
+        crate::repeat(every, &stop, || self.look_at_clusters()).await
     }
 
     /// One look at every registered cluster.

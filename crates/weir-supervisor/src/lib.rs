@@ -125,6 +125,26 @@ impl TaskHandle {
     }
 }
 
+/// Runs `round` now and again `pause` after each one ends, until `stop` is
+/// cancelled; a round in flight is cut short, as a crash would leave it
+/// (the duties' rounds are all safe half done).
+async fn repeat<F: std::future::Future<Output = ()>>(
+    pause: Duration,
+    stop: &CancellationToken,
+    mut round: impl FnMut() -> F,
+) {
+    loop {
+        tokio::select! {
+            _ = round() => {}
+            _ = stop.cancelled() => return,
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stop.cancelled() => return,
+        }
+    }
+}
+
 /// How long a task waits after `failures` failed looks in a row: capped
 /// exponential backoff, so that a store that refuses (a full disk) is not
 /// hammered, and a passing trouble is retried soon.

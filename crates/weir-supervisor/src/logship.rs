@@ -429,18 +429,9 @@ impl<R: Runtime> Supervisor<R> {
         interval: Duration,
         stop: tokio_util::sync::CancellationToken,
     ) {
-        loop {
-            // A round cut short commits nothing more; the next Weir reads
-            // on from the last saved offsets, as after a crash.
-            tokio::select! {
-                _ = self.ship_logs() => {}
-                _ = stop.cancelled() => return,
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
-                _ = stop.cancelled() => return,
-            }
-        }
+        // A round cut short commits nothing more; the next Weir reads on
+        // from the last saved offsets, as after a crash.
+        crate::repeat(interval, &stop, || self.ship_logs()).await
     }
 
     /// One round over every application.

@@ -22,16 +22,7 @@ impl<R: Runtime> Supervisor<R> {
         interval: Duration,
         stop: tokio_util::sync::CancellationToken,
     ) {
-        loop {
-            tokio::select! {
-                _ = self.maintenance_round() => {}
-                _ = stop.cancelled() => return,
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
-                _ = stop.cancelled() => return,
-            }
-        }
+        crate::repeat(interval, &stop, || self.maintenance_round()).await
     }
 
     /// One pass over the catalogue.
