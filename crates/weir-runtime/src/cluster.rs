@@ -140,6 +140,10 @@ pub struct ClusterSpec {
     pub env: Vec<(String, String)>,
     /// `-Dkey=value` for every JVM.
     pub jvm_properties: Vec<(String, String)>,
+    /// A directory `<…>/etc/flink` every JVM sees as `/etc/flink`, in a
+    /// private mount namespace of its own, where the host allows it
+    /// ([`crate::namespace::support`]); elsewhere the JVMs see the host's.
+    pub etc_flink: Option<PathBuf>,
     /// How long `launch` waits for the REST API and every Task Manager.
     pub startup_timeout: Duration,
     /// Class-data sharing archives for the JVMs (from
@@ -186,6 +190,7 @@ impl ClusterSpec {
             flink_config: Vec::new(),
             env: Vec::new(),
             jvm_properties: Vec::new(),
+            etc_flink: None,
             startup_timeout: Self::DEFAULT_STARTUP_TIMEOUT,
             class_data_sharing: match &flink_home.class_data {
                 Some(dir) => ClassDataSharing::Use(dir.clone()),
@@ -876,6 +881,11 @@ impl Plan {
                 .await
                 .map_err(RuntimeError::io(format!("creating {}", path.display())))?;
         }
+        if let Some(etc) = &spec.etc_flink {
+            tokio::fs::create_dir_all(etc)
+                .await
+                .map_err(RuntimeError::io(format!("creating {}", etc.display())))?;
+        }
         let conf = spec.flink_home.conf_dir();
         for file in ["log4j.properties", "logback.xml"] {
             let from = conf.join(file);
@@ -1165,11 +1175,13 @@ impl Plan {
                 program: java.clone(),
                 args: jm_args,
                 env: env.clone(),
+                etc_flink: spec.etc_flink.clone(),
             },
             Launch {
                 program: java,
                 args: tm_args,
                 env,
+                etc_flink: spec.etc_flink.clone(),
             },
         )
     }
@@ -1308,6 +1320,9 @@ struct Launch {
     program: String,
     args: Vec<String>,
     env: Vec<(String, String)>,
+    /// [`ClusterSpec::etc_flink`] (absent in records of older Weirs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    etc_flink: Option<PathBuf>,
 }
 
 fn spawn(
@@ -1339,6 +1354,16 @@ fn spawn(
     .stdin(Stdio::null())
     .stdout(out.try_clone()?)
     .stderr(out);
+    if let Some(etc) = &launch.etc_flink {
+        match crate::namespace::Plan::for_dir(etc) {
+            Ok(Some(plan)) => crate::namespace::prepare(&mut cmd, plan),
+            Ok(None) => {}
+            Err(why) => tracing::warn!(
+                dir = %etc.display(),
+                "this JVM sees the host's /etc/flink: {why}"
+            ),
+        }
+    }
     Proc::spawn(&mut cmd)
 }
 
@@ -1755,6 +1780,7 @@ mod tests {
                 program: "java".into(),
                 args: vec!["-Xmx1".into()],
                 env: vec![("A".into(), "b".into())],
+                etc_flink: Some("/c/etc/flink".into()),
             },
         };
         record.write(tmp.path()).unwrap();
@@ -1792,6 +1818,7 @@ mod tests {
                 program: "java".into(),
                 args: vec![],
                 env: vec![],
+                etc_flink: None,
             },
         };
         record.write(tmp.path()).unwrap();

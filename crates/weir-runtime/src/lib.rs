@@ -41,6 +41,7 @@
 pub mod backend;
 pub mod cluster;
 mod memory;
+pub mod namespace;
 mod process;
 pub mod rest;
 pub mod runtimes;

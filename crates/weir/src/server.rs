@@ -145,6 +145,7 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<()> {
         &args.data_dir,
         &args.flink_homes,
     )?;
+    LocalRuntime::announce_etc_flink();
     let local = Arc::new(LocalRuntime::new(
         runtimes,
         LocalConfig {

@@ -20,11 +20,35 @@ use super::{
     Runtime, RuntimeFailure, SavepointProgress, Submission,
 };
 
-/// Where a job finds its application properties (environment variable and
-/// JVM system property); the service's own place is
-/// `/etc/flink/application_properties.json`.
+/// Where a job finds its application properties besides the service's own
+/// place, `/etc/flink/application_properties.json` (environment variable
+/// and JVM system property, both naming the same file): the way in where a
+/// host allows no private `/etc/flink`.
 pub const PROPERTIES_ENV: &str = "WEIR_APPLICATION_PROPERTIES";
 pub const PROPERTIES_PROPERTY: &str = "weir.application.properties";
+
+/// The directory of a cluster's that its JVMs see as `/etc/flink`.
+fn etc_flink(cluster_dir: &Path) -> PathBuf {
+    cluster_dir.join("etc").join("flink")
+}
+
+/// Writes the application's properties where the cluster's JVMs read them,
+/// by rename, so a job never reads half a file. Clusters started by an
+/// older Weir read `<dir>/application_properties.json`; it is kept up to
+/// date where it exists.
+fn write_properties(cluster_dir: &Path, json: &str) -> std::io::Result<()> {
+    let dir = etc_flink(cluster_dir);
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join(crate::namespace::PROPERTIES_FILE);
+    let tmp = dir.join(format!(".{}.tmp", crate::namespace::PROPERTIES_FILE));
+    std::fs::write(&tmp, json)?;
+    std::fs::rename(&tmp, &file)?;
+    let legacy = cluster_dir.join(crate::namespace::PROPERTIES_FILE);
+    if legacy.exists() {
+        std::fs::write(&legacy, json)?;
+    }
+    Ok(())
+}
 
 /// Sizes of the clusters this backend makes.
 #[derive(Debug, Clone)]
@@ -76,6 +100,9 @@ pub struct LocalRuntime {
     silence: Silence,
     /// What one metrics walk leaves for the next, per application.
     metrics: MetricsWalk,
+    /// Applications told, in their log, that this host gives their JVMs no
+    /// private /etc/flink (once each per Weir).
+    told_no_etc_flink: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl LocalRuntime {
@@ -91,6 +118,34 @@ impl LocalRuntime {
             declared: std::sync::Mutex::new(HashMap::new()),
             silence: Silence::default(),
             metrics: MetricsWalk::default(),
+            told_no_etc_flink: Default::default(),
+        }
+    }
+
+    /// Probes, once, whether the JVMs can be given a private /etc/flink,
+    /// and says so in Weir's log. Called at start-up.
+    pub fn announce_etc_flink() {
+        let support = crate::namespace::support();
+        if support.available() {
+            tracing::info!("{}", support.describe());
+        } else {
+            tracing::warn!("{}", support.describe());
+        }
+    }
+
+    /// Says in `app`'s log, once, that its JVMs get no private /etc/flink.
+    fn tell_no_etc_flink(&self, app: &str) {
+        let support = crate::namespace::support();
+        if support.available() {
+            return;
+        }
+        let first = self
+            .told_no_etc_flink
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(app.to_string());
+        if first {
+            self.log(app, LogLevel::Warn, support.describe());
         }
     }
 
@@ -322,13 +377,7 @@ impl LocalRuntime {
     }
 
     /// A cluster spec with this backend's sizes and the properties file wired in.
-    fn spec(
-        &self,
-        name: &str,
-        dir: &std::path::Path,
-        home: crate::FlinkHome,
-        props: &std::path::Path,
-    ) -> ClusterSpec {
+    fn spec(&self, name: &str, dir: &std::path::Path, home: crate::FlinkHome) -> ClusterSpec {
         let mut spec = ClusterSpec::new(name, dir, home);
         // Flink's REST API serves job details from a cache refreshed every
         // 3 s by default; the supervisor would see RUNNING or CANCELED up to
@@ -337,9 +386,14 @@ impl LocalRuntime {
         spec.tm_memory_mb = self.config.task_manager_memory_mb;
         spec.jm_memory_mb = self.config.job_manager_memory_mb;
         spec.startup_timeout = self.config.startup_timeout;
-        let props = props.display().to_string();
+        let etc = etc_flink(dir);
+        let props = etc
+            .join(crate::namespace::PROPERTIES_FILE)
+            .display()
+            .to_string();
         spec.env = vec![(PROPERTIES_ENV.to_string(), props.clone())];
         spec.jvm_properties = vec![(PROPERTIES_PROPERTY.to_string(), props)];
+        spec.etc_flink = Some(etc);
         spec
     }
 
@@ -374,11 +428,9 @@ impl LocalRuntime {
         }
         let dir = cluster.dir().to_path_buf();
         let io = |what: &str, source| RuntimeFailure::io(what)(source);
-        std::fs::write(
-            dir.join("application_properties.json"),
-            flink::properties_json(app),
-        )
-        .map_err(|e| io("writing the application properties", e))?;
+        write_properties(&dir, &flink::properties_json(app))
+            .map_err(|e| io("writing the application properties", e))?;
+        self.tell_no_etc_flink(&app.name);
         std::fs::write(dir.join(ASSIGNED_FILE), &app.name)
             .map_err(|e| io("assigning the pooled cluster", e))?;
         let link = self.dir(&app.name);
@@ -475,10 +527,11 @@ impl LocalRuntime {
         let dir = self.pool_dir().join(&name);
         std::fs::create_dir_all(&dir)
             .map_err(RuntimeError::io(format!("creating {}", dir.display())))?;
-        let props = dir.join("application_properties.json");
-        std::fs::write(&props, "[]")
-            .map_err(RuntimeError::io(format!("writing {}", props.display())))?;
-        let spec = self.spec(&name, &dir, home, &props);
+        write_properties(&dir, "[]").map_err(RuntimeError::io(format!(
+            "writing the properties in {}",
+            dir.display()
+        )))?;
+        let spec = self.spec(&name, &dir, home);
         LocalCluster::launch(spec).await
     }
 
@@ -598,10 +651,11 @@ impl Runtime for LocalRuntime {
         let dir = self.dir(&app.name);
         std::fs::create_dir_all(&dir)
             .map_err(RuntimeFailure::io(format!("creating {}", dir.display())))?;
-        let props = dir.join("application_properties.json");
-        std::fs::write(&props, flink::properties_json(app))
-            .map_err(RuntimeFailure::io(format!("writing {}", props.display())))?;
-        let mut spec = self.spec(&app.name, &dir, home, &props);
+        write_properties(&dir, &flink::properties_json(app)).map_err(RuntimeFailure::io(
+            format!("writing the properties in {}", dir.display()),
+        ))?;
+        self.tell_no_etc_flink(&app.name);
+        let mut spec = self.spec(&app.name, &dir, home);
         spec.task_managers = task_managers;
         spec.slots_per_task_manager = per_kpu;
         spec.flink_config.extend(Self::flink_config(
@@ -650,9 +704,12 @@ impl Runtime for LocalRuntime {
             .ok_or_else(|| refused("the application's Flink cluster is gone"))?;
         // The job's main() reads them on the Job Manager when it is run; a
         // cluster reused by an update gets the new version's here.
-        let props = cluster.dir().join("application_properties.json");
-        std::fs::write(&props, flink::properties_json(app))
-            .map_err(RuntimeFailure::io(format!("writing {}", props.display())))?;
+        write_properties(cluster.dir(), &flink::properties_json(app)).map_err(
+            RuntimeFailure::io(format!(
+                "writing the properties in {}",
+                cluster.dir().display()
+            )),
+        )?;
         // Flink's upload wants a file name ending in .jar.
         let jar = cluster.dir().join(format!("{}.jar", app.name));
         flink::copy_code(code, &jar)?;
