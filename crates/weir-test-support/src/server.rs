@@ -37,6 +37,23 @@ use serde_json::Value;
 use crate::process::{kill_processes_mentioning, own_group, signal, signal_group};
 use crate::sign;
 
+/// `cmd` run through `wrapper` (which must exec it): the same arguments
+/// and environment, in its own process group.
+fn wrapped(wrapper: &[String], cmd: &Command) -> Command {
+    let mut out = Command::new(&wrapper[0]);
+    out.args(&wrapper[1..])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(v) => out.env(key, v),
+            None => out.env_remove(key),
+        };
+    }
+    own_group(&mut out);
+    out
+}
+
 /// The key pair every test server accepts.
 pub const ACCESS_KEY_ID: &str = "AKIAWEIRTESTKEY00001";
 pub const SECRET_ACCESS_KEY: &str = "weir/Test+Secret/Key0000000000000000000000";
@@ -53,6 +70,18 @@ const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 
 type Configure = Box<dyn Fn(&mut Command)>;
 
+/// How a test's server process runs, beyond its arguments: as another
+/// user, or under a wrapper command (e.g. `unshare`, `setpriv`) that execs
+/// it, so the pid the test holds is still the server's.
+#[derive(Debug, Clone, Default)]
+pub struct RunAs {
+    /// Program and arguments put before `weir server …`.
+    pub wrapper: Vec<String>,
+    /// uid and gid the server runs as (the test's directory is given to
+    /// them first; the test itself must be root).
+    pub user: Option<(u32, u32)>,
+}
+
 /// A running `weir server` owned by one test.
 pub struct Weir {
     child: Option<Child>,
@@ -61,6 +90,7 @@ pub struct Weir {
     configure: Configure,
     /// See [`Weir::watch_over_descendants`].
     watchdog: Option<Child>,
+    run_as: RunAs,
 }
 
 impl Weir {
@@ -72,17 +102,29 @@ impl Weir {
     /// Starts a server; `configure` may add arguments or change the
     /// environment of the command (it is applied again on [`Weir::restart`]).
     pub fn start_with(configure: impl Fn(&mut Command) + 'static) -> Weir {
+        Weir::start_as(RunAs::default(), configure)
+    }
+
+    /// As [`Weir::start_with`], run as `run_as` says.
+    pub fn start_as(run_as: RunAs, configure: impl Fn(&mut Command) + 'static) -> Weir {
         let dir = tempfile::Builder::new()
             .prefix("weir-test-")
             .tempdir()
             .expect("create temporary directory");
         std::fs::create_dir_all(dir.path().join("data")).expect("create data dir");
+        if let Some((uid, gid)) = run_as.user {
+            for d in [dir.path().to_path_buf(), dir.path().join("data")] {
+                std::os::unix::fs::chown(&d, Some(uid), Some(gid))
+                    .unwrap_or_else(|e| panic!("giving {} to {uid}:{gid}: {e}", d.display()));
+            }
+        }
         let mut weir = Weir {
             child: None,
             endpoint: String::new(),
             dir,
             configure: Box::new(configure),
             watchdog: None,
+            run_as,
         };
         weir.spawn();
         weir
@@ -146,6 +188,12 @@ impl Weir {
     fn spawn(&mut self) {
         let mut cmd = Weir::base_command(&self.data_dir(), "127.0.0.1:0");
         (self.configure)(&mut cmd);
+        if !self.run_as.wrapper.is_empty() {
+            cmd = wrapped(&self.run_as.wrapper, &cmd);
+        }
+        if let Some((uid, gid)) = self.run_as.user {
+            cmd.uid(uid).gid(gid).env("HOME", self.dir.path());
+        }
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

@@ -83,13 +83,18 @@ impl Flink {
 
     /// As [`Flink::start`], with more server arguments.
     pub async fn start_with_args(runtimes: &[Rt], extra: &[&str]) -> Flink {
+        Flink::start_as(runtimes, RunAs::default(), runtimes_dir(), extra).await
+    }
+
+    /// As [`Flink::start_with_args`], the server run as `run_as` says, on
+    /// the runtimes in `dir`.
+    pub async fn start_as(runtimes: &[Rt], run_as: RunAs, dir: PathBuf, extra: &[&str]) -> Flink {
         let serial = SERIAL.lock().await;
-        let dir = runtimes_dir();
         for rt in runtimes {
             require_runtime(&dir, *rt);
         }
         let extra: Vec<String> = extra.iter().map(|a| a.to_string()).collect();
-        let mut weir = Weir::start_with(move |cmd| {
+        let mut weir = Weir::start_as(run_as, move |cmd| {
             cmd.env("WEIR_RUNTIMES_DIR", &dir)
                 .args(["--task-manager-memory-mb", TASK_MANAGER_MB])
                 .args(["--job-manager-memory-mb", JOB_MANAGER_MB])
@@ -947,4 +952,115 @@ pub async fn autoscale_ops(f: &Flink, app: &str) -> Vec<(String, OperationStatus
             )
         })
         .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Jobs written for the service: getting-started, reading its properties
+// with KinesisAnalyticsRuntime (the library left out, or bundled)
+// ---------------------------------------------------------------------------
+
+pub const SERVICE_JOB: &str = "getting-started";
+pub const SERVICE_JOB_BUNDLED: &str = "getting-started-bundled";
+/// The jar Weir puts on its clusters' classpath: `kinesisanalytics-runtime-<hash>.jar`.
+pub const PROVIDED_LIBRARY: &str = "kinesisanalytics-runtime-";
+
+/// A getting-started application writing to `out`, its properties tagged `tag`.
+pub fn service_app(name: &'static str, rt: Rt, jar: &'static str, out: &Path, tag: &str) -> App {
+    App::new(name, rt, jar)
+        .group(
+            "OutputConfig",
+            &[("output.path", &out.display().to_string()), ("tag", tag)],
+        )
+        .group("SourceConfig", &[("records.per.second", "20")])
+}
+
+/// A line of getting-started's output: `n,<tag in main()>,<tag in the task>,<library jar>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceLine {
+    pub main_tag: String,
+    pub task_tag: String,
+    pub library: String,
+}
+
+pub fn service_lines(dir: &Path) -> Vec<ServiceLine> {
+    part_lines(dir)
+        .iter()
+        .map(|line| {
+            let cols: Vec<&str> = line.split(',').collect();
+            assert_eq!(cols.len(), 4, "not `n,main,task,library`: {line:?}");
+            ServiceLine {
+                main_tag: cols[1].to_string(),
+                task_tag: cols[2].to_string(),
+                library: cols[3].to_string(),
+            }
+        })
+        .collect()
+}
+
+/// Waits for a committed line whose tags, read in `main()` and in the
+/// running task, are both `tag`; returns it.
+pub async fn wait_service_line(f: &Flink, app: &str, dir: &Path, tag: &str) -> ServiceLine {
+    let deadline = Instant::now() + EVENT_TIMEOUT;
+    loop {
+        let lines = service_lines(dir);
+        if let Some(l) = lines
+            .iter()
+            .find(|l| l.main_tag == tag && l.task_tag == tag)
+        {
+            return l.clone();
+        }
+        if Instant::now() > deadline {
+            let last: Vec<_> = lines.iter().rev().take(3).collect();
+            panic!(
+                "{app}: no line tagged {tag:?} in {} (last: {last:?})\n{}",
+                dir.display(),
+                f.diagnosis(app).await
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// What process `pid` sees at /etc/flink/application_properties.json
+/// (read through its root, so in its own mount namespace).
+pub fn seen_properties(pid: i32) -> Option<String> {
+    std::fs::read_to_string(format!(
+        "/proc/{pid}/root/etc/flink/application_properties.json"
+    ))
+    .ok()
+}
+
+/// The `tag` of group OutputConfig in a properties file's text.
+pub fn tag_in(properties: &str) -> Option<String> {
+    let v: Value = serde_json::from_str(properties).ok()?;
+    v.as_array()?
+        .iter()
+        .find(|g| g["PropertyGroupId"] == "OutputConfig")
+        .and_then(|g| g["PropertyMap"]["tag"].as_str())
+        .map(str::to_string)
+}
+
+/// Every JVM of `app` (its Job Manager and each Task Manager) sees its
+/// application's properties, tagged `tag`, at the fixed path, in a mount
+/// namespace that is not the test's.
+pub fn assert_jvms_see_tag(f: &Flink, app: &str, tag: &str) {
+    let jvms = f.jvms(app);
+    assert!(jvms.len() >= 2, "{app}: a Job Manager and a Task Manager: {jvms:?}");
+    let ours = std::fs::read_link("/proc/self/ns/mnt").expect("our mount namespace");
+    for p in &jvms {
+        let seen = seen_properties(p.pid)
+            .unwrap_or_else(|| panic!("{app}: process {} sees no /etc/flink/application_properties.json", p.pid));
+        assert_eq!(tag_in(&seen).as_deref(), Some(tag), "{app}: process {} sees {seen}", p.pid);
+        let theirs = std::fs::read_link(format!("/proc/{}/ns/mnt", p.pid)).expect("its mount namespace");
+        assert_ne!(theirs, ours, "{app}: process {} shares the test's mount namespace", p.pid);
+    }
+}
+
+/// The tests of jobs written for the service never write the host's
+/// /etc/flink, and rely on its absence: the files the JVMs see are Weir's.
+pub fn assert_host_has_no_etc_flink() {
+    assert!(
+        !Path::new("/etc/flink").exists(),
+        "this host has an /etc/flink of its own; these tests need it absent to tell Weir's files from it"
+    );
 }
