@@ -82,6 +82,7 @@ pub fn run(args: &Run) -> Result<fuzz::Report> {
             ("WEIR_RUNTIMES_DIR", runtimes.as_os_str()),
             ("RUST_LOG", OsStr::new("warn")),
         ],
+        None,
     )
     .with_context(|| format!("starting {}", args.weir_bin.display()))?;
     println!(

@@ -93,11 +93,37 @@ pub struct SetupArgs {
     /// else target/examples.
     #[arg(long)]
     pub jar: Option<PathBuf>,
+    /// Run weir as this user (a name or a uid; the benchmark itself must run
+    /// as root): the run's directory becomes theirs and the runtimes are
+    /// hard-linked into it (see `weir_test_support::flink::runtimes_for_user`).
+    #[arg(long)]
+    pub as_user: Option<String>,
+}
+
+/// uid and gid of `user`, a name or a uid.
+fn user_ids(user: &str) -> Result<(u32, u32)> {
+    let name = std::ffi::CString::new(user)?;
+    // SAFETY: getpwnam/getpwuid return a pointer to static storage or null;
+    // it is read at once, on this thread, before any other call.
+    let entry = unsafe {
+        match user.parse::<u32>() {
+            Ok(uid) => libc::getpwuid(uid),
+            Err(_) => libc::getpwnam(name.as_ptr()),
+        }
+    };
+    if entry.is_null() {
+        bail!("--as-user {user}: no such user");
+    }
+    // SAFETY: non-null, as just checked.
+    let (uid, gid) = unsafe { ((*entry).pw_uid, (*entry).pw_gid) };
+    Ok((uid, gid))
 }
 
 /// What must exist before anything starts.
 pub struct Setup {
     pub runtime: String,
+    /// `--as-user`: uid and gid.
+    pub user: Option<(u32, u32)>,
     pub runtimes_dir: PathBuf,
     pub flink_version: String,
     pub jar: PathBuf,
@@ -148,8 +174,14 @@ impl Setup {
             .unwrap_or_else(|| flink::example_jar_path(&flink_version, example));
         let code = std::fs::read(&jar)
             .with_context(|| format!("reading the example job {}: {setup_hint}", jar.display()))?;
+        let user = args.as_user.as_deref().map(user_ids).transpose()?;
+        // SAFETY: geteuid cannot fail.
+        if user.is_some() && unsafe { libc::geteuid() } != 0 {
+            bail!("--as-user needs the benchmark to run as root");
+        }
         Ok(Setup {
             runtime: args.runtime.clone(),
+            user,
             runtimes_dir,
             flink_version,
             jar,
@@ -165,6 +197,9 @@ impl Setup {
             self.flink_version,
             self.runtimes_dir.display()
         );
+        if let Some((uid, gid)) = self.user {
+            println!("  weir runs as uid {uid}, gid {gid} (--as-user)");
+        }
     }
 }
 
@@ -295,7 +330,13 @@ impl Fleet {
     ) -> Result<()> {
         let data = self.data_dir();
         std::fs::create_dir_all(&data)?;
-        let runtimes: &OsStr = setup.runtimes_dir.as_os_str();
+        let runtimes = match setup.user {
+            None => setup.runtimes_dir.clone(),
+            Some((uid, gid)) => {
+                std::os::unix::fs::chown(&data, Some(uid), Some(gid))?;
+                flink::runtimes_for_user(&setup.runtimes_dir, self.dir(), uid, gid)?
+            }
+        };
         let server = Server::start_weir(
             weir_bin,
             &data,
@@ -304,9 +345,10 @@ impl Fleet {
             SECRET_ACCESS_KEY,
             extra_args,
             &[
-                ("WEIR_RUNTIMES_DIR", runtimes),
+                ("WEIR_RUNTIMES_DIR", runtimes.as_os_str()),
                 ("WEIR_FLINK_HOMES", OsStr::new("")),
             ],
+            setup.user,
         )?;
         self.endpoint = Some(Endpoint {
             addr: server.addr,

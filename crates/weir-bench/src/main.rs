@@ -307,6 +307,7 @@ async fn run(args: &Args) -> Result<bool> {
             SECRET_ACCESS_KEY,
             &[],
             &[],
+            None,
         )?;
         println!("  weir: pid {} on {}", server.pid(), server.addr);
         weir = Some(server);

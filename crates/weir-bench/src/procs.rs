@@ -38,8 +38,13 @@ impl Server {
         secret_access_key: &str,
         extra_args: &[String],
         extra_env: &[(&str, &OsStr)],
+        user: Option<(u32, u32)>,
     ) -> Result<Server> {
         let mut command = Command::new(bin);
+        if let Some((uid, gid)) = user {
+            use std::os::unix::process::CommandExt;
+            command.uid(uid).gid(gid).env("HOME", data_dir);
+        }
         command
             .args(["server", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)

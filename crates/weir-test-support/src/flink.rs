@@ -155,3 +155,46 @@ pub fn require_runtime(bin: &Path, dir: &Path, rt: Rt) {
         dir.display(),
     );
 }
+
+/// The installed runtimes of `shared`, hard-linked (copied where links
+/// cannot be made) into `<parent>/runtimes`, a directory the user
+/// `uid:gid` owns, as `parent` itself: a server run as that user installs
+/// nothing, and can lock and add what it needs there. The shared runtimes
+/// usually sit under root's home, which other users cannot enter; the
+/// linked files stay root's and read-only to them, as an installed Flink
+/// is. Must run as root.
+pub fn runtimes_for_user(
+    shared: &Path,
+    parent: &Path,
+    uid: u32,
+    gid: u32,
+) -> std::io::Result<PathBuf> {
+    let dir = parent.join("runtimes");
+    std::fs::create_dir_all(&dir)?;
+    for entry in std::fs::read_dir(shared)? {
+        let path = entry?.path();
+        let name = path.file_name().unwrap_or_default();
+        if !path.is_dir() || dir.join(name).exists() {
+            continue;
+        }
+        let copy = |flags: &str| {
+            std::process::Command::new("cp")
+                .arg(flags)
+                .arg(&path)
+                .arg(&dir)
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !copy("-al") && !copy("-a") {
+            return Err(std::io::Error::other(format!(
+                "cannot copy {} into {}",
+                path.display(),
+                dir.display()
+            )));
+        }
+    }
+    for d in [parent, dir.as_path()] {
+        std::os::unix::fs::chown(d, Some(uid), Some(gid))?;
+    }
+    Ok(dir)
+}

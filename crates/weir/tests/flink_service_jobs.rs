@@ -20,7 +20,7 @@
 
 mod flink_harness;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use aws_sdk_kinesisanalyticsv2::types::{
@@ -88,7 +88,9 @@ async fn three_service_jobs_at_once_each_read_their_own_properties_at_the_fixed_
     assert_host_has_no_etc_flink();
     let f = Flink::start(&[FLINK_1_20, FLINK_2_2]).await;
     assert!(
-        f.weir.log().contains("see their own properties at /etc/flink"),
+        f.weir
+            .log()
+            .contains("see their own properties at /etc/flink"),
         "Weir says at start-up how the JVMs get /etc/flink:\n{}",
         f.weir.log()
     );
@@ -121,7 +123,11 @@ async fn three_service_jobs_at_once_each_read_their_own_properties_at_the_fixed_
         }
         // Only its own tag, ever.
         for l in service_lines(&dir(name)) {
-            assert_eq!((l.main_tag.as_str(), l.task_tag.as_str()), (tag, tag), "{name}");
+            assert_eq!(
+                (l.main_tag.as_str(), l.task_tag.as_str()),
+                (tag, tag),
+                "{name}"
+            );
         }
     }
 
@@ -140,39 +146,6 @@ async fn three_service_jobs_at_once_each_read_their_own_properties_at_the_fixed_
 
     force_stop_all(&f, &names).await;
     assert_host_has_no_etc_flink();
-}
-
-/// The shared runtimes, hard-linked into a directory `uid` owns (the
-/// shared one is under root's home, which other users cannot enter; the
-/// files stay root's and read-only to them, as an installed Flink is).
-fn runtimes_for(uid: u32, gid: u32, parent: &Path) -> PathBuf {
-    let dir = parent.join("runtimes");
-    std::fs::create_dir_all(&dir).unwrap();
-    let shared = runtimes_dir();
-    for entry in std::fs::read_dir(&shared).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            let linked = Command::new("cp")
-                .arg("-al")
-                .arg(&path)
-                .arg(&dir)
-                .status()
-                .unwrap()
-                .success()
-                || Command::new("cp")
-                    .arg("-a")
-                    .arg(&path)
-                    .arg(&dir)
-                    .status()
-                    .unwrap()
-                    .success();
-            assert!(linked, "copying {}", path.display());
-        }
-    }
-    for d in [parent, dir.as_path()] {
-        std::os::unix::fs::chown(d, Some(uid), Some(gid)).unwrap();
-    }
-    dir
 }
 
 /// The first line getting-started printed to a Task Manager's stdout
@@ -211,7 +184,13 @@ const NOBODY: (u32, u32) = (65534, 65534);
 async fn weir_run_as_an_ordinary_user_gives_each_application_its_own_etc_flink() {
     assert_host_has_no_etc_flink();
     let scratch = tempfile::tempdir().unwrap();
-    let runtimes = runtimes_for(NOBODY.0, NOBODY.1, scratch.path());
+    let runtimes = weir_test_support::flink::runtimes_for_user(
+        &runtimes_dir(),
+        scratch.path(),
+        NOBODY.0,
+        NOBODY.1,
+    )
+    .expect("the runtimes, for nobody");
     let run_as = RunAs {
         user: Some(NOBODY),
         ..RunAs::default()
@@ -256,7 +235,11 @@ async fn weir_run_as_an_ordinary_user_gives_each_application_its_own_etc_flink()
                     .unwrap();
                 assert_eq!(uid, "65534", "{name}: process {} runs as nobody", p.pid);
                 let theirs = std::fs::read_link(format!("/proc/{}/ns/user", p.pid)).unwrap();
-                assert_ne!(theirs, ours, "{name}: process {} in a user namespace", p.pid);
+                assert_ne!(
+                    theirs, ours,
+                    "{name}: process {} in a user namespace",
+                    p.pid
+                );
             }
             wait_service_line(&f, name, &out.join(name), tag).await;
         }
@@ -303,8 +286,14 @@ async fn where_no_namespace_can_be_made_weir_says_so_and_jobs_still_get_their_pr
         ("plain-bundled", SERVICE_JOB_BUNDLED, "p-two"),
     ];
     for (name, jar, tag) in apps {
-        f.create(&service_app(name, FLINK_1_20, jar, &out.path().join(name), tag))
-            .await;
+        f.create(&service_app(
+            name,
+            FLINK_1_20,
+            jar,
+            &out.path().join(name),
+            tag,
+        ))
+        .await;
     }
     let names: Vec<&str> = apps.iter().map(|a| a.0).collect();
     start_all(&f, &names).await;

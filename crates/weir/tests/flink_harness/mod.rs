@@ -1045,14 +1045,31 @@ pub fn tag_in(properties: &str) -> Option<String> {
 /// namespace that is not the test's.
 pub fn assert_jvms_see_tag(f: &Flink, app: &str, tag: &str) {
     let jvms = f.jvms(app);
-    assert!(jvms.len() >= 2, "{app}: a Job Manager and a Task Manager: {jvms:?}");
+    assert!(
+        jvms.len() >= 2,
+        "{app}: a Job Manager and a Task Manager: {jvms:?}"
+    );
     let ours = std::fs::read_link("/proc/self/ns/mnt").expect("our mount namespace");
     for p in &jvms {
-        let seen = seen_properties(p.pid)
-            .unwrap_or_else(|| panic!("{app}: process {} sees no /etc/flink/application_properties.json", p.pid));
-        assert_eq!(tag_in(&seen).as_deref(), Some(tag), "{app}: process {} sees {seen}", p.pid);
-        let theirs = std::fs::read_link(format!("/proc/{}/ns/mnt", p.pid)).expect("its mount namespace");
-        assert_ne!(theirs, ours, "{app}: process {} shares the test's mount namespace", p.pid);
+        let seen = seen_properties(p.pid).unwrap_or_else(|| {
+            panic!(
+                "{app}: process {} sees no /etc/flink/application_properties.json",
+                p.pid
+            )
+        });
+        assert_eq!(
+            tag_in(&seen).as_deref(),
+            Some(tag),
+            "{app}: process {} sees {seen}",
+            p.pid
+        );
+        let theirs =
+            std::fs::read_link(format!("/proc/{}/ns/mnt", p.pid)).expect("its mount namespace");
+        assert_ne!(
+            theirs, ours,
+            "{app}: process {} shares the test's mount namespace",
+            p.pid
+        );
     }
 }
 
