@@ -60,6 +60,41 @@ pub struct NewApplication<C = CodeContent> {
     pub maintenance_start: String,
 }
 
+impl<C> NewApplication<C> {
+    /// A request with what the model requires (name, ARN, runtime, role)
+    /// and every optional member absent, so the service's defaults apply;
+    /// `maintenance_start` is the deployment's default window start.
+    pub fn required(
+        name: impl Into<String>,
+        arn: impl Into<String>,
+        runtime: RuntimeEnvironment,
+        service_execution_role: impl Into<String>,
+        maintenance_start: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            arn: arn.into(),
+            description: None,
+            runtime,
+            service_execution_role: service_execution_role.into(),
+            mode: None,
+            code: None,
+            checkpoint: None,
+            monitoring: None,
+            parallelism: None,
+            environment_properties: None,
+            snapshots: None,
+            system_rollback_enabled: None,
+            has_vpc_configurations: false,
+            encryption: None,
+            log_stream_arns: vec![],
+            has_sql_configuration: false,
+            has_zeppelin_configuration: false,
+            maintenance_start: maintenance_start.into(),
+        }
+    }
+}
+
 /// Parallelism as a request states it (the current parallelism is derived).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParallelismSpec {
@@ -845,27 +880,13 @@ mod tests {
     }
 
     fn request() -> NewApplication {
-        NewApplication {
-            name: "app".into(),
-            arn: "arn:aws:kinesisanalytics:us-east-1:000000000000:application/app".into(),
-            description: None,
-            runtime: RuntimeEnvironment::Flink1_20,
-            service_execution_role: "arn:aws:iam::000000000000:role/r".into(),
-            mode: None,
-            code: None,
-            checkpoint: None,
-            monitoring: None,
-            parallelism: None,
-            environment_properties: None,
-            snapshots: None,
-            system_rollback_enabled: None,
-            has_vpc_configurations: false,
-            encryption: None,
-            log_stream_arns: vec![],
-            has_sql_configuration: false,
-            has_zeppelin_configuration: false,
-            maintenance_start: "06:00".into(),
-        }
+        NewApplication::required(
+            "app",
+            "arn:aws:kinesisanalytics:us-east-1:000000000000:application/app",
+            RuntimeEnvironment::Flink1_20,
+            "arn:aws:iam::000000000000:role/r",
+            "06:00",
+        )
     }
 
     fn zip() -> CodeContent {

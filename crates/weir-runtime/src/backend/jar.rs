@@ -423,24 +423,20 @@ mod tests {
         assert!(err.to_string().contains("not a jar file"), "{err}");
     }
 
+    /// The stand-in for the library that the tests compile (it returns the
+    /// resource's text; the real one parses it).
+    const STANDIN_LIBRARY: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/standin-library/com/amazonaws/services/kinesisanalytics/runtime/KinesisAnalyticsRuntime.java"
+    );
+
     /// The library is found by the job's own code: `java -jar` on the
     /// uploaded jar runs the manifest's Main-Class, which calls the
     /// library, which reads the resource through the context class loader.
-    /// (A stand-in library that returns the resource's text: the real one
-    /// parses it.)
     #[test]
     fn java_runs_the_rewritten_jar_and_finds_its_properties() {
         let j = jars();
         let d = j.dir.path();
-        let library = "package com.amazonaws.services.kinesisanalytics.runtime;
-            public final class KinesisAnalyticsRuntime {
-                public static String getApplicationProperties() throws Exception {
-                    try (var in = Thread.currentThread().getContextClassLoader()
-                            .getResourceAsStream(\"META-INF/weir/application_properties.json\")) {
-                        return in == null ? \"none\" : new String(in.readAllBytes(), \"UTF-8\");
-                    }
-                }
-            }";
         let main = "package example;
             import com.amazonaws.services.kinesisanalytics.runtime.KinesisAnalyticsRuntime;
             public class Main {
@@ -448,12 +444,8 @@ mod tests {
                     System.out.print(KinesisAnalyticsRuntime.getApplicationProperties());
                 }
             }";
-        let src = d.join("src");
-        let lib_src = src.join("com/amazonaws/services/kinesisanalytics/runtime");
-        std::fs::create_dir_all(&lib_src).unwrap();
-        std::fs::create_dir_all(src.join("example")).unwrap();
-        std::fs::write(lib_src.join("KinesisAnalyticsRuntime.java"), library).unwrap();
-        std::fs::write(src.join("example/Main.java"), main).unwrap();
+        std::fs::create_dir_all(d.join("src/example")).unwrap();
+        std::fs::write(d.join("src/example/Main.java"), main).unwrap();
         let run = |program: &str, args: &[&str]| {
             let out = std::process::Command::new(program)
                 .args(args)
@@ -469,12 +461,7 @@ mod tests {
         };
         run(
             "javac",
-            &[
-                "-d",
-                "classes",
-                "src/example/Main.java",
-                "src/com/amazonaws/services/kinesisanalytics/runtime/KinesisAnalyticsRuntime.java",
-            ],
+            &["-d", "classes", "src/example/Main.java", STANDIN_LIBRARY],
         );
         // The application's jar leaves the library out, as the service's
         // samples do (`provided`); the library's jar is Weir's.
