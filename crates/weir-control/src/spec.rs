@@ -60,6 +60,41 @@ pub struct NewApplication<C = CodeContent> {
     pub maintenance_start: String,
 }
 
+impl<C> NewApplication<C> {
+    /// A request with what the model requires (name, ARN, runtime, role)
+    /// and every optional member absent, so the service's defaults apply;
+    /// `maintenance_start` is the deployment's default window start.
+    pub fn required(
+        name: impl Into<String>,
+        arn: impl Into<String>,
+        runtime: RuntimeEnvironment,
+        service_execution_role: impl Into<String>,
+        maintenance_start: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            arn: arn.into(),
+            description: None,
+            runtime,
+            service_execution_role: service_execution_role.into(),
+            mode: None,
+            code: None,
+            checkpoint: None,
+            monitoring: None,
+            parallelism: None,
+            environment_properties: None,
+            snapshots: None,
+            system_rollback_enabled: None,
+            has_vpc_configurations: false,
+            encryption: None,
+            log_stream_arns: vec![],
+            has_sql_configuration: false,
+            has_zeppelin_configuration: false,
+            maintenance_start: maintenance_start.into(),
+        }
+    }
+}
+
 /// Parallelism as a request states it (the current parallelism is derived).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParallelismSpec {
@@ -483,6 +518,93 @@ fn check_property_groups(groups: &[PropertyGroup], member: &str) -> Result<(), I
                 format!("PropertyGroupId {:?} appears more than once", g.id),
             ));
         }
+        if g.id == RUN_OPTIONS_GROUP {
+            for (key, value) in &g.properties {
+                check_run_option(key, value).map_err(|why| {
+                    arg(
+                        member,
+                        format!("property group {RUN_OPTIONS_GROUP}, key {key}: {why}"),
+                    )
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The property group through which the service lets a user say how the
+/// job is run. Every key in it is honoured or refused when the version is
+/// made: one that Weir ignored would be an application that runs
+/// differently here than on the service, found out only when it is wrong.
+pub const RUN_OPTIONS_GROUP: &str = "kinesis.analytics.flink.run.options";
+/// The job's main class (else the jar manifest's `Main-Class`).
+pub const ENTRY_CLASS: &str = "entryClass";
+/// The job's program arguments, split at whitespace.
+pub const PROGRAM_ARGS: &str = "programArgs";
+
+/// The keys of a Python application on the service: its main program,
+/// the jar of its Java functions, its Python files and archives.
+const PYTHON_OPTIONS: [&str; 4] = ["python", "jarfile", "pyFiles", "pyArchives"];
+/// Keys of Flink's Python command line that the service does not take.
+const SERVICE_REFUSES: [&str; 3] = ["pyModule", "pyExecutable", "pyRequirements"];
+
+/// Why run option `key` cannot be `value`, if it cannot.
+fn check_run_option(key: &str, value: &str) -> Result<(), String> {
+    match key {
+        ENTRY_CLASS => check_class_name(value),
+        PROGRAM_ARGS if value.split_whitespace().next().is_none() => Err(
+            "is empty: leave the key out to run the job without program arguments".into(),
+        ),
+        PROGRAM_ARGS => Ok(()),
+        _ if PYTHON_OPTIONS.contains(&key) => Err(
+            "Python applications are not supported by Weir yet: give a Java application's jar (its entry class in entryClass, or the manifest's Main-Class)".into(),
+        ),
+        _ if SERVICE_REFUSES.contains(&key) => Err(
+            "is not supported by Managed Service for Apache Flink, nor by Weir: all of the application's code, requirements and dependencies go in its zip file, and nothing is installed with pip".into(),
+        ),
+        _ => {
+            let known = [ENTRY_CLASS, PROGRAM_ARGS];
+            let hint = known
+                .iter()
+                .find(|k| k.eq_ignore_ascii_case(key))
+                .map(|k| format!(" (did you mean {k}?)"))
+                .unwrap_or_default();
+            Err(format!(
+                "is not a run option{hint}; the accepted keys are {ENTRY_CLASS} and {PROGRAM_ARGS}"
+            ))
+        }
+    }
+}
+
+/// Whether `name` can be a Java class's binary name (`com.example.Job`,
+/// `com.example.Outer$Inner`): identifiers joined by dots. Only what is
+/// surely wrong is refused: Java identifiers take any non-ASCII letter, so
+/// only ASCII characters are held to letters, digits, `_` and `$`.
+fn check_class_name(name: &str) -> Result<(), String> {
+    let not_a_class = |why: &str| Err(format!("{name:?} is not a Java class name: {why}"));
+    if name.is_empty() {
+        return not_a_class("it is empty");
+    }
+    if name.contains('/') {
+        return not_a_class("packages are separated by dots (com.example.Job), not slashes");
+    }
+    if name.ends_with(".class") || name.ends_with(".java") {
+        return not_a_class("name the class (com.example.Job), not its file");
+    }
+    for part in name.split('.') {
+        let Some(first) = part.chars().next() else {
+            return not_a_class("it has an empty part between dots");
+        };
+        if first.is_ascii_digit() {
+            return not_a_class("a part starts with a digit");
+        }
+        if let Some(c) = part.chars().find(|c| {
+            c.is_whitespace()
+                || c.is_control()
+                || (c.is_ascii() && !(c.is_ascii_alphanumeric() || *c == '_' || *c == '$'))
+        }) {
+            return not_a_class(&format!("{c:?} cannot be in a Java identifier"));
+        }
     }
     Ok(())
 }
@@ -758,27 +880,13 @@ mod tests {
     }
 
     fn request() -> NewApplication {
-        NewApplication {
-            name: "app".into(),
-            arn: "arn:aws:kinesisanalytics:us-east-1:000000000000:application/app".into(),
-            description: None,
-            runtime: RuntimeEnvironment::Flink1_20,
-            service_execution_role: "arn:aws:iam::000000000000:role/r".into(),
-            mode: None,
-            code: None,
-            checkpoint: None,
-            monitoring: None,
-            parallelism: None,
-            environment_properties: None,
-            snapshots: None,
-            system_rollback_enabled: None,
-            has_vpc_configurations: false,
-            encryption: None,
-            log_stream_arns: vec![],
-            has_sql_configuration: false,
-            has_zeppelin_configuration: false,
-            maintenance_start: "06:00".into(),
-        }
+        NewApplication::required(
+            "app",
+            "arn:aws:kinesisanalytics:us-east-1:000000000000:application/app",
+            RuntimeEnvironment::Flink1_20,
+            "arn:aws:iam::000000000000:role/r",
+            "06:00",
+        )
     }
 
     fn zip() -> CodeContent {
@@ -1046,6 +1154,98 @@ mod tests {
             let err = update(&v1, u, &stamp(2)).expect_err(name);
             assert!(err.to_string().contains(needle), "{name}: {err}");
         }
+    }
+
+    #[test]
+    fn run_options_are_honoured_or_refused() {
+        const PYTHON: Option<&str> = Some("Python applications are not supported by Weir yet");
+        const SERVICE: Option<&str> = Some("not supported by Managed Service for Apache Flink");
+        // (key, value, None if accepted else a part of the refusal)
+        let table: &[(&str, &str, Option<&str>)] = &[
+            ("entryClass", "com.example.Job", None),
+            ("entryClass", "Job", None),
+            ("entryClass", "com.example.Outer$Inner", None),
+            ("entryClass", "com.example._Job2", None),
+            ("entryClass", "com.exämple.Jöb", None),
+            ("programArgs", "--rate 5 --keys 3", None),
+            ("programArgs", "-x", None),
+            ("entryClass", "", Some("it is empty")),
+            ("entryClass", "com/example/Job", Some("not slashes")),
+            ("entryClass", "com.example.Job.class", Some("not its file")),
+            ("entryClass", "Job.java", Some("not its file")),
+            ("entryClass", "com..Job", Some("empty part")),
+            ("entryClass", ".Job", Some("empty part")),
+            ("entryClass", "com.example.", Some("empty part")),
+            (
+                "entryClass",
+                "com.1example.Job",
+                Some("starts with a digit"),
+            ),
+            ("entryClass", "com.example.Job --rate 5", Some("' '")),
+            ("entryClass", "com.example-app.Job", Some("'-'")),
+            ("entryClass", "com.example.Job\n", Some("'\\n'")),
+            ("programArgs", "", Some("is empty")),
+            ("programArgs", " \t ", Some("is empty")),
+            ("python", "main.py", PYTHON),
+            ("jarfile", "lib/udf.jar", PYTHON),
+            ("pyFiles", "lib/util.py", PYTHON),
+            ("pyArchives", "lib/a.zip", PYTHON),
+            ("pyModule", "main", SERVICE),
+            ("pyExecutable", "python3", SERVICE),
+            (
+                "pyRequirements",
+                "req.txt",
+                Some("nothing is installed with pip"),
+            ),
+            (
+                "entryclass",
+                "com.example.Job",
+                Some("did you mean entryClass?"),
+            ),
+            ("ProgramArgs", "-x", Some("did you mean programArgs?")),
+            (
+                "parallelism",
+                "4",
+                Some("the accepted keys are entryClass and programArgs"),
+            ),
+        ];
+        let v1 = create(request(), &stamp(1)).unwrap();
+        for (key, value, refusal) in table {
+            let groups = vec![PropertyGroup {
+                id: RUN_OPTIONS_GROUP.into(),
+                properties: vec![(key.to_string(), value.to_string())],
+            }];
+            let mut r = request();
+            r.environment_properties = Some(groups.clone());
+            let created = create(r, &stamp(1)).map(drop);
+            let u = ApplicationUpdate {
+                environment_properties: Some(groups),
+                ..Default::default()
+            };
+            let updated = update(&v1, u, &stamp(2)).map(drop);
+            for (op, result) in [("create", created), ("update", updated)] {
+                match (refusal, result) {
+                    (None, Ok(())) => {}
+                    (Some(needle), Err(Invalid::Argument { member, message })) => {
+                        assert!(member.ends_with(".PropertyGroups"), "{op} {key}: {member}");
+                        let whole = format!("{member}: {message}");
+                        assert!(
+                            message.contains(&format!("{RUN_OPTIONS_GROUP}, key {key}: "))
+                                && message.contains(needle),
+                            "{op} {key}={value:?}: {whole}"
+                        );
+                    }
+                    (_, result) => panic!("{op} {key}={value:?}: {result:?}"),
+                }
+            }
+        }
+        // The same keys in another group are the application's own.
+        let mut r = request();
+        r.environment_properties = Some(vec![PropertyGroup {
+            id: "MyConfig".into(),
+            properties: vec![("python".into(), "3".into()), ("x".into(), "".into())],
+        }]);
+        assert!(create(r, &stamp(1)).is_ok());
     }
 
     #[test]

@@ -799,3 +799,127 @@ async fn a_cancelled_launch_leaves_nothing_and_kill_recorded_needs_no_handle() {
     assert_eq!(processes_mentioning(&dir), Vec::<u32>::new());
     assert!(!LocalCluster::kill_recorded(&dir).await.unwrap());
 }
+
+/// A stand-in for Weir's KinesisAnalyticsRuntime: it returns the text of
+/// the properties resource (the real library parses it).
+const STANDIN_LIBRARY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/standin-library/com/amazonaws/services/kinesisanalytics/runtime/KinesisAnalyticsRuntime.java"
+);
+
+/// Lines the remote runtime writes to an application's log, kept.
+#[derive(Default)]
+struct KeptLog(std::sync::Mutex<Vec<String>>);
+
+impl weir_runtime::backend::AppLog for KeptLog {
+    fn log(&self, _app: &str, _level: weir_control::model::LogLevel, line: String) {
+        self.0.lock().unwrap().push(line);
+    }
+}
+
+/// A job written for the service, submitted by the remote runtime to a
+/// cluster Weir treats as registered (no Weir setting on its JVMs): the
+/// uploaded jar carries the application's properties and the library, and
+/// main() finds them through `KinesisAnalyticsRuntime` on Flink's user-code
+/// class loader (the stand-in); main() names the job after what it read, so
+/// Flink's answer shows it.
+/// (Without the library, main() fails: "Could not execute application".)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registered_cluster_runs_a_job_with_its_properties_from_the_jar() {
+    use weir_control::model::{PropertyGroup, RuntimeEnvironment as R};
+    use weir_control::spec::{create, NewApplication, Stamp};
+
+    let _one_at_a_time = FLINK.lock().await;
+    let home = flink(R::Flink1_20).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let job = "package example;
+        import com.amazonaws.services.kinesisanalytics.runtime.KinesisAnalyticsRuntime;
+        import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+        public class Job {
+            public static void main(String[] args) throws Exception {
+                var env = StreamExecutionEnvironment.getExecutionEnvironment();
+                env.fromSequence(1, 3).print();
+                env.execute(KinesisAnalyticsRuntime.getApplicationProperties());
+            }
+        }";
+    std::fs::create_dir_all(d.join("src/example")).unwrap();
+    std::fs::write(d.join("src/example/Job.java"), job).unwrap();
+    let run = |program: &str, args: &[String]| {
+        let status = std::process::Command::new(program)
+            .args(args)
+            .current_dir(d)
+            .status()
+            .unwrap_or_else(|e| panic!("{program}: {e}"));
+        assert!(status.success(), "{program} {args:?}");
+    };
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    run(
+        "javac",
+        &[
+            args(&["--release", "11", "-nowarn", "-d", "classes", "-cp"]),
+            vec![format!("{}/*", home.lib_dir().display())],
+            args(&["src/example/Job.java", STANDIN_LIBRARY]),
+        ]
+        .concat(),
+    );
+    // The library is `provided`: left out of the application's jar.
+    run(
+        "jar",
+        &args(&["cfe", "app.jar", "example.Job", "-C", "classes", "example"]),
+    );
+    run("jar", &args(&["cf", "lib.jar", "-C", "classes", "com"]));
+
+    let mut spec = ClusterSpec::new("registered", d.join("cluster"), home.clone());
+    spec.flink_config = service_like_config();
+    spec.startup_timeout = GENEROUS;
+    let cluster = KillOnDrop::new(LocalCluster::launch(spec).await.unwrap());
+
+    let app = create(
+        NewApplication {
+            environment_properties: Some(vec![PropertyGroup {
+                id: "Job".into(),
+                properties: vec![("stream".into(), "orders".into())],
+            }]),
+            ..NewApplication::required(
+                "props",
+                "arn:aws:kinesisanalytics:us-east-1:000000000000:application/props",
+                R::Flink1_20,
+                "arn:aws:iam::000000000000:role/r",
+                "06:00",
+            )
+        },
+        &Stamp {
+            now: 1,
+            conditional_token: "t".into(),
+        },
+    )
+    .unwrap();
+    let log = std::sync::Arc::new(KeptLog::default());
+    let remote = weir_runtime::backend::RemoteRuntime::new(
+        &d.join("data"),
+        Some(d.join("lib.jar")),
+        log.clone(),
+    );
+    let record = weir_control::placement::ClusterRecord {
+        name: "registered".into(),
+        rest_url: cluster.rest_url().to_string(),
+        runtime: R::Flink1_20,
+        flink_version: home.version.to_string(),
+        savepoint_dir: d.join("shared").display().to_string(),
+        capacity_kpus: None,
+        total_slots: 1,
+        registered_ms: 1,
+    };
+    remote.place(&app, &record).await.unwrap();
+    let submitted = remote
+        .submit(&app, &d.join("app.jar"), None)
+        .await
+        .unwrap_or_else(|e| panic!("submit: {e}; log: {:?}", log.0.lock().unwrap()));
+    assert_eq!(
+        submitted.job_name, r#"[{"PropertyGroupId":"Job","PropertyMap":{"stream":"orders"}}]"#,
+        "main() read the application's properties from the jar"
+    );
+    remote.kill("props").await;
+    cluster.kill().await.unwrap();
+}

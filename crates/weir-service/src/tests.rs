@@ -15,25 +15,14 @@ fn open(dir: &std::path::Path) -> Catalogue {
 
 fn request(name: &str, code: Option<CodeSource>) -> NewApplication<CodeSource> {
     NewApplication {
-        name: name.into(),
-        arn: realm().application_arn(name),
-        description: None,
-        runtime: RuntimeEnvironment::Flink1_20,
-        service_execution_role: "arn:aws:iam::000000000000:role/r".into(),
-        mode: None,
         code: code.map(|c| (CodeContentType::Zipfile, Some(c))),
-        checkpoint: None,
-        monitoring: None,
-        parallelism: None,
-        environment_properties: None,
-        snapshots: None,
-        system_rollback_enabled: None,
-        has_vpc_configurations: false,
-        encryption: None,
-        log_stream_arns: vec![],
-        has_sql_configuration: false,
-        has_zeppelin_configuration: false,
-        maintenance_start: "06:00".into(),
+        ..NewApplication::required(
+            name,
+            realm().application_arn(name),
+            RuntimeEnvironment::Flink1_20,
+            "arn:aws:iam::000000000000:role/r",
+            "06:00",
+        )
     }
 }
 

@@ -4,25 +4,14 @@ use weir_control::spec::{create, NewApplication, Stamp};
 
 fn app(name: &str) -> Application {
     let req = NewApplication {
-        name: name.into(),
-        arn: format!("arn:aws:kinesisanalytics:us-east-1:000000000000:application/{name}"),
         description: Some("d".into()),
-        runtime: RuntimeEnvironment::Flink1_20,
-        service_execution_role: "arn:aws:iam::000000000000:role/r".into(),
-        mode: None,
-        code: None,
-        checkpoint: None,
-        monitoring: None,
-        parallelism: None,
-        environment_properties: None,
-        snapshots: None,
-        system_rollback_enabled: None,
-        has_vpc_configurations: false,
-        encryption: None,
-        log_stream_arns: vec![],
-        has_sql_configuration: false,
-        has_zeppelin_configuration: false,
-        maintenance_start: "06:00".into(),
+        ..NewApplication::required(
+            name,
+            format!("arn:aws:kinesisanalytics:us-east-1:000000000000:application/{name}"),
+            RuntimeEnvironment::Flink1_20,
+            "arn:aws:iam::000000000000:role/r",
+            "06:00",
+        )
     };
     create(
         req,

@@ -314,29 +314,18 @@ fn a_failing_step_backs_off_exponentially_up_to_the_cap() {
 
 /// A new application `name`: Flink 1.20, a small zip, every option left out.
 pub(crate) fn new_app(realm: &Realm, name: &str) -> NewApplication<CodeSource> {
-    NewApplication::<CodeSource> {
-        name: name.to_string(),
-        arn: realm.application_arn(name),
-        description: None,
-        runtime: RuntimeEnvironment::Flink1_20,
-        service_execution_role: "arn:aws:iam::000000000000:role/r".into(),
-        mode: None,
+    NewApplication {
         code: Some((
             CodeContentType::Zipfile,
             Some(CodeSource::Zip(b"jar".to_vec())),
         )),
-        checkpoint: None,
-        monitoring: None,
-        parallelism: None,
-        environment_properties: None,
-        snapshots: None,
-        system_rollback_enabled: None,
-        has_vpc_configurations: false,
-        encryption: None,
-        log_stream_arns: vec![],
-        has_sql_configuration: false,
-        has_zeppelin_configuration: false,
-        maintenance_start: "06:00".into(),
+        ..NewApplication::required(
+            name,
+            realm.application_arn(name),
+            RuntimeEnvironment::Flink1_20,
+            "arn:aws:iam::000000000000:role/r",
+            "06:00",
+        )
     }
 }
 

@@ -167,7 +167,10 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<()> {
     ));
     // Applications go to their own local cluster, or to a registered
     // Flink cluster (the remote runtime) where the catalogue placed them.
-    let remote = Arc::new(RemoteRuntime::new(&args.data_dir, view.clone()));
+    // Each application's jar is uploaded with its properties; the jar of
+    // Weir's KinesisAnalyticsRuntime library is added to it once weir-runtime
+    // builds that library (until then: None, the properties only).
+    let remote = Arc::new(RemoteRuntime::new(&args.data_dir, None, view.clone()));
     let runtime_backend = Arc::new(Placed::new(local.clone(), remote, view));
     let supervisor_config = SupervisorConfig {
         start_timeout: Duration::from_secs(args.start_timeout_secs),

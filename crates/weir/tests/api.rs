@@ -2046,6 +2046,120 @@ async fn update_validates_and_refusals_change_nothing() {
     );
 }
 
+/// Property group `kinesis.analytics.flink.run.options` as the SDK sends it.
+fn run_options(pairs: &[(&str, &str)]) -> PropertyGroup {
+    let mut group =
+        PropertyGroup::builder().property_group_id("kinesis.analytics.flink.run.options");
+    for (k, v) in pairs {
+        group = group.property_map(*k, *v);
+    }
+    group.build().unwrap()
+}
+
+#[tokio::test]
+async fn run_options_are_honoured_or_refused_at_create_and_update() {
+    let weir = Weir::start();
+    let client = weir.client();
+    let with_options = |name: &str, pairs: &[(&str, &str)]| {
+        create(&client, name).application_configuration(
+            ApplicationConfiguration::builder()
+                .application_code_configuration(code(&zip(name)))
+                .environment_properties(
+                    EnvironmentProperties::builder()
+                        .property_groups(run_options(pairs))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+    };
+
+    // The keys Weir honours are kept as given.
+    with_options(
+        "honoured",
+        &[
+            ("entryClass", "com.example.Job"),
+            ("programArgs", "--rate 5"),
+        ],
+    )
+    .send()
+    .await
+    .expect("entryClass and programArgs are accepted");
+    let detail = describe(&client, "honoured").await;
+    let groups = detail
+        .application_configuration_description
+        .and_then(|c| c.environment_property_descriptions)
+        .and_then(|e| e.property_group_descriptions)
+        .unwrap_or_default();
+    assert_eq!(groups[0].property_map["entryClass"], "com.example.Job");
+    assert_eq!(groups[0].property_map["programArgs"], "--rate 5");
+
+    // (key, value, what the refusal says); nothing is created.
+    for (key, value, says) in [
+        (
+            "python",
+            "main.py",
+            "Python applications are not supported by Weir yet",
+        ),
+        (
+            "pyRequirements",
+            "requirements.txt",
+            "not supported by Managed Service for Apache Flink",
+        ),
+        (
+            "mainClass",
+            "com.example.Job",
+            "the accepted keys are entryClass and programArgs",
+        ),
+        ("entryClass", "com/example/Job", "is not a Java class name"),
+        ("programArgs", " ", "is empty"),
+    ] {
+        let err = refused(with_options("refused", &[(key, value)]).send().await);
+        assert!(err.is_invalid_argument_exception(), "{key}: {err:?}");
+        let message = err.message().unwrap_or_default();
+        assert!(
+            message.contains(&format!("kinesis.analytics.flink.run.options, key {key}: "))
+                && message.contains(says),
+            "{key}: {message}"
+        );
+        assert_names_member(err.message(), "EnvironmentProperties.PropertyGroups");
+    }
+    let err = refused(describe_raw(&client, "refused").await);
+    assert!(err.is_resource_not_found_exception(), "{err:?}");
+
+    // An update that would set one changes nothing.
+    let before = observe(&weir, "honoured").await;
+    let python = EnvironmentPropertyUpdates::builder()
+        .property_groups(run_options(&[("pyFiles", "lib/util.py")]))
+        .build()
+        .unwrap();
+    let update = ApplicationConfigurationUpdate::builder()
+        .environment_property_updates(python)
+        .build();
+    let err = refused(
+        client
+            .update_application()
+            .application_name("honoured")
+            .current_application_version_id(1)
+            .application_configuration_update(update)
+            .send()
+            .await,
+    );
+    assert!(err.is_invalid_argument_exception(), "{err:?}");
+    assert_names_member(err.message(), "EnvironmentPropertyUpdates.PropertyGroups");
+    assert!(
+        err.message()
+            .unwrap_or_default()
+            .contains("Python applications are not supported by Weir yet"),
+        "{err:?}"
+    );
+    assert_eq!(
+        before,
+        observe(&weir, "honoured").await,
+        "the refused update changed the application"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // DeleteApplication
 // ---------------------------------------------------------------------------

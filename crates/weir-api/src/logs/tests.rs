@@ -23,28 +23,18 @@ fn realm() -> Realm {
 
 fn new_application(name: &str, log_stream_arns: Vec<String>) -> NewApplication<CodeSource> {
     NewApplication {
-        name: name.into(),
-        arn: realm().application_arn(name),
-        description: None,
-        runtime: RuntimeEnvironment::Flink1_20,
-        service_execution_role: "arn:aws:iam::000000000000:role/r".into(),
-        mode: None,
         code: Some((
             CodeContentType::Zipfile,
             Some(CodeSource::Zip(b"jar".to_vec())),
         )),
-        checkpoint: None,
-        monitoring: None,
-        parallelism: None,
-        environment_properties: None,
-        snapshots: None,
-        system_rollback_enabled: None,
-        has_vpc_configurations: false,
-        encryption: None,
         log_stream_arns,
-        has_sql_configuration: false,
-        has_zeppelin_configuration: false,
-        maintenance_start: "06:00".into(),
+        ..NewApplication::required(
+            name,
+            realm().application_arn(name),
+            RuntimeEnvironment::Flink1_20,
+            "arn:aws:iam::000000000000:role/r",
+            "06:00",
+        )
     }
 }
 

@@ -10,14 +10,11 @@ use std::time::{Duration, Instant};
 
 use weir_control::model::Application;
 use weir_control::operation::{JobState, JobStatus};
+use weir_control::spec::{ENTRY_CLASS, PROGRAM_ARGS, RUN_OPTIONS_GROUP};
 
 use crate::{FlinkRest, JobId, RestError, RunJar};
 
 use super::{JobObservation, Load, Restore, RuntimeFailure, SavepointProgress};
-
-/// The property group and keys through which the service lets a user name
-/// the job's entry class and program arguments.
-const RUN_OPTIONS_GROUP: &str = "kinesis.analytics.flink.run.options";
 
 /// Flink's per-subtask load metrics (ms per second).
 const BUSY_METRIC: &str = "busyTimeMsPerSecond";
@@ -186,7 +183,8 @@ fn run_option(app: &Application, key: &str) -> Option<String> {
 }
 
 /// How to run `app`'s jar: its entry class and program arguments (with
-/// `extra_args` after them), its parallelism, the restore and `config`.
+/// `extra_args` after them; the run options `weir_control::spec` accepts),
+/// its parallelism, the restore and `config`.
 pub(crate) fn run_jar(
     app: &Application,
     restore: Option<&Restore>,
@@ -194,12 +192,12 @@ pub(crate) fn run_jar(
     job_id: Option<String>,
     extra_args: &[String],
 ) -> RunJar {
-    let mut program_args: Vec<String> = run_option(app, "programArgs")
+    let mut program_args: Vec<String> = run_option(app, PROGRAM_ARGS)
         .map(|a| a.split_whitespace().map(str::to_string).collect())
         .unwrap_or_default();
     program_args.extend(extra_args.iter().cloned());
     RunJar {
-        entry_class: run_option(app, "entryClass"),
+        entry_class: run_option(app, ENTRY_CLASS),
         program_args,
         parallelism: Some(app.config.flink.parallelism.current_parallelism),
         savepoint_path: restore.map(|r| r.path.clone()),

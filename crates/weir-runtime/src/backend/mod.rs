@@ -20,6 +20,7 @@
 //! placed locally.
 
 mod flink;
+mod jar;
 mod local;
 mod metrics;
 mod placed;

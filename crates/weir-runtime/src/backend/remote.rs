@@ -25,6 +25,7 @@ use weir_control::placement::ClusterRecord;
 use weir_control::telemetry::AppMetrics;
 
 use super::flink::{self, refused, Silence, OBSERVE_TIMEOUT};
+use super::jar;
 use super::metrics::MetricsWalk;
 use super::{
     AppLog, ClusterView, Fit, Load, Observation, ProcessKind, ProcessView, Restore, RuntimeFailure,
@@ -103,6 +104,10 @@ pub async fn probe(rest_url: &str) -> Result<Probe, String> {
 pub struct RemoteRuntime {
     /// `<data-dir>/remote`: the placement records.
     dir: PathBuf,
+    /// The jar of Weir's `KinesisAnalyticsRuntime` library, added to an
+    /// application's jar that does not bundle its own (see [`jar`]): the
+    /// cluster's classpath is not Weir's to extend.
+    library: Option<PathBuf>,
     /// Lines for applications' logs (a cluster that stopped answering, a
     /// job waiting for slots, a job cancelled late).
     app_log: Arc<dyn AppLog>,
@@ -120,9 +125,14 @@ pub struct RemoteRuntime {
 }
 
 impl RemoteRuntime {
-    pub fn new(data_dir: &Path, app_log: Arc<dyn AppLog>) -> Self {
+    /// A remote runtime keeping its records under `<data_dir>/remote`;
+    /// `library` is the jar of Weir's `KinesisAnalyticsRuntime` classes to
+    /// add to the applications' jars (`None`: only their properties are
+    /// added).
+    pub fn new(data_dir: &Path, library: Option<PathBuf>, app_log: Arc<dyn AppLog>) -> Self {
         Self {
             dir: data_dir.join("remote"),
+            library,
             app_log,
             silence: Silence::default(),
             waiting: Silence::default(),
@@ -546,12 +556,33 @@ impl RemoteRuntime {
             }
         }
         // The job's main() reads the properties on the Job Manager; the
-        // cluster's JVMs are not Weir's, so the path goes in the arguments.
+        // cluster's JVMs are not Weir's, so they travel in the jar (the
+        // library's classpath resource) and, for jobs that read a file, in
+        // the shared directory with its path in the arguments.
+        let properties = flink::properties_json(app);
         let props = record.app_dir.join("application_properties.json");
-        write_file(&props, flink::properties_json(app).as_bytes())?;
+        write_file(&props, properties.as_bytes())?;
         let scratch = tempfile::tempdir().map_err(RuntimeFailure::io("a scratch directory"))?;
         let jar = scratch.path().join(format!("{}.jar", app.name));
-        flink::copy_code(code, &jar)?;
+        let library = self.library.clone();
+        let (code_path, jar_path) = (code.to_path_buf(), jar.clone());
+        let library = tokio::task::spawn_blocking(move || {
+            jar::with_properties(&code_path, &properties, library.as_deref(), &jar_path)
+        })
+        .await
+        .map_err(|e| refused(format!("preparing the jar stopped: {e}")))??;
+        if library == jar::Library::Bundled {
+            self.log(
+                &app.name,
+                LogLevel::Warn,
+                format!(
+                    "Application {}'s jar bundles its own KinesisAnalyticsRuntime ({}): on Flink cluster {} that copy reads only /etc/flink/application_properties.json of the cluster's hosts, which Weir does not write. Leave the library out of the jar (Maven scope provided, as the service expects) for the job to get its properties from Weir.",
+                    app.name,
+                    jar::RUNTIME_CLASS,
+                    record.cluster
+                ),
+            );
+        }
         let jar_id = rest
             .upload_jar(&jar)
             .await
