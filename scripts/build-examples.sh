@@ -2,6 +2,12 @@
 # Builds the example Flink applications in examples/ against one Flink distribution.
 #
 #   scripts/build-examples.sh [-v] FLINK_HOME OUT_DIR [EXAMPLE...]
+#   scripts/build-examples.sh [-v] --runtime FLINK-1_20 [--runtimes-dir DIR] OUT_DIR [EXAMPLE...]
+#
+# --runtime takes the distribution Weir runs that runtime on (`weir runtime home`,
+# which installs it first if needed; `weir` from PATH, else `cargo run --release -p
+# weir`; the runtimes directory is weir's: --runtimes-dir, WEIR_RUNTIMES_DIR, else
+# <WEIR_DATA_DIR or ./weir-data>/runtimes).
 #
 # Every directory examples/<name>/ with a `main-class` file is an example; it is
 # compiled with `javac --release 11 -cp "FLINK_HOME/lib/*"` from
@@ -9,7 +15,12 @@
 # (M = Flink's major version, read from lib/flink-dist-*.jar; a file in a flink<M>
 # overlay replaces the file with the same relative path in src; overlays and
 # non-.java files, copied into the jar, are optional) and packaged as
-# OUT_DIR/<name>.jar with Main-Class set. Flink's own jars are not bundled.
+# OUT_DIR/<name>.jar with Main-Class set. Flink's own jars are not bundled, nor is
+# the service's runtime library (KinesisAnalyticsRuntime): it is type-checked
+# against Weir's source (crates/weir-runtime/java, `-sourcepath ... -implicit:none`)
+# and provided at run time by the platform, as on the service. An example with a
+# `bundled/` source root also gets OUT_DIR/<name>-bundled.jar: the same sources plus
+# bundled/ compiled into the jar (e.g. its own copy of that library).
 #
 # Idempotent: an up-to-date jar (newer than its sources, this script and
 # flink-dist, built for the same FLINK_HOME) is left alone, without starting a JVM.
@@ -23,6 +34,8 @@ set -euo pipefail
 SCRIPT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
 ROOT="$(cd "$(dirname "$SCRIPT")/.." && pwd)"
 EXAMPLES="$ROOT/examples"
+# The service's runtime library, provided by the platform: compiled against, never packaged.
+LIBRARY_SRC="$ROOT/crates/weir-runtime/java"
 
 VERBOSE=0
 die() {
@@ -35,22 +48,51 @@ say() {
 }
 usage() {
     echo "usage: $(basename "$0") [-v] FLINK_HOME OUT_DIR [EXAMPLE...]" >&2
+    echo "       $(basename "$0") [-v] --runtime RUNTIME [--runtimes-dir DIR] OUT_DIR [EXAMPLE...]" >&2
     exit 2
 }
 
 POS=()
-for a in "$@"; do
-    case "$a" in
+RUNTIME=""
+RUNTIMES_DIR=""
+while [ "$#" -gt 0 ]; do
+    case "$1" in
         -v | --verbose) VERBOSE=1 ;;
-        -h | --help) sed -n '2,20p' "$SCRIPT" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
+        -h | --help) sed -n '2,31p' "$SCRIPT" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
+        --runtime) [ "$#" -ge 2 ] || usage; RUNTIME="$2"; shift ;;
+        --runtime=*) RUNTIME="${1#--runtime=}" ;;
+        --runtimes-dir) [ "$#" -ge 2 ] || usage; RUNTIMES_DIR="$2"; shift ;;
+        --runtimes-dir=*) RUNTIMES_DIR="${1#--runtimes-dir=}" ;;
         -*) usage ;;
-        *) POS+=("$a") ;;
+        *) POS+=("$1") ;;
     esac
+    shift
 done
-[ "${#POS[@]}" -ge 2 ] || usage
-FLINK_HOME_ARG="${POS[0]}"
-OUT_DIR="${POS[1]}"
-WANTED=("${POS[@]:2}")
+if [ -n "$RUNTIME" ]; then
+    [ "${#POS[@]}" -ge 1 ] || usage
+    # The distribution Weir runs this runtime on, installed first if needed;
+    # `weir runtime home` prints its path and nothing else on stdout.
+    HOME_ARGS=(runtime home "$RUNTIME")
+    [ -z "$RUNTIMES_DIR" ] || HOME_ARGS+=(--runtimes-dir "$RUNTIMES_DIR")
+    if command -v weir >/dev/null 2>&1; then
+        say "weir ${HOME_ARGS[*]}"
+        FLINK_HOME_ARG="$(weir "${HOME_ARGS[@]}")" || die "weir ${HOME_ARGS[*]} failed"
+    else
+        command -v cargo >/dev/null 2>&1 || die "--runtime needs weir on PATH, or cargo to build it"
+        say "cargo run -q --release -p weir -- ${HOME_ARGS[*]} (no weir on PATH)"
+        FLINK_HOME_ARG="$(cargo run -q --release --manifest-path "$ROOT/Cargo.toml" -p weir -- "${HOME_ARGS[@]}")" \
+            || die "weir ${HOME_ARGS[*]} failed"
+    fi
+    [ -n "$FLINK_HOME_ARG" ] || die "weir ${HOME_ARGS[*]} printed no path"
+    OUT_DIR="${POS[0]}"
+    WANTED=("${POS[@]:1}")
+else
+    [ -z "$RUNTIMES_DIR" ] || usage
+    [ "${#POS[@]}" -ge 2 ] || usage
+    FLINK_HOME_ARG="${POS[0]}"
+    OUT_DIR="${POS[1]}"
+    WANTED=("${POS[@]:2}")
+fi
 
 # --- Flink distribution -----------------------------------------------------
 [ -d "$FLINK_HOME_ARG/lib" ] || die "$FLINK_HOME_ARG is not a Flink distribution (no lib/ directory)"
@@ -101,31 +143,47 @@ mkdir -p "$OUT_DIR"
 OUT_DIR="$(cd "$OUT_DIR" && pwd -P)"
 STAMP_TEXT="flink_home=$FLINK_HOME dist=$DIST_NAME release=$RELEASE javac=$(readlink -f "$JAVAC")"
 
-source_dirs() { # example -> existing source roots, in overlay order
-    local d
-    for d in "$EXAMPLES/common/src" "$EXAMPLES/common/flink$FLINK_MAJOR" \
-        "$EXAMPLES/$1/src" "$EXAMPLES/$1/flink$FLINK_MAJOR"; do
+# The jars to make: <name> for every example, and <name>-bundled for one with bundled/.
+declare -A EXAMPLE_OF=() BUNDLED=()
+TARGETS=()
+for name in "${WANTED[@]}"; do
+    TARGETS+=("$name")
+    EXAMPLE_OF["$name"]="$name"
+    BUNDLED["$name"]=0
+    if [ -d "$EXAMPLES/$name/bundled" ]; then
+        TARGETS+=("$name-bundled")
+        EXAMPLE_OF["$name-bundled"]="$name"
+        BUNDLED["$name-bundled"]=1
+    fi
+done
+
+source_dirs() { # target -> existing source roots, in overlay order
+    local name="${EXAMPLE_OF[$1]}" d
+    local -a roots=("$EXAMPLES/common/src" "$EXAMPLES/common/flink$FLINK_MAJOR"
+        "$EXAMPLES/$name/src" "$EXAMPLES/$name/flink$FLINK_MAJOR")
+    [ "${BUNDLED[$1]}" = 0 ] || roots+=("$EXAMPLES/$name/bundled")
+    for d in "${roots[@]}"; do
         [ -d "$d" ] && echo "$d"
     done
     return 0
 }
 
-up_to_date() { # example
-    local name="$1" jar="$OUT_DIR/$1.jar" stamp="$OUT_DIR/.$1.stamp"
+up_to_date() { # target
+    local target="$1" jar="$OUT_DIR/$1.jar" stamp="$OUT_DIR/.$1.stamp"
     [ -f "$jar" ] && [ -f "$stamp" ] || return 1
     [ "$(cat "$stamp")" = "$STAMP_TEXT" ] || return 1
     local -a inputs
-    mapfile -t inputs < <(source_dirs "$name")
-    inputs+=("$EXAMPLES/$name/main-class" "$SCRIPT" "$DIST")
+    mapfile -t inputs < <(source_dirs "$target")
+    inputs+=("$EXAMPLES/${EXAMPLE_OF[$target]}/main-class" "$SCRIPT" "$DIST" "$LIBRARY_SRC")
     # Anything (including a directory whose entries changed) newer than the jar?
     [ -z "$(find "${inputs[@]}" -newer "$jar" -print -quit)" ]
 }
 
-build_one() { # example tmpdir
-    local name="$1" work="$2"
+build_one() { # target tmpdir
+    local name="$1" work="$2" example="${EXAMPLE_OF[$1]}"
     local main_class
-    main_class="$(tr -d '[:space:]' <"$EXAMPLES/$name/main-class")"
-    [ -n "$main_class" ] || die "$EXAMPLES/$name/main-class is empty"
+    main_class="$(tr -d '[:space:]' <"$EXAMPLES/$example/main-class")"
+    [ -n "$main_class" ] || die "$EXAMPLES/$example/main-class is empty"
 
     # Overlay: later roots replace files with the same relative path.
     local -A files=()
@@ -147,14 +205,24 @@ build_one() { # example tmpdir
     done
     [ "${#sources[@]}" -gt 0 ] || die "$name: no Java sources"
 
-    say "$name: javac --release $RELEASE (${#sources[@]} files, Flink $FLINK_VERSION)"
+    # Without bundled/, the service's library is provided: type-checked against its
+    # source, no class of it emitted. With bundled/, the jar's own copy is compiled in.
+    local -a provided=()
+    [ "${BUNDLED[$name]}" = 1 ] || provided=(-sourcepath "$LIBRARY_SRC" -implicit:none)
+
+    say "$name: javac --release $RELEASE (${#sources[@]} files, Flink $FLINK_VERSION${provided:+, KinesisAnalyticsRuntime provided})"
     if ! "$JAVAC" "${JFLAGS[@]}" --release "$RELEASE" -encoding UTF-8 -nowarn -Xlint:none \
-        -cp "$FLINK_HOME/lib/*" -d "$work/classes" "${sources[@]}" >"$work/javac.log" 2>&1; then
+        -cp "$FLINK_HOME/lib/*" "${provided[@]}" -d "$work/classes" "${sources[@]}" >"$work/javac.log" 2>&1; then
         echo "build-examples: $name: javac failed against Flink $FLINK_VERSION ($FLINK_HOME):" >&2
         cat "$work/javac.log" >&2
         return 1
     fi
     if [ "$VERBOSE" = 1 ] && [ -s "$work/javac.log" ]; then cat "$work/javac.log" >&2; fi
+    if [ "${BUNDLED[$name]}" = 0 ] && [ -d "$work/classes/com/amazonaws" ]; then
+        echo "build-examples: $name: classes of the provided library were compiled into the jar:" >&2
+        find "$work/classes/com/amazonaws" -type f >&2
+        return 1
+    fi
 
     printf 'Implementation-Title: %s\nImplementation-Vendor: Weir examples\nWeir-Flink-Version: %s\n' \
         "$name" "$FLINK_VERSION" >"$work/manifest.txt"
@@ -171,7 +239,7 @@ build_one() { # example tmpdir
 }
 
 TODO=()
-for name in "${WANTED[@]}"; do
+for name in "${TARGETS[@]}"; do
     if up_to_date "$name"; then
         say "$name: up to date ($OUT_DIR/$name.jar)"
     else

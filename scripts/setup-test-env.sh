@@ -120,7 +120,9 @@ PY
 #    `weir runtime install` fetches each distribution from PyPI once into
 #    "$WEIR_RUNTIMES_DIR" (default: the shared cache, outside the clone) and
 #    reuses it afterwards; the examples are compiled per Flink version into
-#    target/examples/<version>/ (fast when up to date).
+#    target/examples/<version>/ (fast when up to date): every example, so also
+#    getting-started.jar and getting-started-bundled.jar. Installing also builds
+#    the service's runtime library (<runtimes dir>/lib/), which needs javac.
 # ---------------------------------------------------------------------------
 TEST_RUNTIMES=(FLINK-1_20 FLINK-2_2)
 

@@ -647,8 +647,11 @@ pub(crate) async fn record_class_data(
         .await
         .map_err(RuntimeError::io(format!("creating {}", work.display())))?;
     let result = async {
+        // Recorded on `lib/` alone, the key's classpath: valid whatever
+        // service library is appended later (see `FlinkHome::classpath`).
         let home = FlinkHome {
             class_data: None,
+            service_library: None,
             ..home.clone()
         };
         let mut spec = ClusterSpec::new("weir-class-data", work.join("cluster"), home);
@@ -1512,6 +1515,7 @@ mod tests {
             path: PathBuf::from("/opt/flink"),
             version,
             class_data: None,
+            service_library: None,
         }
     }
 
@@ -1531,6 +1535,7 @@ mod tests {
                 path: flink,
                 version,
                 class_data: None,
+                service_library: None,
             },
         );
         spec.task_managers = 2;

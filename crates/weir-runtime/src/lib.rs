@@ -5,7 +5,10 @@
 //!
 //! - [`runtimes`] — which Flink distribution each runtime name
 //!   (`FLINK-1_20`, …) means, installing it from PyPI on first use (or using a
-//!   distribution the user registered), and checking that `java` works.
+//!   distribution the user registered), and checking that `java` works; with
+//!   [`service_library`], the service's runtime library
+//!   (`KinesisAnalyticsRuntime`) built from Weir's own source for the end of
+//!   every cluster's classpath.
 //! - [`cluster`] — [`LocalCluster`], the JVM launcher: one Job
 //!   Manager (session mode) and N Task Managers started directly as `java`
 //!   processes on this machine, each in its own process group, every port
@@ -45,6 +48,7 @@ pub mod namespace;
 mod process;
 pub mod rest;
 pub mod runtimes;
+pub mod service_library;
 
 use std::path::PathBuf;
 
@@ -71,6 +75,14 @@ pub enum RuntimeError {
     /// `java` is not there or does not run.
     #[error("Java is required to run Flink but {0}")]
     JavaMissing(String),
+
+    /// The service's runtime library (the `KinesisAnalyticsRuntime` class jobs
+    /// read their properties with) cannot be built: no JDK compiler, or it
+    /// failed.
+    #[error(
+        "cannot build the service's runtime library (KinesisAnalyticsRuntime) for Flink jobs: {0}"
+    )]
+    ServiceLibrary(String),
 
     /// Installing a Flink distribution from PyPI failed.
     #[error("downloading Flink {version} from PyPI failed: {detail}")]

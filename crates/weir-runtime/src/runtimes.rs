@@ -19,6 +19,11 @@
 //! `<dir>/<version>`: a crash never leaves a half install that looks complete,
 //! and stale `.tmp-*` directories are removed by the next installer.
 //!
+//! Every home [`Runtimes::ensure`] gives out also names the jar of the
+//! service's runtime library ([`FlinkHome::service_library`], built once into
+//! `<dir>/lib/` by [`crate::service_library`]; never into a registered
+//! distribution), which [`FlinkHome::classpath`] puts last.
+//!
 //! pip's downloads and built wheels are cached in `PIP_CACHE_DIR` (default
 //! `${XDG_CACHE_HOME:-~/.cache}/weir/pip`), so a second install of the same
 //! version — e.g. into a test's own runtimes directory — needs no network.
@@ -141,6 +146,10 @@ pub struct FlinkHome {
     /// [`Runtimes::ensure`] prepared them. Local clusters then start their
     /// JVMs with about 30 % less CPU.
     pub class_data: Option<PathBuf>,
+    /// The jar of the service's runtime library (`KinesisAnalyticsRuntime`,
+    /// see [`crate::service_library`]) that [`Runtimes::ensure`] built for
+    /// this home, outside it; [`Self::classpath`] appends it.
+    pub service_library: Option<PathBuf>,
 }
 
 impl FlinkHome {
@@ -183,6 +192,7 @@ impl FlinkHome {
             path,
             version,
             class_data: None,
+            service_library: None,
         })
     }
 
@@ -194,9 +204,23 @@ impl FlinkHome {
         self.path.join("conf")
     }
 
+    /// The JVM classpath of Weir's Job Managers and Task Managers: what
+    /// [`Self::lib_classpath`] gives, then [`Self::service_library`]. Last, so
+    /// that it shadows nothing of Flink's, and so that class-data archives
+    /// recorded on `lib/` alone stay valid (a JVM accepts an archive whose
+    /// classpath is a prefix of its own).
+    pub fn classpath(&self) -> Result<String, RuntimeError> {
+        let mut classpath = self.lib_classpath()?;
+        if let Some(jar) = &self.service_library {
+            classpath.push(':');
+            classpath.push_str(&jar.to_string_lossy());
+        }
+        Ok(classpath)
+    }
+
     /// The JVM classpath Flink's own scripts build: every jar in `lib/`,
     /// sorted, with `flink-dist` last.
-    pub fn classpath(&self) -> Result<String, RuntimeError> {
+    pub fn lib_classpath(&self) -> Result<String, RuntimeError> {
         let lib = self.lib_dir();
         let mut jars: Vec<PathBuf> = std::fs::read_dir(&lib)
             .map_err(RuntimeError::io(format!("reading {}", lib.display())))?
@@ -360,13 +384,16 @@ impl Runtimes {
     }
 
     /// A usable Flink distribution for `runtime`, installing it first if
-    /// needed. Also checks (once per `Runtimes`) that `java` runs, and, for
-    /// the distributions Weir installs, makes their class-data sharing
-    /// archives the first time (see [`Self::with_class_data_sharing`]).
+    /// needed, with the jar of the service's runtime library
+    /// ([`Self::service_library`]). Also checks (once per `Runtimes`) that
+    /// `java` runs, and, for the distributions Weir installs, makes their
+    /// class-data sharing archives the first time (see
+    /// [`Self::with_class_data_sharing`]).
     ///
     /// Errors: [`RuntimeError::Unsupported`], [`RuntimeError::JavaMissing`],
     /// [`RuntimeError::Download`] (with pip's words),
-    /// [`RuntimeError::InvalidDistribution`].
+    /// [`RuntimeError::InvalidDistribution`], [`RuntimeError::ServiceLibrary`]
+    /// (no `javac`).
     pub async fn ensure(&self, runtime: RuntimeEnvironment) -> Result<FlinkHome, RuntimeError> {
         let version = FlinkVersion::for_runtime(runtime)?;
         // First: fail before a 250 MB download, not after.
@@ -385,13 +412,19 @@ impl Runtimes {
                     ),
                 });
             }
-            return Ok(home);
+            return Ok(FlinkHome {
+                service_library: Some(self.service_library().await?),
+                ..home
+            });
         }
 
         let path = self.install_path(version);
         let mut home = match FlinkHome::open(&path) {
             Ok(home) => home,
             Err(_) => {
+                // Also before a 250 MB download: without a JDK's `javac`
+                // the service's jobs cannot run here.
+                self.service_library().await?;
                 let lock = self.version_lock(version);
                 let _one_at_a_time = lock.lock().await;
                 if FlinkHome::open(&path).is_err() {
@@ -400,10 +433,18 @@ impl Runtimes {
                 FlinkHome::open(&path)?
             }
         };
+        home.service_library = Some(self.service_library().await?);
         if self.class_data_sharing {
             home.class_data = self.class_data(&home).await;
         }
         Ok(home)
+    }
+
+    /// The jar of the service's runtime library (`KinesisAnalyticsRuntime`)
+    /// in `<dir>/lib/`, built first if it is not there (see
+    /// [`crate::service_library`]); a stat when it is.
+    pub async fn service_library(&self) -> Result<PathBuf, RuntimeError> {
+        crate::service_library::ensure_jar(&self.dir).await
     }
 
     fn version_lock(&self, version: FlinkVersion) -> Arc<tokio::sync::Mutex<()>> {
@@ -417,10 +458,12 @@ impl Runtimes {
     async fn class_data(&self, home: &FlinkHome) -> Option<PathBuf> {
         let version = home.version;
         let cds = self.dir.join(version.to_string()).join("cds");
+        // On `lib/` alone: the archives are recorded without the service
+        // library, and stay valid when it (or a newer one) is appended.
         let key = format!(
             "{}\n{}\n",
             self.check_java().await.ok()?,
-            home.classpath().ok()?
+            home.lib_classpath().ok()?
         );
         if class_data_matches(&cds, &key) {
             return Some(cds);
@@ -677,13 +720,13 @@ fn class_data_matches(cds: &Path, key: &str) -> bool {
         && std::fs::read_to_string(cds.join("key")).is_ok_and(|k| k == key)
 }
 
-fn is_executable(path: &Path) -> bool {
+pub(crate) fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// An exclusive `flock` on `path`, held until the returned file is dropped.
-fn lock_file(path: &Path) -> Result<std::fs::File, RuntimeError> {
+pub(crate) fn lock_file(path: &Path) -> Result<std::fs::File, RuntimeError> {
     use std::os::fd::AsRawFd;
     let file = std::fs::OpenOptions::new()
         .create(true)
@@ -812,6 +855,22 @@ mod tests {
     }
 
     #[test]
+    fn the_service_library_comes_last_on_the_classpath() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut home = FlinkHome::open(fake_home(tmp.path(), "flink-dist-1.20.5.jar")).unwrap();
+        let lib = home.lib_classpath().unwrap();
+        assert_eq!(home.classpath().unwrap(), lib);
+        home.service_library = Some(PathBuf::from(
+            "/r/lib/kinesisanalytics-runtime-0123456789ab.jar",
+        ));
+        // Appended: class-data archives recorded on lib/ stay valid.
+        assert_eq!(
+            home.classpath().unwrap(),
+            format!("{lib}:/r/lib/kinesisanalytics-runtime-0123456789ab.jar")
+        );
+    }
+
+    #[test]
     fn flink_home_rejects_incomplete_distributions() {
         let tmp = tempfile::tempdir().unwrap();
         let home = fake_home(tmp.path(), "flink-dist-1.20.5.jar");
@@ -872,12 +931,14 @@ mod tests {
             Err(RuntimeError::JavaMissing(_)) => {} // no java on this machine: also correct
             other => panic!("{other:?}"),
         }
-        // Nothing half-installed is left behind.
+        // Nothing half-installed is left behind: the locks, and the service
+        // library's jar (built before the download).
         let left: Vec<_> = std::fs::read_dir(tmp.path().join("runtimes"))
             .map(|d| d.flatten().map(|e| e.file_name()).collect())
             .unwrap_or_default();
         assert!(
-            left.iter().all(|n| n.to_string_lossy().ends_with(".lock")),
+            left.iter()
+                .all(|n| n.to_string_lossy().ends_with(".lock") || n == "lib"),
             "{left:?}"
         );
     }

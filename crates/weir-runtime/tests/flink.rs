@@ -662,6 +662,128 @@ async fn measure_startup() {
     }
 }
 
+/// The service's runtime library on every JVM's classpath: the
+/// `getting-started` example (built by `scripts/build-examples.sh`), which
+/// leaves `KinesisAnalyticsRuntime` out of its jar, reads its properties with
+/// it in `main()` (the Job Manager) and in its task (a Task Manager) from the
+/// file Weir names (`-Dweir.application.properties`, as `LocalRuntime` does),
+/// and the class comes from Weir's jar; `getting-started-bundled`, which
+/// carries a stand-in of the real library (only `/etc/flink/...`, absent
+/// here), uses its own copy (Flink loads user classes child-first).
+async fn service_library(runtime: RuntimeEnvironment) {
+    let home = flink(runtime).await;
+    let library = home
+        .service_library
+        .clone()
+        .expect("Runtimes::ensure builds the library");
+    let library_name = library.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(library.is_file(), "{}", library.display());
+    assert!(
+        !library.starts_with(&home.path),
+        "never written into the distribution"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let examples = tmp.path().join("examples");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/build-examples.sh");
+    let status = std::process::Command::new(script)
+        .arg(&home.path)
+        .arg(&examples)
+        .arg("getting-started")
+        .status()
+        .expect("build-examples.sh");
+    assert!(status.success(), "build-examples.sh getting-started");
+
+    let props = tmp.path().join("application_properties.json");
+    std::fs::write(
+        &props,
+        r#"[{"PropertyGroupId": "OutputConfig", "PropertyMap": {"tag": "from-weir"}},
+            {"PropertyGroupId": "SourceConfig", "PropertyMap": {"records.per.second": 50}}]"#,
+    )
+    .unwrap();
+    let dir = tmp.path().join("cluster");
+    let mut spec = ClusterSpec::new("it-library", &dir, home.clone());
+    spec.flink_config = service_like_config();
+    spec.jvm_properties = vec![(
+        "weir.application.properties".into(),
+        props.display().to_string(),
+    )];
+    spec.env = vec![(
+        "WEIR_APPLICATION_PROPERTIES".into(),
+        props.display().to_string(),
+    )];
+    spec.startup_timeout = GENEROUS;
+    let cluster = KillOnDrop::new(LocalCluster::launch(spec).await.unwrap());
+    let rest = cluster.rest();
+    let processes = cluster.processes();
+    for p in &processes {
+        // Last on the classpath, and the class-data archives still map.
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", p.pid)).unwrap();
+        let args: Vec<String> = cmdline
+            .split(|b| *b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        let cp = args.iter().position(|a| a == "-classpath").unwrap();
+        assert!(
+            args[cp + 1].ends_with(&format!(":{}", library.display())),
+            "{}",
+            args[cp + 1]
+        );
+        let out = std::fs::read_to_string(p.log_file.with_extension("out")).unwrap();
+        assert!(!out.contains("[cds]"), "{}: {out}", p.role);
+    }
+    let jm_log = &processes[0].log_file;
+    let tm_out = processes[1].log_file.with_extension("out");
+
+    for (jar, tag, from_library) in [
+        ("getting-started.jar", "from-weir", true),
+        ("getting-started-bundled.jar", "", false),
+    ] {
+        // Only what this job prints.
+        let seen = std::fs::metadata(&tm_out).map(|m| m.len()).unwrap_or(0) as usize;
+        let jar_id = rest.upload_jar(&examples.join(jar)).await.unwrap();
+        let job = rest.run_jar(&jar_id, &RunJar::default()).await.unwrap();
+        wait_all_running(&rest, &job).await;
+        let line = wait_for(&format!("a line of {jar}"), GENEROUS, || async {
+            let out = std::fs::read(&tm_out).ok()?;
+            let out = String::from_utf8_lossy(out.get(seen..)?).into_owned();
+            out.lines()
+                .rfind(|l| l.split(',').count() == 4)
+                .map(str::to_string)
+        })
+        .await;
+        let fields: Vec<&str> = line.split(',').collect();
+        assert_eq!(fields[1], tag, "the tag main() read: {line}");
+        assert_eq!(fields[2], tag, "the tag the task read: {line}");
+        assert_eq!(fields[3] == library_name, from_library, "{jar}: {line}");
+        assert_ne!(fields[3], "unknown", "{line}");
+        let log = std::fs::read_to_string(jm_log).unwrap();
+        if from_library {
+            assert!(
+                log.contains(&format!("(KinesisAnalyticsRuntime from {library_name})")),
+                "{log}"
+            );
+        } else {
+            assert!(log.contains("no property group OutputConfig"), "{log}");
+        }
+        rest.cancel(&job).await.unwrap();
+        wait_state(&rest, &job, JobState::Canceled).await;
+        eprintln!("[{}] {jar}: {line}", runtime.as_str());
+    }
+    cluster.kill().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flink_1_20_service_library() {
+    let _one_at_a_time = FLINK.lock().await;
+    service_library(RuntimeEnvironment::Flink1_20).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flink_2_2_service_library() {
+    let _one_at_a_time = FLINK.lock().await;
+    service_library(RuntimeEnvironment::Flink2_2).await;
+}
+
 /// The other pinned runtimes start on this Java and run a job.
 /// `cargo test -p weir-runtime --test flink -- --ignored --nocapture other_runtimes`
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -53,6 +53,15 @@ pub enum RuntimeCommand {
         #[command(flatten)]
         args: RuntimeArgs,
     },
+    /// Print a runtime's FLINK_HOME, installing it first as `install` does
+    /// (for scripts: the path and nothing else on stdout).
+    #[command(after_help = "Example:
+  scripts/build-examples.sh \"$(weir runtime home FLINK-1_20)\" examples/build/1.20.5")]
+    Home {
+        runtime: String,
+        #[command(flatten)]
+        args: RuntimeArgs,
+    },
 }
 
 /// Where Flink distributions live.

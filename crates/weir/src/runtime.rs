@@ -1,4 +1,4 @@
-//! `weir runtime list|install`: the Flink distributions Weir runs
+//! `weir runtime list|install|home`: the Flink distributions Weir runs
 //! applications on, managed by hand.
 
 use std::path::Path;
@@ -86,6 +86,15 @@ pub fn run(cmd: RuntimeCommand) -> anyhow::Result<()> {
                     started.elapsed().as_secs_f64()
                 );
             }
+            Ok(())
+        }
+        RuntimeCommand::Home { runtime, args } => {
+            let runtimes = from_args(&args)?;
+            let parsed = parse_runtime(&runtime)?;
+            let home = rt
+                .block_on(runtimes.ensure(parsed))
+                .with_context(|| format!("installing {runtime}"))?;
+            println!("{}", home.path.display());
             Ok(())
         }
     }

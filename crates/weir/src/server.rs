@@ -145,6 +145,7 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<()> {
         &args.data_dir,
         &args.flink_homes,
     )?;
+    let runtimes_dir = runtimes.dir().to_path_buf();
     LocalRuntime::announce_etc_flink();
     let local = Arc::new(LocalRuntime::new(
         runtimes,
@@ -167,10 +168,13 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<()> {
     ));
     // Applications go to their own local cluster, or to a registered
     // Flink cluster (the remote runtime) where the catalogue placed them.
-    // Each application's jar is uploaded with its properties; the jar of
-    // Weir's KinesisAnalyticsRuntime library is added to it once weir-runtime
-    // builds that library (until then: None, the properties only).
-    let remote = Arc::new(RemoteRuntime::new(&args.data_dir, None, view.clone()));
+    // Each application's jar is uploaded with its properties and, unless it
+    // bundles its own, Weir's KinesisAnalyticsRuntime library, built in the
+    // local runtime's runtimes directory.
+    let remote = Arc::new(
+        RemoteRuntime::new(&args.data_dir, None, view.clone())
+            .with_library_built_in(&runtimes_dir),
+    );
     let runtime_backend = Arc::new(Placed::new(local.clone(), remote, view));
     let supervisor_config = SupervisorConfig {
         start_timeout: Duration::from_secs(args.start_timeout_secs),

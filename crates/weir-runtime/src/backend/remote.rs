@@ -108,6 +108,9 @@ pub struct RemoteRuntime {
     /// application's jar that does not bundle its own (see [`jar`]): the
     /// cluster's classpath is not Weir's to extend.
     library: Option<PathBuf>,
+    /// Or the runtimes directory in which [`crate::service_library`] builds
+    /// that jar (on the first submission that needs it; a stat after).
+    library_dir: Option<PathBuf>,
     /// Lines for applications' logs (a cluster that stopped answering, a
     /// job waiting for slots, a job cancelled late).
     app_log: Arc<dyn AppLog>,
@@ -133,12 +136,40 @@ impl RemoteRuntime {
         Self {
             dir: data_dir.join("remote"),
             library,
+            library_dir: None,
             app_log,
             silence: Silence::default(),
             waiting: Silence::default(),
             reported: std::sync::Mutex::new(HashMap::new()),
             health: std::sync::Mutex::new(HashMap::new()),
             metrics: MetricsWalk::default(),
+        }
+    }
+
+    /// The library's jar is the one [`crate::service_library::ensure_jar`]
+    /// builds in `runtimes_dir` (the local runtime's), when no jar was given.
+    pub fn with_library_built_in(mut self, runtimes_dir: &Path) -> Self {
+        self.library_dir = Some(runtimes_dir.to_path_buf());
+        self
+    }
+
+    /// The library's jar, built first if need be; `None` (and a line in the
+    /// application's log) when it cannot be built.
+    async fn library(&self, app: &str) -> Option<PathBuf> {
+        if let Some(jar) = &self.library {
+            return Some(jar.clone());
+        }
+        let dir = self.library_dir.as_ref()?;
+        match crate::service_library::ensure_jar(dir).await {
+            Ok(jar) => Some(jar),
+            Err(e) => {
+                self.log(
+                    app,
+                    LogLevel::Warn,
+                    format!("Weir's KinesisAnalyticsRuntime library could not be built, so the jar goes without it: {}", weir_control::cause_chain(&e)),
+                );
+                None
+            }
         }
     }
 
@@ -564,7 +595,7 @@ impl RemoteRuntime {
         write_file(&props, properties.as_bytes())?;
         let scratch = tempfile::tempdir().map_err(RuntimeFailure::io("a scratch directory"))?;
         let jar = scratch.path().join(format!("{}.jar", app.name));
-        let library = self.library.clone();
+        let library = self.library(&app.name).await;
         let (code_path, jar_path) = (code.to_path_buf(), jar.clone());
         let library = tokio::task::spawn_blocking(move || {
             jar::with_properties(&code_path, &properties, library.as_deref(), &jar_path)
