@@ -885,3 +885,53 @@ async fn an_application_on_a_registered_cluster_rolls_back_and_autoscales_within
     assert!(live_jobs(&cluster).await.is_empty(), "{:?}", cluster.jobs());
     drop(cluster);
 }
+
+/// Issue 15: a job written for the service, its library left out, reads
+/// its own properties on a registered cluster — in main() and in its
+/// running task — through the copy of Weir's library and the properties
+/// Weir put in the jar it uploaded; none of the cluster's hosts has an
+/// /etc/flink. A jar that bundles its own library is told, in its log,
+/// what its copy will read there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_job_on_a_registered_cluster_reads_its_own_properties() {
+    assert_host_has_no_etc_flink();
+    let f = Flink::start(&[FLINK_1_20]).await;
+    let cluster = standalone().await;
+    register(&f, "edge", &cluster).await;
+    let out = tempfile::tempdir().unwrap();
+    let apps = [
+        ("remote-left-out", SERVICE_JOB, "r-one"),
+        ("remote-second", SERVICE_JOB, "r-two"),
+        ("remote-bundled", SERVICE_JOB_BUNDLED, "r-three"),
+    ];
+    for (name, jar, tag) in apps {
+        let app = service_app(name, FLINK_1_20, jar, &out.path().join(name), tag)
+            .group("weir.placement", &[("cluster", "edge")]);
+        f.create(&app).await;
+        let op = f.start_app(name).await;
+        f.wait_running_after(name, &op).await;
+        assert_eq!(placement(&f, name).await.as_deref(), Some("edge"));
+        f.assert_no_jvms(name).await;
+    }
+    for (name, _, tag) in &apps[..2] {
+        let line = wait_service_line(&f, name, &out.path().join(name), tag).await;
+        assert!(
+            !line.library.starts_with(PROVIDED_LIBRARY),
+            "{name}: the class travels in the uploaded jar: {line:?}"
+        );
+        for l in service_lines(&out.path().join(name)) {
+            assert_eq!((l.main_tag.as_str(), l.task_tag.as_str()), (*tag, *tag), "{name}");
+        }
+    }
+    let told = f
+        .filter_log("remote-bundled", "bundles its own KinesisAnalyticsRuntime")
+        .await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    for (name, _, _) in apps {
+        f.stop_app(name, true).await;
+        f.wait_status(name, s("READY"), &[], STOP_TIMEOUT).await;
+    }
+    assert!(live_jobs(&cluster).await.is_empty(), "{:?}", cluster.jobs());
+    drop(cluster);
+    assert_host_has_no_etc_flink();
+}
