@@ -75,8 +75,7 @@ pub fn run(args: &Run) -> Result<fuzz::Report> {
         &args.weir_bin,
         &data,
         log.clone(),
-        ACCESS_KEY_ID,
-        SECRET_ACCESS_KEY,
+        (ACCESS_KEY_ID, SECRET_ACCESS_KEY),
         &fuzz::no_flink_args(&models),
         &[
             ("WEIR_RUNTIMES_DIR", runtimes.as_os_str()),

@@ -341,8 +341,7 @@ impl Fleet {
             weir_bin,
             &data,
             self.dir().join("weir.log"),
-            ACCESS_KEY_ID,
-            SECRET_ACCESS_KEY,
+            (ACCESS_KEY_ID, SECRET_ACCESS_KEY),
             extra_args,
             &[
                 ("WEIR_RUNTIMES_DIR", runtimes.as_os_str()),

@@ -172,8 +172,7 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<()> {
     // bundles its own, Weir's KinesisAnalyticsRuntime library, built in the
     // local runtime's runtimes directory.
     let remote = Arc::new(
-        RemoteRuntime::new(&args.data_dir, None, view.clone())
-            .with_library_built_in(&runtimes_dir),
+        RemoteRuntime::new(&args.data_dir, None, view.clone()).with_library_built_in(&runtimes_dir),
     );
     let runtime_backend = Arc::new(Placed::new(local.clone(), remote, view));
     let supervisor_config = SupervisorConfig {

@@ -920,7 +920,11 @@ async fn a_service_job_on_a_registered_cluster_reads_its_own_properties() {
             "{name}: the class travels in the uploaded jar: {line:?}"
         );
         for l in service_lines(&out.path().join(name)) {
-            assert_eq!((l.main_tag.as_str(), l.task_tag.as_str()), (*tag, *tag), "{name}");
+            assert_eq!(
+                (l.main_tag.as_str(), l.task_tag.as_str()),
+                (*tag, *tag),
+                "{name}"
+            );
         }
     }
     let told = f
