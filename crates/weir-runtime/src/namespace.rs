@@ -10,7 +10,11 @@
 //!    mount namespace (as an ordinary user, where the kernel allows
 //!    unprivileged user namespaces; the uid and gid map to themselves, so
 //!    files keep their owner and the JVM holds no privilege after `exec`);
-//! 2. every mount made private, so nothing propagates back to the host;
+//! 2. every mount made a slave of the host's: nothing made inside
+//!    propagates back to the host, while a mount the host makes later
+//!    still reaches the JVM where the host's mounts are shared (systemd's
+//!    default; where they are private, as in many containers, the JVM
+//!    keeps the mounts there were when it started);
 //! 3. a read-only overlay on `/etc` whose layers are `<cluster>/etc` (which
 //!    holds `flink/`) above the host's `/etc`: the host's files show through
 //!    unchanged and `/etc/flink` exists without being created on the host;
@@ -110,7 +114,7 @@ impl Step {
         match self {
             Step::Unshare => "creating the namespace",
             Step::IdMaps => "mapping the user and group ids",
-            Step::Private => "making the mounts private",
+            Step::Private => "making the mounts slaves of the host's",
             Step::OpenSubmount => "opening a mount below /etc",
             Step::Overlay => "mounting an overlay on /etc",
             Step::Submount => "binding a mount below /etc again",
@@ -307,7 +311,7 @@ unsafe fn enter(plan: &Plan) -> Result<(), (Step, i32)> {
         std::ptr::null(),
         c"/".as_ptr(),
         std::ptr::null(),
-        libc::MS_REC | libc::MS_PRIVATE,
+        libc::MS_REC | libc::MS_SLAVE,
         std::ptr::null(),
     ) != 0
     {

@@ -698,19 +698,24 @@ async fn a_full_snapshot_disk_fails_the_snapshot_and_the_job_runs_on() {
     let f = Flink::start(&[FLINK_1_20]).await;
     let app = "disk-full";
     let out = f.out_dir(app);
+    // The application's snapshot directory (and it alone: checkpoints go
+    // to <data-dir>/checkpoints/) is a small filesystem of its own. Mounted
+    // before the cluster starts: each JVM has a mount namespace of its own
+    // (for its /etc/flink), a copy of the host's mounts when it starts,
+    // which a later mount on a host whose mounts are private (as here)
+    // does not reach. Declared after `f`: unmounted before the test's
+    // directory goes.
+    let dir = f.weir.data_dir().join("snapshots").join(app);
+    let checkpoints = f.weir.data_dir().join("checkpoints").join(app);
+    assert!(!checkpoints.starts_with(&dir));
+    let _disk = TmpfsMount::mount(&dir, "1m");
     f.create(&counting_app(app, &out, false)).await;
     let start = f.start_app(app).await;
     f.wait_running_after(app, &start).await;
     wait_output_beyond(&f, app, &out, 0).await;
     let job_manager = f.job_manager_pid(app);
 
-    // The application's snapshot directory (and it alone: checkpoints go
-    // to <data-dir>/checkpoints/) is a tiny filesystem with no room left.
-    // Declared after `f`: unmounted before the test's directory goes.
-    let dir = f.weir.data_dir().join("snapshots").join(app);
-    let checkpoints = f.weir.data_dir().join("checkpoints").join(app);
-    assert!(!checkpoints.starts_with(&dir));
-    let mut disk = TmpfsMount::mount(&dir, "64k");
+    // The disk fills up while the job runs.
     fill_up(&dir);
 
     let (status, details) = snapshot(&f, app, "no-room").await;
@@ -749,7 +754,7 @@ async fn a_full_snapshot_disk_fails_the_snapshot_and_the_job_runs_on() {
     assert_eq!(f.job_manager_pid(app), job_manager);
 
     // With room again, a snapshot succeeds and the application stops.
-    disk.unmount();
+    std::fs::remove_file(dir.join("filler")).expect("remove the filler");
     let (status, details) = snapshot(&f, app, "room-again").await;
     assert_eq!(
         status,
