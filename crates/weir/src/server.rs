@@ -115,7 +115,7 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<()> {
             Source::Configured => tracing::info!(access_key_id = %pair.access_key_id, "accepting the configured key pair"),
             Source::File(path) => tracing::info!(access_key_id = %pair.access_key_id, file = %path.display(), "accepting the key pair from the credentials file"),
             Source::Generated(path) => eprintln!(
-                "weir: generated an API key pair in {path} (mode 0600). Use it with the AWS CLI or SDKs:\n  export AWS_SHARED_CREDENTIALS_FILE={path} AWS_PROFILE={profile} AWS_REGION={region}\n  aws kinesisanalyticsv2 list-applications --endpoint-url http://{listen}",
+                "weir: generated an API key pair in {path} (mode 0600). Use it with the AWS CLI or SDKs:\n  export AWS_SHARED_CREDENTIALS_FILE={path} AWS_PROFILE={profile} AWS_REGION={region} AWS_DEFAULT_REGION={region}\n  aws kinesisanalyticsv2 list-applications --endpoint-url http://{listen}",
                 path = path.display(),
                 profile = credentials::PROFILE,
                 region = args.region,
