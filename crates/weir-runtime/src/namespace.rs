@@ -597,4 +597,42 @@ mod tests {
         assert!(!Path::new("/etc/weir-probe").exists());
         assert_eq!(Path::new("/etc/flink").exists(), host_had);
     }
+
+    /// What entering costs a JVM's start: spawn-and-wait of `true`, plain
+    /// and through the same `prepare` (median of 200 each, interleaved).
+    /// `cargo test --release -p weir-runtime namespace_cost -- --ignored --nocapture`
+    #[tokio::test]
+    #[ignore]
+    async fn namespace_cost() {
+        if !support().available() {
+            eprintln!("skipped: {}", support().describe());
+            return;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("etc").join("flink");
+        std::fs::create_dir_all(&dir).unwrap();
+        let (mut plain, mut entered) = (Vec::new(), Vec::new());
+        for _ in 0..200 {
+            for with in [false, true] {
+                let mut cmd = tokio::process::Command::new("true");
+                if with {
+                    prepare(&mut cmd, Plan::for_dir(&dir).unwrap().unwrap());
+                }
+                let t0 = std::time::Instant::now();
+                assert!(cmd.status().await.unwrap().success());
+                let took = t0.elapsed().as_secs_f64() * 1000.0;
+                if with {
+                    entered.push(took)
+                } else {
+                    plain.push(took)
+                }
+            }
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            v[v.len() / 2]
+        };
+        let (p, e) = (median(&mut plain), median(&mut entered));
+        println!("spawn+wait of `true`: plain {p:.2} ms, in its namespaces ({support:?}) {e:.2} ms, +{:.2} ms", e - p, support = support());
+    }
 }

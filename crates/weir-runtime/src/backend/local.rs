@@ -1045,3 +1045,41 @@ impl Runtime for LocalRuntime {
         self.forget_checkpoints(app);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::namespace::PROPERTIES_FILE;
+
+    /// What the JVMs see at /etc/flink is `<cluster>/etc/flink/`: the file
+    /// there is replaced whole (by rename: the directory, not the file, is
+    /// what a JVM has bound), no temporary file is left beside it, and a
+    /// cluster of an older Weir, which reads `<cluster>/application_properties.json`,
+    /// gets the same text.
+    #[test]
+    fn properties_are_replaced_whole_where_the_jvms_read_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let seen = etc_flink(tmp.path()).join(PROPERTIES_FILE);
+        write_properties(tmp.path(), "[1]").unwrap();
+        assert_eq!(std::fs::read_to_string(&seen).unwrap(), "[1]");
+        assert!(!tmp.path().join(PROPERTIES_FILE).exists());
+
+        let legacy = tmp.path().join(PROPERTIES_FILE);
+        std::fs::write(&legacy, "old").unwrap();
+        let before = std::fs::metadata(&seen).unwrap();
+        write_properties(tmp.path(), "[2]").unwrap();
+        assert_eq!(std::fs::read_to_string(&seen).unwrap(), "[2]");
+        assert_eq!(std::fs::read_to_string(&legacy).unwrap(), "[2]");
+        use std::os::unix::fs::MetadataExt;
+        assert_ne!(
+            std::fs::metadata(&seen).unwrap().ino(),
+            before.ino(),
+            "replaced by rename, never rewritten in place"
+        );
+        let left: Vec<_> = std::fs::read_dir(etc_flink(tmp.path()))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, vec![std::ffi::OsString::from(PROPERTIES_FILE)]);
+    }
+}
