@@ -825,6 +825,63 @@ fn completions_for_bash_zsh_and_fish() {
     }
 }
 
+/// `weir runtime home` prints the `FLINK_HOME` and nothing else (scripts
+/// capture it), after what `ensure` does: here a registered distribution (a
+/// stand-in with the files Weir checks), so the service's runtime library is
+/// built into the runtimes directory and nothing is downloaded.
+#[test]
+fn runtime_home_prints_only_the_flink_home() {
+    use std::os::unix::fs::PermissionsExt;
+    let cli = Client::new("http://127.0.0.1:9");
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("flink-1.20");
+    for sub in ["lib", "bin", "conf"] {
+        std::fs::create_dir_all(home.join(sub)).unwrap();
+    }
+    std::fs::write(home.join("lib/flink-dist-1.20.5.jar"), "").unwrap();
+    std::fs::write(home.join("conf/log4j.properties"), "").unwrap();
+    std::fs::write(home.join("bin/flink"), "#!/bin/sh\n").unwrap();
+    std::fs::set_permissions(
+        home.join("bin/flink"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let runtimes = dir.path().join("runtimes");
+    let registered = format!("FLINK-1_20={}", home.display());
+    let args = |runtime: &'static str| {
+        [
+            "runtime".to_string(),
+            "home".into(),
+            runtime.into(),
+            "--runtimes-dir".into(),
+            runtimes.display().to_string(),
+            "--flink-home".into(),
+            registered.clone(),
+        ]
+    };
+    let out = cli.run(args("FLINK-1_20")).ok();
+    assert_eq!(out.stdout, format!("{}\n", home.display()), "{out:#?}");
+    let jars: Vec<String> = std::fs::read_dir(runtimes.join("lib"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        jars.len() == 1 && jars[0].starts_with("kinesisanalytics-runtime-"),
+        "{jars:?}"
+    );
+    assert!(
+        std::fs::read_dir(home.join("lib")).unwrap().count() == 1,
+        "nothing written into the distribution"
+    );
+    let out = cli.run(args("FLINK-9_9"));
+    assert_ne!(out.code, 0, "{out:#?}");
+    assert_eq!(out.stdout, "", "{out:#?}");
+    assert!(
+        out.stderr.contains("unknown runtime \"FLINK-9_9\""),
+        "{out:#?}"
+    );
+}
+
 /// The subcommands `weir PATH… --help` lists.
 fn subcommands(help: &str) -> Vec<String> {
     let mut out = Vec::new();
