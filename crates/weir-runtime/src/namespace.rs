@@ -87,7 +87,7 @@ enum Way {
 enum Step {
     Unshare = 1,
     IdMaps,
-    Private,
+    Propagation,
     OpenSubmount,
     Overlay,
     Submount,
@@ -100,7 +100,7 @@ impl Step {
         [
             Unshare,
             IdMaps,
-            Private,
+            Propagation,
             OpenSubmount,
             Overlay,
             Submount,
@@ -114,7 +114,7 @@ impl Step {
         match self {
             Step::Unshare => "creating the namespace",
             Step::IdMaps => "mapping the user and group ids",
-            Step::Private => "making the mounts slaves of the host's",
+            Step::Propagation => "making the mounts slaves of the host's",
             Step::OpenSubmount => "opening a mount below /etc",
             Step::Overlay => "mounting an overlay on /etc",
             Step::Submount => "binding a mount below /etc again",
@@ -315,7 +315,7 @@ unsafe fn enter(plan: &Plan) -> Result<(), (Step, i32)> {
         std::ptr::null(),
     ) != 0
     {
-        return Err(fail(Step::Private));
+        return Err(fail(Step::Propagation));
     }
     // Open the host's mounts below /etc before the overlay hides them.
     const MAX_SUBMOUNTS: usize = 64;

@@ -24,9 +24,7 @@ mod remote_harness;
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_kinesisanalyticsv2::types::{
-    ApplicationConfigurationUpdate, EnvironmentPropertyUpdates, PropertyGroup, SnapshotStatus,
-};
+use aws_sdk_kinesisanalyticsv2::types::SnapshotStatus;
 use flink_harness::*;
 use remote_harness::{ClusterOptions, Host, StandaloneCluster};
 use serde_json::{json, Value};
@@ -551,36 +549,9 @@ async fn cli_run(cli: &cli_harness::Client, args: &[&str]) -> cli_harness::Out {
 /// Replaces the application's property groups with `groups` plus the
 /// placement `on`; the operation's id.
 async fn move_to(f: &Flink, app: &str, groups: &[(&str, Vec<(&str, String)>)], on: &str) -> String {
-    let version = f.detail(app).await.application_version_id;
-    let mut updates = EnvironmentPropertyUpdates::builder();
-    for (id, pairs) in groups {
-        let mut g = PropertyGroup::builder().property_group_id(*id);
-        for (k, v) in pairs {
-            g = g.property_map(*k, v);
-        }
-        updates = updates.property_groups(g.build().unwrap());
-    }
-    updates = updates.property_groups(
-        PropertyGroup::builder()
-            .property_group_id("weir.placement")
-            .property_map("cluster", on)
-            .build()
-            .unwrap(),
-    );
-    f.client
-        .update_application()
-        .application_name(app)
-        .current_application_version_id(version)
-        .application_configuration_update(
-            ApplicationConfigurationUpdate::builder()
-                .environment_property_updates(updates.build().unwrap())
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("UpdateApplication {app} → {on}: {e:?}"))
-        .operation_id
-        .expect("a live update has an operation")
+    let mut groups = groups.to_vec();
+    groups.push(("weir.placement", vec![("cluster", on.to_string())]));
+    f.update_properties(app, &groups).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -20,48 +20,10 @@
 
 mod flink_harness;
 
-use std::path::Path;
 use std::process::Command;
 
-use aws_sdk_kinesisanalyticsv2::types::{
-    ApplicationConfigurationUpdate, EnvironmentPropertyUpdates, PropertyGroup,
-};
 use flink_harness::*;
 use weir_test_support::server::RunAs;
-
-/// UpdateApplication with `app`'s properties re-tagged `tag` → the operation id.
-async fn retag(f: &Flink, app: &str, out: &Path, tag: &str) -> String {
-    let version = f.detail(app).await.application_version_id;
-    let group = |id: &str, pairs: &[(&str, &str)]| {
-        let mut g = PropertyGroup::builder().property_group_id(id);
-        for (k, v) in pairs {
-            g = g.property_map(*k, *v);
-        }
-        g.build().unwrap()
-    };
-    let updates = EnvironmentPropertyUpdates::builder()
-        .property_groups(group(
-            "OutputConfig",
-            &[("output.path", &out.display().to_string()), ("tag", tag)],
-        ))
-        .property_groups(group("SourceConfig", &[("records.per.second", "20")]))
-        .build()
-        .unwrap();
-    f.client
-        .update_application()
-        .application_name(app)
-        .current_application_version_id(version)
-        .application_configuration_update(
-            ApplicationConfigurationUpdate::builder()
-                .environment_property_updates(updates)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("UpdateApplication {app}: {e:?}"))
-        .operation_id
-        .expect("a live update has an operation")
-}
 
 async fn start_all(f: &Flink, apps: &[&str]) {
     let mut ops = Vec::new();
@@ -134,7 +96,14 @@ async fn three_service_jobs_at_once_each_read_their_own_properties_at_the_fixed_
     // A live update: the new job reads the new properties, in main() and
     // in its task, at the same path; the others are untouched.
     for (name, _, _, _) in [apps[0], apps[2]] {
-        let op = retag(&f, name, &dir(name), &format!("{name}-v2")).await;
+        let retagged = service_app(
+            name,
+            FLINK_1_20,
+            SERVICE_JOB,
+            &dir(name),
+            &format!("{name}-v2"),
+        );
+        let op = f.update_properties(name, &retagged.properties).await;
         f.wait_running_after(name, &op).await;
     }
     for (name, _, _, _) in [apps[0], apps[2]] {

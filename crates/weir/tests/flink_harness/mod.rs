@@ -15,7 +15,7 @@ use aws_sdk_kinesisanalyticsv2::types::{
     ApplicationCodeConfiguration, ApplicationConfiguration, ApplicationConfigurationUpdate,
     ApplicationDetail, ApplicationOperationInfoDetails, ApplicationStatus, CheckpointConfiguration,
     CodeContent, CodeContentType, ConfigurationType, EnvironmentProperties,
-    FlinkApplicationConfiguration, FlinkApplicationConfigurationUpdate,
+    EnvironmentPropertyUpdates, FlinkApplicationConfiguration, FlinkApplicationConfigurationUpdate,
     MonitoringConfigurationUpdate, OperationStatus, ParallelismConfiguration, PropertyGroup,
     S3ContentLocation,
 };
@@ -156,14 +156,7 @@ impl Flink {
                 .zip_file_content(Blob::new(jar))
                 .build()
         };
-        let mut groups = Vec::new();
-        for (id, pairs) in &app.properties {
-            let mut group = PropertyGroup::builder().property_group_id(*id);
-            for (k, v) in pairs {
-                group = group.property_map(*k, v);
-            }
-            groups.push(group.build().unwrap());
-        }
+        let groups = property_groups(&app.properties);
         let flink = FlinkApplicationConfiguration::builder()
             .checkpoint_configuration(
                 CheckpointConfiguration::builder()
@@ -213,6 +206,34 @@ impl Flink {
             .application_detail
             .expect("ApplicationDetail");
         assert_eq!(detail.application_status(), &ApplicationStatus::Ready);
+    }
+
+    /// UpdateApplication replacing `app`'s property groups with `groups`
+    /// (a live update when it runs) → the operation id.
+    pub async fn update_properties(
+        &self,
+        app: &str,
+        groups: &[(&str, Vec<(&str, String)>)],
+    ) -> String {
+        let version = self.detail(app).await.application_version_id;
+        let updates = EnvironmentPropertyUpdates::builder()
+            .set_property_groups(Some(property_groups(groups)))
+            .build()
+            .unwrap();
+        self.client
+            .update_application()
+            .application_name(app)
+            .current_application_version_id(version)
+            .application_configuration_update(
+                ApplicationConfigurationUpdate::builder()
+                    .environment_property_updates(updates)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("UpdateApplication {app}: {e:?}"))
+            .operation_id
+            .expect("a live update has an operation")
     }
 
     /// StartApplication → the operation id.
@@ -626,6 +647,20 @@ impl Flink {
         }
         out
     }
+}
+
+/// The SDK's property groups of `(id, [(key, value)])` pairs.
+pub fn property_groups(groups: &[(&str, Vec<(&str, String)>)]) -> Vec<PropertyGroup> {
+    groups
+        .iter()
+        .map(|(id, pairs)| {
+            let mut group = PropertyGroup::builder().property_group_id(*id);
+            for (k, v) in pairs {
+                group = group.property_map(*k, v);
+            }
+            group.build().unwrap()
+        })
+        .collect()
 }
 
 /// What an application is made of.
