@@ -215,25 +215,36 @@ impl Flink {
         app: &str,
         groups: &[(&str, Vec<(&str, String)>)],
     ) -> String {
-        let version = self.detail(app).await.application_version_id;
         let updates = EnvironmentPropertyUpdates::builder()
             .set_property_groups(Some(property_groups(groups)))
             .build()
             .unwrap();
+        let update = ApplicationConfigurationUpdate::builder()
+            .environment_property_updates(updates)
+            .build();
+        self.update(app, update, "properties")
+            .await
+            .expect("a live update has an operation")
+    }
+
+    /// UpdateApplication of `update` on the current version (`what` names
+    /// it in a failure); the operation's id, if it has one.
+    pub async fn update(
+        &self,
+        app: &str,
+        update: ApplicationConfigurationUpdate,
+        what: &str,
+    ) -> Option<String> {
+        let version = self.detail(app).await.application_version_id;
         self.client
             .update_application()
             .application_name(app)
             .current_application_version_id(version)
-            .application_configuration_update(
-                ApplicationConfigurationUpdate::builder()
-                    .environment_property_updates(updates)
-                    .build(),
-            )
+            .application_configuration_update(update)
             .send()
             .await
-            .unwrap_or_else(|e| panic!("UpdateApplication {app}: {e:?}"))
+            .unwrap_or_else(|e| panic!("UpdateApplication {app} ({what}): {e:?}"))
             .operation_id
-            .expect("a live update has an operation")
     }
 
     /// StartApplication → the operation id.
@@ -338,24 +349,14 @@ impl Flink {
         app: &str,
         monitoring: MonitoringConfigurationUpdate,
     ) -> Option<String> {
-        let version = self.detail(app).await.application_version_id;
-        self.client
-            .update_application()
-            .application_name(app)
-            .current_application_version_id(version)
-            .application_configuration_update(
-                ApplicationConfigurationUpdate::builder()
-                    .flink_application_configuration_update(
-                        FlinkApplicationConfigurationUpdate::builder()
-                            .monitoring_configuration_update(monitoring)
-                            .build(),
-                    )
+        let update = ApplicationConfigurationUpdate::builder()
+            .flink_application_configuration_update(
+                FlinkApplicationConfigurationUpdate::builder()
+                    .monitoring_configuration_update(monitoring)
                     .build(),
             )
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("UpdateApplication {app} (monitoring): {e:?}"))
-            .operation_id
+            .build();
+        self.update(app, update, "monitoring").await
     }
 
     pub async fn operation(&self, app: &str, id: &str) -> ApplicationOperationInfoDetails {
