@@ -9,7 +9,7 @@
 # weir`; the runtimes directory is weir's: --runtimes-dir, WEIR_RUNTIMES_DIR, else
 # <WEIR_DATA_DIR or ./weir-data>/runtimes).
 #
-# Every directory examples/<name>/ with a `main-class` file is an example; it is
+# Every directory examples/<name>/ with a `main-class` file is a Java example; it is
 # compiled with `javac --release 11 -cp "FLINK_HOME/lib/*"` from
 #   examples/common/src  examples/common/flink<M>  examples/<name>/src  examples/<name>/flink<M>
 # (M = Flink's major version, read from lib/flink-dist-*.jar; a file in a flink<M>
@@ -22,13 +22,22 @@
 # `bundled/` source root also gets OUT_DIR/<name>-bundled.jar: the same sources plus
 # bundled/ compiled into the jar (e.g. its own copy of that library).
 #
-# Idempotent: an up-to-date jar (newer than its sources, this script and
+# A directory with a `main.py` instead is a Python (PyFlink) example, packaged as the
+# service expects: OUT_DIR/<name>.zip holding main.py, lib/<name>.jar (its Java
+# sources, the same roots and rules, without Main-Class) and dep/ (`pip install
+# --target dep/ -r examples/<name>/requirements.txt`, wheels only; no requirements
+# file, no dep/). Run options: python=main.py, jarfile=lib/<name>.jar, pyFiles=dep/.
+#
+# Idempotent: an up-to-date jar or zip (newer than its sources, this script and
 # flink-dist, built for the same FLINK_HOME) is left alone, without starting a JVM.
-# Quiet on success; -v says what it does. Jars are written atomically, so
+# dep/ is kept per requirements file in OUT_DIR/.<name>.dep-<hash>/, so pip runs
+# (and needs the network) only when the requirements or the Python change.
+# Quiet on success; -v says what it does. Jars and zips are written atomically, so
 # concurrent runs for the same OUT_DIR are safe.
 #
 # Environment: JAVA_HOME (javac/jar from $JAVA_HOME/bin if present, else PATH);
-# WEIR_JAVAC_RELEASE (default 11).
+# WEIR_JAVAC_RELEASE (default 11); WEIR_PYTHON (the Python that runs pip and writes
+# the zip, default python3); PIP_CACHE_DIR (default ${XDG_CACHE_HOME:-~/.cache}/weir/pip).
 set -euo pipefail
 
 SCRIPT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
@@ -58,7 +67,7 @@ RUNTIMES_DIR=""
 while [ "$#" -gt 0 ]; do
     case "$1" in
         -v | --verbose) VERBOSE=1 ;;
-        -h | --help) sed -n '2,31p' "$SCRIPT" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
+        -h | --help) sed -n '2,40p' "$SCRIPT" | sed 's/^# \{0,1\}//' >&2; exit 0 ;;
         --runtime) [ "$#" -ge 2 ] || usage; RUNTIME="$2"; shift ;;
         --runtime=*) RUNTIME="${1#--runtime=}" ;;
         --runtimes-dir) [ "$#" -ge 2 ] || usage; RUNTIMES_DIR="$2"; shift ;;
@@ -125,35 +134,46 @@ JAR="$(find_tool jar)"
 [ -n "$JAR" ] || die "jar not found: install a JDK (11 or newer, e.g. OpenJDK 17) or set JAVA_HOME"
 
 # --- examples ------------------------------------------------------------------
+is_example() { # name: a Java example (main-class) or a Python one (main.py)
+    [ -f "$EXAMPLES/$1/main-class" ] || [ -f "$EXAMPLES/$1/main.py" ]
+}
 ALL=()
 for d in "$EXAMPLES"/*/; do
-    d="${d%/}"
-    [ -f "$d/main-class" ] && ALL+=("$(basename "$d")")
+    d="$(basename "$d")"
+    if is_example "$d"; then ALL+=("$d"); fi
 done
 [ "${#ALL[@]}" -gt 0 ] || die "no examples found under $EXAMPLES"
 if [ "${#WANTED[@]}" -eq 0 ]; then
     WANTED=("${ALL[@]}")
 else
     for w in "${WANTED[@]}"; do
-        [ -f "$EXAMPLES/$w/main-class" ] || die "no example '$w' (have: ${ALL[*]})"
+        is_example "$w" || die "no example '$w' (have: ${ALL[*]})"
     done
 fi
+PYTHON="${WEIR_PYTHON:-python3}"
 
 mkdir -p "$OUT_DIR"
 OUT_DIR="$(cd "$OUT_DIR" && pwd -P)"
 STAMP_TEXT="flink_home=$FLINK_HOME dist=$DIST_NAME release=$RELEASE javac=$(readlink -f "$JAVAC")"
 
-# The jars to make: <name> for every example, and <name>-bundled for one with bundled/.
-declare -A EXAMPLE_OF=() BUNDLED=()
+# What to make: <name>.jar for every Java example and <name>-bundled.jar for one with
+# bundled/; <name>.zip for a Python example (OUTPUT names the file).
+declare -A EXAMPLE_OF=() BUNDLED=() OUTPUT=()
 TARGETS=()
 for name in "${WANTED[@]}"; do
     TARGETS+=("$name")
     EXAMPLE_OF["$name"]="$name"
     BUNDLED["$name"]=0
+    if [ -f "$EXAMPLES/$name/main.py" ]; then
+        OUTPUT["$name"]="$name.zip"
+        continue
+    fi
+    OUTPUT["$name"]="$name.jar"
     if [ -d "$EXAMPLES/$name/bundled" ]; then
         TARGETS+=("$name-bundled")
         EXAMPLE_OF["$name-bundled"]="$name"
         BUNDLED["$name-bundled"]=1
+        OUTPUT["$name-bundled"]="$name-bundled.jar"
     fi
 done
 
@@ -169,21 +189,62 @@ source_dirs() { # target -> existing source roots, in overlay order
 }
 
 up_to_date() { # target
-    local target="$1" jar="$OUT_DIR/$1.jar" stamp="$OUT_DIR/.$1.stamp"
-    [ -f "$jar" ] && [ -f "$stamp" ] || return 1
+    local target="$1" out="$OUT_DIR/${OUTPUT[$1]}" stamp="$OUT_DIR/.$1.stamp" f
+    [ -f "$out" ] && [ -f "$stamp" ] || return 1
     [ "$(cat "$stamp")" = "$STAMP_TEXT" ] || return 1
     local -a inputs
     mapfile -t inputs < <(source_dirs "$target")
-    inputs+=("$EXAMPLES/${EXAMPLE_OF[$target]}/main-class" "$SCRIPT" "$DIST" "$LIBRARY_SRC")
-    # Anything (including a directory whose entries changed) newer than the jar?
-    [ -z "$(find "${inputs[@]}" -newer "$jar" -print -quit)" ]
+    for f in main-class main.py requirements.txt; do
+        f="$EXAMPLES/${EXAMPLE_OF[$target]}/$f"
+        if [ -f "$f" ]; then inputs+=("$f"); fi
+    done
+    inputs+=("$SCRIPT" "$DIST" "$LIBRARY_SRC")
+    # Anything (including a directory whose entries changed) newer than the output?
+    [ -z "$(find "${inputs[@]}" -newer "$out" -print -quit)" ]
+}
+
+python_deps() { # example dir work -> fills dir with its requirements, through the OUT_DIR cache
+    local example="$1" dir="$2" work="$3" key cached f
+    local req="$EXAMPLES/$example/requirements.txt"
+    mkdir -p "$dir"
+    [ -f "$req" ] || return 0
+    command -v "$PYTHON" >/dev/null 2>&1 || die "$example: $PYTHON not found (WEIR_PYTHON names the Python for pip)"
+    # What pip's answer depends on: the requirements and the Python that resolves them.
+    key="$({ cat "$req"; "$PYTHON" -c 'import sys; print(sys.version)'; } | sha256sum | cut -c1-12)"
+    cached="$OUT_DIR/.$example.dep-$key"
+    if [ ! -d "$cached" ]; then
+        local -a quiet=(--quiet)
+        [ "$VERBOSE" = 0 ] || quiet=()
+        say "$example: pip install --target dep/ -r $req"
+        # Wheels only: no package code runs here, and nothing depends on this machine's
+        # compilers. No .pyc: the workers' Python compiles what it imports.
+        if ! PIP_CACHE_DIR="${PIP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/weir/pip}" \
+            "$PYTHON" -m pip install "${quiet[@]}" --disable-pip-version-check --no-input \
+            --no-compile --only-binary=:all: --target "$work/dep-install" -r "$req" >"$work/pip.log" 2>&1; then
+            echo "build-examples: $example: pip install -r $req failed:" >&2
+            cat "$work/pip.log" >&2
+            return 1
+        fi
+        if [ "$VERBOSE" = 1 ]; then cat "$work/pip.log" >&2; fi
+        # $work is on OUT_DIR's file system, so this rename is atomic; if another run
+        # got there first, its copy stays. Copies for other requirements go.
+        mv -T "$work/dep-install" "$cached" 2>/dev/null || true
+        for f in "$OUT_DIR/.$example.dep-"*; do
+            [ "$f" = "$cached" ] || rm -rf "$f"
+        done
+    else
+        say "$example: dep/ from $cached"
+    fi
+    cp -R "$cached/." "$dir/"
 }
 
 build_one() { # target tmpdir
     local name="$1" work="$2" example="${EXAMPLE_OF[$1]}"
-    local main_class
-    main_class="$(tr -d '[:space:]' <"$EXAMPLES/$example/main-class")"
-    [ -n "$main_class" ] || die "$EXAMPLES/$example/main-class is empty"
+    local -a main_class=()
+    if [ -f "$EXAMPLES/$example/main-class" ]; then
+        main_class=(--main-class "$(tr -d '[:space:]' <"$EXAMPLES/$example/main-class")")
+        [ -n "${main_class[1]}" ] || die "$EXAMPLES/$example/main-class is empty"
+    fi
 
     # Overlay: later roots replace files with the same relative path.
     local -A files=()
@@ -226,22 +287,41 @@ build_one() { # target tmpdir
 
     printf 'Implementation-Title: %s\nImplementation-Vendor: Weir examples\nWeir-Flink-Version: %s\n' \
         "$name" "$FLINK_VERSION" >"$work/manifest.txt"
-    if ! "$JAR" "${JFLAGS[@]}" --create --file "$work/$name.jar" --main-class "$main_class" \
+    if ! "$JAR" "${JFLAGS[@]}" --create --file "$work/$name.jar" "${main_class[@]}" \
         --manifest "$work/manifest.txt" -C "$work/classes" . >"$work/jar.log" 2>&1; then
         echo "build-examples: $name: jar failed:" >&2
         cat "$work/jar.log" >&2
         return 1
     fi
-    mv -f "$work/$name.jar" "$OUT_DIR/$name.jar"
+    if [ "${#main_class[@]}" -gt 0 ]; then
+        mv -f "$work/$name.jar" "$OUT_DIR/$name.jar"
+        say "$name: wrote $OUT_DIR/$name.jar (Main-Class ${main_class[1]})"
+    else
+        # The service's layout: main.py at the root, lib/<name>.jar, dep/.
+        local zip="$work/zip"
+        mkdir -p "$zip/lib"
+        cp "$EXAMPLES/$example/main.py" "$zip/main.py"
+        mv "$work/$name.jar" "$zip/lib/$name.jar"
+        python_deps "$example" "$zip/dep" "$work" || return 1
+        local -a entries=(main.py lib)
+        [ -z "$(ls -A "$zip/dep")" ] || entries+=(dep)
+        command -v "$PYTHON" >/dev/null 2>&1 || die "$name: $PYTHON not found (WEIR_PYTHON names the Python that writes the zip)"
+        if ! (cd "$zip" && "$PYTHON" -m zipfile -c "$work/$name.zip" "${entries[@]}") >"$work/zip.log" 2>&1; then
+            echo "build-examples: $name: writing the zip failed:" >&2
+            cat "$work/zip.log" >&2
+            return 1
+        fi
+        mv -f "$work/$name.zip" "$OUT_DIR/$name.zip"
+        say "$name: wrote $OUT_DIR/$name.zip (main.py, lib/$name.jar${entries[2]:+, dep/})"
+    fi
     printf '%s\n' "$STAMP_TEXT" >"$OUT_DIR/.$name.stamp.tmp.$$"
     mv -f "$OUT_DIR/.$name.stamp.tmp.$$" "$OUT_DIR/.$name.stamp"
-    say "$name: wrote $OUT_DIR/$name.jar (Main-Class $main_class)"
 }
 
 TODO=()
 for name in "${TARGETS[@]}"; do
     if up_to_date "$name"; then
-        say "$name: up to date ($OUT_DIR/$name.jar)"
+        say "$name: up to date ($OUT_DIR/${OUTPUT[$name]})"
     else
         TODO+=("$name")
     fi
