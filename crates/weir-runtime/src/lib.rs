@@ -28,6 +28,9 @@
 //!   applications should run, both given at construction, and the code as a
 //!   path per submission.
 //!
+//! Beside them, [`flink_log`] reads Flink's log text (the header of an event
+//! in Flink's layout), for the supervisor's log shipper; it does no IO.
+//!
 //! **Architecture invariant:** this crate knows Flink — its versions, its
 //! configuration keys, its processes and its REST JSON — and nothing about
 //! AWS shapes, the store, the catalogue or Weir's API. It depends on
@@ -43,6 +46,7 @@
 
 pub mod backend;
 pub mod cluster;
+pub mod flink_log;
 mod memory;
 pub mod namespace;
 mod process;

@@ -30,6 +30,7 @@ use std::time::Duration;
 use weir_control::model::LogLevel;
 
 use weir_runtime::backend::{ClusterView, ProcessKind, Runtime, ServedLog};
+use weir_runtime::flink_log::{parse_header, FlinkLine};
 
 use crate::Supervisor;
 
@@ -40,54 +41,6 @@ pub const MAX_READ_BYTES: u64 = 1024 * 1024;
 /// A CloudWatch Logs event holds 256 KiB; a Java stack trace rarely needs a
 /// tenth of that.
 const MAX_MESSAGE_BYTES: usize = 32 * 1024;
-
-/// One event of a Flink log file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FlinkLine {
-    /// Milliseconds since the epoch.
-    pub timestamp: i64,
-    pub level: LogLevel,
-    pub logger: String,
-    /// The MDC between brackets: Flink puts the job's id there on the lines
-    /// that concern one job.
-    pub context: String,
-    pub message: String,
-}
-
-/// Parses the header line of an event in Flink's default log4j layout,
-/// `%d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n`:
-/// `2026-11-26 10:41:58,834 INFO  org.apache.flink.Foo [] - message`.
-/// The timestamp is the JVM's local time, which is this machine's.
-pub fn parse_header(line: &str) -> Option<FlinkLine> {
-    let stamp = line.get(..23)?;
-    let naive = chrono::NaiveDateTime::parse_from_str(stamp, "%Y-%m-%d %H:%M:%S,%3f").ok()?;
-    let timestamp = naive
-        .and_local_timezone(chrono::Local)
-        .earliest()?
-        .timestamp_millis();
-    let rest = line.get(23..)?.trim_start();
-    let (level, rest) = rest.split_once(char::is_whitespace)?;
-    let level = match level {
-        "TRACE" | "DEBUG" => LogLevel::Debug,
-        "INFO" => LogLevel::Info,
-        "WARN" => LogLevel::Warn,
-        "ERROR" | "FATAL" => LogLevel::Error,
-        _ => return None,
-    };
-    let rest = rest.trim_start();
-    let (logger, rest) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-    // The MDC (`[]` or `[job-id]`) and the separator, then the message.
-    let (context, message) = rest
-        .split_once(" - ")
-        .map_or(("", rest.trim()), |(c, m)| (c.trim(), m));
-    Some(FlinkLine {
-        timestamp,
-        level,
-        logger: logger.to_string(),
-        context: context.trim_matches(|c| c == '[' || c == ']').to_string(),
-        message: message.to_string(),
-    })
-}
 
 /// How much a level matters, for "at LogLevel or above".
 fn rank(level: LogLevel) -> u8 {
@@ -645,46 +598,6 @@ fn log_files(view: &ClusterView) -> Vec<(String, PathBuf)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const JM: &str = "2026-11-26 10:41:58,834 INFO  org.apache.flink.runtime.entrypoint.ClusterEntrypoint        [] -  Starting StandaloneSessionClusterEntrypoint (Version: 1.20.5)";
-
-    #[test]
-    fn flink_header_lines_are_parsed() {
-        let l = parse_header(JM).unwrap();
-        assert_eq!(l.level, LogLevel::Info);
-        assert_eq!(
-            l.logger,
-            "org.apache.flink.runtime.entrypoint.ClusterEntrypoint"
-        );
-        assert_eq!(
-            l.message,
-            " Starting StandaloneSessionClusterEntrypoint (Version: 1.20.5)"
-        );
-        let local = chrono::NaiveDate::from_ymd_opt(2026, 11, 26)
-            .unwrap()
-            .and_hms_milli_opt(10, 41, 58, 834)
-            .unwrap()
-            .and_local_timezone(chrono::Local)
-            .earliest()
-            .unwrap();
-        assert_eq!(l.timestamp, local.timestamp_millis());
-
-        let w = parse_header("2026-11-26 10:42:00,419 WARN  org.apache.flink.runtime.security.token.DefaultDelegationTokenManager [] - No tokens obtained").unwrap();
-        assert_eq!(w.level, LogLevel::Warn);
-        assert_eq!(w.message, "No tokens obtained");
-        let e = parse_header("2026-11-26 10:42:00,419 ERROR org.apache.flink.Foo [8f2e] - boom")
-            .unwrap();
-        assert_eq!((e.level, e.message.as_str()), (LogLevel::Error, "boom"));
-        for not in [
-            "",
-            "Missing resources:",
-            "\t at org.apache.flink.Foo.bar(Foo.java:1)",
-            "2026-11-26 10:42:00,419 NOTICE org.Foo [] - x",
-            "2026-13-26 10:42:00,419 INFO org.Foo [] - x",
-        ] {
-            assert_eq!(parse_header(not), None, "{not}");
-        }
-    }
 
     #[test]
     fn continuation_lines_join_their_event() {
