@@ -28,6 +28,12 @@
 //!   applications should run, both given at construction, and the code as a
 //!   path per submission.
 //!
+//! Beside them, two readers of Flink's log text, which do no IO:
+//! [`flink_log`] (the header of an event in Flink's layout), for the
+//! supervisor's log shipper, and [`python_log`] (a Python application's
+//! output, which Flink's `PythonDriver` logs line by line in the Job
+//! Manager's log, grouped back into lines and whole tracebacks).
+//!
 //! **Architecture invariant:** this crate knows Flink — its versions, its
 //! configuration keys, its processes and its REST JSON — and nothing about
 //! AWS shapes, the store, the catalogue or Weir's API. It depends on
@@ -43,9 +49,11 @@
 
 pub mod backend;
 pub mod cluster;
+pub mod flink_log;
 mod memory;
 pub mod namespace;
 mod process;
+pub mod python_log;
 pub mod rest;
 pub mod runtimes;
 pub mod service_library;

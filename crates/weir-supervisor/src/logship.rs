@@ -10,6 +10,13 @@
 //! the round's events of an application in one transaction. An event whose
 //! continuation may still be coming is held until the next round.
 //!
+//! A Python application's output reaches the Job Manager's log one event
+//! per line (Flink's `PythonDriver` logs each line the Python process
+//! prints); it is shipped as the Python output it is, each line prefixed
+//! `[python] `, and each traceback put back together into one ERROR event
+//! (`weir_runtime::python_log`). A traceback whose next line may still come
+//! is held like an event's continuation, while the other events go on.
+//!
 //! Where a file was read up to is kept beside it (`<log>.weir-offset`,
 //! written after the events are committed), so that a restarted Weir goes on
 //! where it stopped; a crash between the two repeats at most one round.
@@ -18,7 +25,10 @@
 //! fetches them whole from its Flink (`Runtime::served_logs`) every
 //! [`REMOTE_EVERY`]th round, and each application gets the lines of its own
 //! job. What was shipped of each is decided here, with the position kept in
-//! the state directory across restarts.
+//! the state directory across restarts. A Python application's output is
+//! not grouped there: the driver's lines carry no job id (its `main()` runs
+//! before there is a job), so on a Job Manager that several applications
+//! share they cannot be told apart, and they are not routed, as before.
 
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
@@ -30,6 +40,10 @@ use std::time::Duration;
 use weir_control::model::LogLevel;
 
 use weir_runtime::backend::{ClusterView, ProcessKind, Runtime, ServedLog};
+use weir_runtime::flink_log::{parse_header, FlinkLine};
+use weir_runtime::python_log::{
+    is_python_output, PythonGrouper, PythonOutput, PYTHON_DRIVER_LOGGER,
+};
 
 use crate::Supervisor;
 
@@ -40,54 +54,6 @@ pub const MAX_READ_BYTES: u64 = 1024 * 1024;
 /// A CloudWatch Logs event holds 256 KiB; a Java stack trace rarely needs a
 /// tenth of that.
 const MAX_MESSAGE_BYTES: usize = 32 * 1024;
-
-/// One event of a Flink log file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FlinkLine {
-    /// Milliseconds since the epoch.
-    pub timestamp: i64,
-    pub level: LogLevel,
-    pub logger: String,
-    /// The MDC between brackets: Flink puts the job's id there on the lines
-    /// that concern one job.
-    pub context: String,
-    pub message: String,
-}
-
-/// Parses the header line of an event in Flink's default log4j layout,
-/// `%d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n`:
-/// `2026-11-26 10:41:58,834 INFO  org.apache.flink.Foo [] - message`.
-/// The timestamp is the JVM's local time, which is this machine's.
-pub fn parse_header(line: &str) -> Option<FlinkLine> {
-    let stamp = line.get(..23)?;
-    let naive = chrono::NaiveDateTime::parse_from_str(stamp, "%Y-%m-%d %H:%M:%S,%3f").ok()?;
-    let timestamp = naive
-        .and_local_timezone(chrono::Local)
-        .earliest()?
-        .timestamp_millis();
-    let rest = line.get(23..)?.trim_start();
-    let (level, rest) = rest.split_once(char::is_whitespace)?;
-    let level = match level {
-        "TRACE" | "DEBUG" => LogLevel::Debug,
-        "INFO" => LogLevel::Info,
-        "WARN" => LogLevel::Warn,
-        "ERROR" | "FATAL" => LogLevel::Error,
-        _ => return None,
-    };
-    let rest = rest.trim_start();
-    let (logger, rest) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-    // The MDC (`[]` or `[job-id]`) and the separator, then the message.
-    let (context, message) = rest
-        .split_once(" - ")
-        .map_or(("", rest.trim()), |(c, m)| (c.trim(), m));
-    Some(FlinkLine {
-        timestamp,
-        level,
-        logger: logger.to_string(),
-        context: context.trim_matches(|c| c == '[' || c == ']').to_string(),
-        message: message.to_string(),
-    })
-}
 
 /// How much a level matters, for "at LogLevel or above".
 fn rank(level: LogLevel) -> u8 {
@@ -147,25 +113,54 @@ impl Folder {
     }
 }
 
-/// Folds `lines` (complete lines, each ending in a newline) into `events`;
-/// where in `lines` the last event started, if one started there (the
-/// event the folder now holds, unless nothing follows it).
-fn fold_lines(folder: &mut Folder, lines: &[u8], events: &mut Vec<FlinkLine>) -> Option<usize> {
+/// Folds `lines` (complete lines, each ending in a newline, found at
+/// `base` in their log) into events, each with where in the log it started.
+/// `held` is where the event the folder holds started, and is moved on as
+/// each new one starts.
+fn fold_lines(
+    folder: &mut Folder,
+    held: &mut u64,
+    base: u64,
+    lines: &[u8],
+) -> Vec<(u64, FlinkLine)> {
+    let mut events = Vec::new();
     let mut at = 0;
-    let mut started = None;
     for raw in lines.split(|&b| b == b'\n') {
         if at >= lines.len() {
             break;
         }
         let line = String::from_utf8_lossy(raw);
         let line = line.trim_end_matches('\r');
-        if parse_header(line).is_some() {
-            started = Some(at);
+        let starts = parse_header(line).is_some();
+        if let Some(done) = folder.push(line) {
+            events.push((*held, done));
         }
-        events.extend(folder.push(line));
+        if starts {
+            *held = base + at as u64;
+        }
         at += raw.len() + 1;
     }
-    started
+    events
+}
+
+/// An event for an application's log, as `Catalogue::log_lines` takes it:
+/// time (ms), level, logger, message.
+type LogLine = (i64, LogLevel, String, String);
+
+/// A Python process's output as events: a line at INFO, as the driver
+/// logged it; a traceback at ERROR, so that a log kept at WARN or ERROR
+/// still says why the application failed.
+fn python_event(timestamp: i64, item: PythonOutput) -> LogLine {
+    let (level, text) = match item {
+        PythonOutput::Line(line) => (LogLevel::Info, line),
+        PythonOutput::Traceback { text, .. } => (LogLevel::Error, text),
+    };
+    (
+        timestamp,
+        level,
+        PYTHON_DRIVER_LOGGER.to_string(),
+        format!("[python] {text}"),
+    )
 }
 
 /// Where one log file has been read to.
@@ -175,11 +170,21 @@ struct Cursor {
     app: String,
     source: String,
     inode: u64,
-    /// Bytes consumed: complete lines, each shipped or in `folder`.
+    /// Bytes consumed: complete lines, each shipped or held (in `folder`
+    /// or `python`).
     offset: u64,
-    /// Where the event held in `folder` started (what a restart re-reads).
+    /// Where the event held in `folder` started: every event before it
+    /// that is not Python output has been shipped.
     held_from: u64,
     folder: Folder,
+    /// The Python process's output (a Job Manager's), each line tagged with
+    /// where its event started and when it was logged: a traceback is held
+    /// here while other events go on being shipped.
+    python: PythonGrouper<(u64, i64)>,
+    /// Events before this that are not Python output were shipped already:
+    /// a restarted Weir reads again from the start of a held traceback,
+    /// for the traceback's sake only.
+    shipped_to: u64,
 }
 
 fn offset_file(log: &Path) -> PathBuf {
@@ -188,26 +193,57 @@ fn offset_file(log: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// The stored "inode offset" of a log file.
-fn load_offset(log: &Path) -> Option<(u64, u64)> {
-    let text = std::fs::read_to_string(offset_file(log)).ok()?;
-    let (inode, offset) = text.trim().split_once(' ')?;
-    Some((inode.parse().ok()?, offset.parse().ok()?))
+/// Where a log file was read to, as stored: "inode offset", where a
+/// restart reads again from, and, when a Python traceback was held, a third
+/// number, the cursor's `shipped_to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stored {
+    inode: u64,
+    offset: u64,
+    shipped_to: u64,
 }
 
-fn save_offset(log: &Path, inode: u64, offset: u64) {
+fn load_offset(log: &Path) -> Option<Stored> {
+    let text = std::fs::read_to_string(offset_file(log)).ok()?;
+    let mut numbers = text.split_whitespace().map(str::parse::<u64>);
+    let inode = numbers.next()?.ok()?;
+    let offset = numbers.next()?.ok()?;
+    let shipped_to = match numbers.next() {
+        Some(n) => n.ok()?.max(offset),
+        None => offset,
+    };
+    Some(Stored {
+        inode,
+        offset,
+        shipped_to,
+    })
+}
+
+fn save_offset(log: &Path, stored: Stored) {
+    let Stored {
+        inode,
+        offset,
+        shipped_to,
+    } = stored;
+    // Two numbers unless a traceback is held: what every Weir before this
+    // one wrote, and reads.
+    let text = if shipped_to > offset {
+        format!("{inode} {offset} {shipped_to}\n")
+    } else {
+        format!("{inode} {offset}\n")
+    };
     let path = offset_file(log);
     let tmp = path.with_extension("tmp");
-    if std::fs::write(&tmp, format!("{inode} {offset}\n")).is_ok() {
+    if std::fs::write(&tmp, text).is_ok() {
         let _ = std::fs::rename(&tmp, &path);
     }
 }
 
 impl Cursor {
     fn open(log: &Path, inode: u64, app: &str, source: &str) -> Cursor {
-        let offset = match load_offset(log) {
-            Some((i, o)) if i == inode => o,
-            _ => 0,
+        let (offset, shipped_to) = match load_offset(log) {
+            Some(s) if s.inode == inode => (s.offset, s.shipped_to),
+            _ => (0, 0),
         };
         Cursor {
             app: app.to_string(),
@@ -215,13 +251,42 @@ impl Cursor {
             inode,
             offset,
             held_from: offset,
-            folder: Folder::default(),
+            shipped_to,
+            ..Cursor::default()
         }
     }
 
-    /// Reads what the file gained; returns the completed events and whether
-    /// anything was read.
-    fn read(&mut self, log: &Path) -> std::io::Result<(Vec<FlinkLine>, bool)> {
+    /// What to store once the events read so far are committed: a restart
+    /// reads again from the first event still held (by the folder or as a
+    /// Python traceback).
+    fn stored(&self) -> Stored {
+        let python = self.python.held().map_or(self.held_from, |&(at, _)| at);
+        let offset = self.held_from.min(python);
+        Stored {
+            inode: self.inode,
+            offset,
+            shipped_to: self.held_from.max(self.shipped_to),
+        }
+    }
+
+    /// Reads what the file gained; returns the events completed, as they
+    /// go into the application's log (every level: the caller keeps those
+    /// at its LogLevel). `last`: the file will not grow any more, so what
+    /// is held is complete too.
+    fn read(&mut self, log: &Path, last: bool) -> std::io::Result<Vec<LogLine>> {
+        let (mut events, read) = self.fold(log)?;
+        // Nothing new for a round: the held event is complete.
+        let quiet = !read || last;
+        if quiet {
+            events.extend(self.folder.flush().map(|e| (self.held_from, e)));
+            self.held_from = self.offset;
+        }
+        Ok(self.sort(events, quiet))
+    }
+
+    /// The events that the file's new complete lines completed, each with
+    /// where it started, and whether anything was read.
+    fn fold(&mut self, log: &Path) -> std::io::Result<(Vec<(u64, FlinkLine)>, bool)> {
         let mut file = std::fs::File::open(log)?;
         let meta = file.metadata()?;
         if meta.ino() != self.inode || meta.len() < self.offset {
@@ -233,25 +298,54 @@ impl Cursor {
                 ..Cursor::default()
             };
         }
-        let mut events = Vec::new();
         if meta.len() == self.offset {
-            return Ok((events, false));
+            return Ok((Vec::new(), false));
         }
         file.seek(SeekFrom::Start(self.offset))?;
         let mut buf = Vec::new();
         file.take(MAX_READ_BYTES).read_to_end(&mut buf)?;
         // Only complete lines; a partial last line is read again next round.
         let Some(end) = buf.iter().rposition(|&b| b == b'\n') else {
-            return Ok((events, false));
+            return Ok((Vec::new(), false));
         };
-        if let Some(held) = fold_lines(&mut self.folder, &buf[..=end], &mut events) {
-            self.held_from = self.offset + held as u64;
-        }
+        let events = fold_lines(
+            &mut self.folder,
+            &mut self.held_from,
+            self.offset,
+            &buf[..=end],
+        );
         self.offset += end as u64 + 1;
         if !self.folder.is_pending() {
             self.held_from = self.offset;
         }
         Ok((events, true))
+    }
+
+    /// Turns completed events into the application's log's: Flink's as
+    /// they are (but those a Weir before this one shipped), the Python
+    /// process's output through `python`. `quiet`: nothing was read.
+    fn sort(&mut self, events: Vec<(u64, FlinkLine)>, quiet: bool) -> Vec<LogLine> {
+        let mut out = Vec::new();
+        let mut python_lines = 0;
+        for (start, e) in events {
+            if is_python_output(&e) {
+                python_lines += 1;
+                let items = self.python.push((start, e.timestamp), &e.message);
+                out.extend(items.into_iter().map(|((_, t), i)| python_event(t, i)));
+            } else if start >= self.shipped_to {
+                let message = format!("[{}] {}", self.source, e.message);
+                out.push((e.timestamp, e.level, e.logger, message));
+            }
+        }
+        // Python prints a traceback in one burst: a round that brought no
+        // more of its output (none read, none in the event the folder
+        // holds) ends the one held, as a quiet round ends the folder's.
+        let more = python_lines > 0 || self.folder.pending.as_ref().is_some_and(is_python_output);
+        if quiet || !more {
+            let items = self.python.flush();
+            out.extend(items.into_iter().map(|((_, t), i)| python_event(t, i)));
+        }
+        out
     }
 }
 
@@ -377,10 +471,17 @@ impl RemoteCursor {
         }
         let fresh = &text.as_bytes()[self.offset..];
         let end = fresh.iter().rposition(|&b| b == b'\n').map_or(0, |e| e + 1);
-        let mut events = Vec::new();
-        if let Some(held) = fold_lines(&mut self.folder, &fresh[..end], &mut events) {
-            self.held_from = self.offset + held;
-        }
+        let mut held = self.held_from as u64;
+        let mut events: Vec<FlinkLine> = fold_lines(
+            &mut self.folder,
+            &mut held,
+            self.offset as u64,
+            &fresh[..end],
+        )
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+        self.held_from = held as usize;
         if end == 0 {
             // Nothing new for a round: the held event is complete.
             events.extend(self.folder.flush());
@@ -590,23 +691,11 @@ impl<R: Runtime> Supervisor<R> {
                 let cursor = cursors
                     .entry(file.clone())
                     .or_insert_with(|| Cursor::open(file, meta.ino(), &name, source));
-                let Ok((mut events, read)) = cursor.read(file) else {
+                let Ok(events) = cursor.read(file, last) else {
                     continue;
                 };
-                if !read || last {
-                    // Nothing new for a round: the held event is complete.
-                    events.extend(cursor.folder.flush());
-                    cursor.held_from = cursor.offset;
-                }
-                lines.extend(events.into_iter().filter(|e| passes(e.level, at)).map(|e| {
-                    (
-                        e.timestamp,
-                        e.level,
-                        e.logger,
-                        format!("[{source}] {}", e.message),
-                    )
-                }));
-                done.push((file.clone(), cursor.inode, cursor.held_from));
+                lines.extend(events.into_iter().filter(|e| passes(e.1, at)));
+                done.push((file.clone(), cursor.stored()));
             }
             (cursors, lines, done)
         })
@@ -620,8 +709,8 @@ impl<R: Runtime> Supervisor<R> {
             let name = app.to_string();
             let _ = tokio::task::spawn_blocking(move || catalogue.log_lines(&name, lines)).await;
         }
-        for (file, inode, offset) in done {
-            save_offset(&file, inode, offset);
+        for (file, stored) in done {
+            save_offset(&file, stored);
         }
     }
 }
@@ -645,46 +734,6 @@ fn log_files(view: &ClusterView) -> Vec<(String, PathBuf)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const JM: &str = "2026-11-26 10:41:58,834 INFO  org.apache.flink.runtime.entrypoint.ClusterEntrypoint        [] -  Starting StandaloneSessionClusterEntrypoint (Version: 1.20.5)";
-
-    #[test]
-    fn flink_header_lines_are_parsed() {
-        let l = parse_header(JM).unwrap();
-        assert_eq!(l.level, LogLevel::Info);
-        assert_eq!(
-            l.logger,
-            "org.apache.flink.runtime.entrypoint.ClusterEntrypoint"
-        );
-        assert_eq!(
-            l.message,
-            " Starting StandaloneSessionClusterEntrypoint (Version: 1.20.5)"
-        );
-        let local = chrono::NaiveDate::from_ymd_opt(2026, 11, 26)
-            .unwrap()
-            .and_hms_milli_opt(10, 41, 58, 834)
-            .unwrap()
-            .and_local_timezone(chrono::Local)
-            .earliest()
-            .unwrap();
-        assert_eq!(l.timestamp, local.timestamp_millis());
-
-        let w = parse_header("2026-11-26 10:42:00,419 WARN  org.apache.flink.runtime.security.token.DefaultDelegationTokenManager [] - No tokens obtained").unwrap();
-        assert_eq!(w.level, LogLevel::Warn);
-        assert_eq!(w.message, "No tokens obtained");
-        let e = parse_header("2026-11-26 10:42:00,419 ERROR org.apache.flink.Foo [8f2e] - boom")
-            .unwrap();
-        assert_eq!((e.level, e.message.as_str()), (LogLevel::Error, "boom"));
-        for not in [
-            "",
-            "Missing resources:",
-            "\t at org.apache.flink.Foo.bar(Foo.java:1)",
-            "2026-11-26 10:42:00,419 NOTICE org.Foo [] - x",
-            "2026-13-26 10:42:00,419 INFO org.Foo [] - x",
-        ] {
-            assert_eq!(parse_header(not), None, "{not}");
-        }
-    }
 
     #[test]
     fn continuation_lines_join_their_event() {
@@ -737,6 +786,10 @@ mod tests {
         }
     }
 
+    fn texts(lines: &[LogLine]) -> Vec<&str> {
+        lines.iter().map(|l| l.3.as_str()).collect()
+    }
+
     #[test]
     fn a_file_is_read_in_complete_lines_and_resumed_after_a_restart() {
         use std::io::Write;
@@ -750,33 +803,240 @@ mod tests {
         .unwrap();
         let inode = std::fs::metadata(&log).unwrap().ino();
         let mut c = Cursor::open(&log, inode, "a", "jobmanager");
-        let (events, read) = c.read(&log).unwrap();
-        assert!(read);
-        assert_eq!(events.len(), 1);
-        assert_eq!(events[0].message, "one");
+        let events = c.read(&log, false).unwrap();
+        assert_eq!(texts(&events), ["[jobmanager] one"]);
         // "two" is held (a continuation may follow); the partial line waits.
-        save_offset(&log, c.inode, c.held_from);
+        save_offset(&log, c.stored());
 
         // A restarted Weir starts again at the held event.
         let mut again = Cursor::open(&log, inode, "a", "jobmanager");
         writeln!(file, "ee").unwrap();
-        let (events, _) = again.read(&log).unwrap();
-        assert_eq!(
-            events
-                .iter()
-                .map(|e| e.message.as_str())
-                .collect::<Vec<_>>(),
-            ["two\ncontinued"]
-        );
-        let (events, read) = again.read(&log).unwrap();
-        assert!(!read && events.is_empty());
-        assert_eq!(again.folder.flush().unwrap().message, "three");
+        let events = again.read(&log, false).unwrap();
+        assert_eq!(texts(&events), ["[jobmanager] two\ncontinued"]);
+        assert_eq!(events[0].1, LogLevel::Warn);
+        // A round with nothing new: the held event is complete.
+        let events = again.read(&log, false).unwrap();
+        assert_eq!(texts(&events), ["[jobmanager] three"]);
 
         // Truncation starts over.
         std::fs::write(&log, "2026-11-26 11:00:00,000 INFO  org.D [] - fresh\n").unwrap();
-        let (events, _) = again.read(&log).unwrap();
-        assert!(events.is_empty());
-        assert_eq!(again.folder.flush().unwrap().message, "fresh");
+        assert!(again.read(&log, false).unwrap().is_empty());
+        assert_eq!(
+            texts(&again.read(&log, false).unwrap()),
+            ["[jobmanager] fresh"]
+        );
+    }
+
+    /// A Job Manager log line in Flink's layout, on 2026-12-07.
+    fn jm(time: &str, level: &str, logger: &str, message: &str) -> String {
+        format!("2026-12-07 {time} {level:<5} {logger:<60} [] - {message}\n")
+    }
+
+    /// A line of the Python process's output, as the driver logs it.
+    fn py(time: &str, message: &str) -> String {
+        jm(time, "INFO", PYTHON_DRIVER_LOGGER, message)
+    }
+
+    const STARTED: &str =
+        "--------------------------- Python Process Started --------------------------";
+    const EXITED: &str =
+        "--------------------------- Python Process Exited ---------------------------";
+
+    /// A Python application that fails, its traceback cut by the end of a
+    /// read, with other loggers' lines (a WARN with a stack trace) in the
+    /// middle of it: the two parts of the log.
+    fn failing_run() -> (String, String) {
+        let first = [
+            jm(
+                "17:31:03,000",
+                "INFO",
+                "org.apache.flink.runtime.dispatcher.StandaloneDispatcher",
+                "Received JobGraph submission",
+            ),
+            py("17:31:03,921", STARTED),
+            py("17:31:04,225", "main.py starting /tmp/venv120/bin/python"),
+            py("17:31:08,246", "Traceback (most recent call last):"),
+            py(
+                "17:31:08,246",
+                "  File \"/tmp/pyexp/app/main.py\", line 20, in <module>",
+            ),
+            jm(
+                "17:31:08,246",
+                "WARN",
+                "org.apache.flink.runtime.blob.BlobServer",
+                "A blob went missing",
+            ),
+            "java.io.FileNotFoundException: /tmp/blob\n".to_string(),
+            "\tat org.apache.flink.runtime.blob.BlobServer.get(BlobServer.java:1)\n".to_string(),
+            py("17:31:08,247", "    main()"),
+            py(
+                "17:31:08,247",
+                "  File \"/tmp/pyexp/app/main.py\", line 17, in main",
+            ),
+        ]
+        .concat();
+        let second = [
+            py("17:31:08,247", "    raise ValueError(\"boom\")"),
+            py("17:31:08,247", "ValueError: boom"),
+            py("17:31:08,248", ""),
+            py("17:31:08,432", EXITED),
+            jm(
+                "17:31:08,432",
+                "ERROR",
+                PYTHON_DRIVER_LOGGER,
+                "Run python process failed",
+            ),
+            "java.lang.RuntimeException: Python process exits with code: 1\n".to_string(),
+        ]
+        .concat();
+        (first, second)
+    }
+
+    const TRACEBACK: &str = "[python] Traceback (most recent call last):\n  File \"/tmp/pyexp/app/main.py\", line 20, in <module>\n    main()\n  File \"/tmp/pyexp/app/main.py\", line 17, in main\n    raise ValueError(\"boom\")\nValueError: boom";
+
+    /// A traceback cut by the end of a read is held, whole, for the next
+    /// round (other loggers' lines go on being shipped), and a restart in
+    /// between reads it again from its first line without shipping the
+    /// other lines twice.
+    #[test]
+    fn python_output_is_shipped_as_lines_and_one_event_per_traceback_across_rounds() {
+        use std::io::Write;
+        let (first, second) = failing_run();
+        for restart in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let log = dir.path().join("jobmanager.log");
+            let mut file = std::fs::File::create(&log).unwrap();
+            file.write_all(first.as_bytes()).unwrap();
+            let inode = std::fs::metadata(&log).unwrap().ino();
+            let mut c = Cursor::open(&log, inode, "a", "jobmanager");
+            let mut shipped = c.read(&log, false).unwrap();
+            assert_eq!(
+                texts(&shipped),
+                [
+                    "[jobmanager] Received JobGraph submission",
+                    &format!("[python] {STARTED}"),
+                    "[python] main.py starting /tmp/venv120/bin/python",
+                    "[jobmanager] A blob went missing\njava.io.FileNotFoundException: /tmp/blob\n\tat org.apache.flink.runtime.blob.BlobServer.get(BlobServer.java:1)",
+                ],
+                "restart: {restart}"
+            );
+            // Stored: read again from the traceback's first line; what
+            // follows it, not Python's, was shipped up to the event held.
+            let stored = c.stored();
+            let traceback_at = first.find("2026-12-07 17:31:08,246 INFO").unwrap() as u64;
+            let last_at = first.rfind("2026-12-07").unwrap() as u64;
+            assert_eq!((stored.offset, stored.shipped_to), (traceback_at, last_at));
+            save_offset(&log, stored);
+            assert_eq!(load_offset(&log), Some(stored));
+
+            if restart {
+                c = Cursor::open(&log, inode, "a", "jobmanager");
+            }
+            file.write_all(second.as_bytes()).unwrap();
+            let more = c.read(&log, false).unwrap();
+            assert_eq!(
+                texts(&more),
+                [TRACEBACK, "[python] ", &format!("[python] {EXITED}")],
+                "restart: {restart}"
+            );
+            let when = parse_header(&py("17:31:08,246", "")).unwrap().timestamp;
+            assert_eq!(
+                (more[0].0, more[0].1, more[0].2.as_str()),
+                (when, LogLevel::Error, PYTHON_DRIVER_LOGGER)
+            );
+            shipped.extend(more);
+            // The driver's own error is the driver's, not Python's.
+            let last = c.read(&log, false).unwrap();
+            assert_eq!(
+                texts(&last),
+                ["[jobmanager] Run python process failed\njava.lang.RuntimeException: Python process exits with code: 1"]
+            );
+            assert_eq!(last[0].1, LogLevel::Error);
+            shipped.extend(last);
+            assert_eq!(shipped.len(), 8, "restart: {restart}");
+            let stored = c.stored();
+            assert_eq!(stored.offset, (first.len() + second.len()) as u64);
+            save_offset(&log, stored);
+            let text = std::fs::read_to_string(offset_file(&log)).unwrap();
+            assert_eq!(text, format!("{inode} {}\n", stored.offset), "as before");
+        }
+    }
+
+    /// Python's silence ends a held traceback: a Job Manager that goes on
+    /// logging does not keep it back.
+    #[test]
+    fn a_held_traceback_is_shipped_once_python_falls_silent() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("jobmanager.log");
+        let mut file = std::fs::File::create(&log).unwrap();
+        let other = |t: &str| {
+            jm(
+                t,
+                "INFO",
+                "org.apache.flink.runtime.checkpoint.CheckpointCoordinator",
+                "Completed checkpoint",
+            )
+        };
+        let mut lines = vec![
+            py("17:31:08,246", "Traceback (most recent call last):"),
+            py(
+                "17:31:08,246",
+                "  File \"/tmp/pyexp/app/main.py\", line 20, in <module>",
+            ),
+            py("17:31:08,246", "    main()"),
+            py(
+                "17:31:08,246",
+                "  File \"/tmp/pyexp/app/main.py\", line 17, in main",
+            ),
+            py("17:31:08,247", "    raise ValueError(\"boom\")"),
+            py("17:31:08,247", "ValueError: boom"),
+        ];
+        lines.push(other("17:31:09,000"));
+        file.write_all(lines.concat().as_bytes()).unwrap();
+        let inode = std::fs::metadata(&log).unwrap().ino();
+        let mut c = Cursor::open(&log, inode, "a", "jobmanager");
+        // Python's lines came this round: what follows may be its.
+        assert!(c.read(&log, false).unwrap().is_empty());
+        assert!(c.python.is_holding());
+        file.write_all(other("17:31:10,000").as_bytes()).unwrap();
+        assert_eq!(
+            texts(&c.read(&log, false).unwrap()),
+            ["[jobmanager] Completed checkpoint", TRACEBACK]
+        );
+        assert!(!c.python.is_holding());
+        assert_eq!(c.stored().offset, c.held_from);
+    }
+
+    /// Python's lines are INFO, as the driver logs them; a traceback is
+    /// ERROR, so that a log kept at WARN or ERROR says why Python failed.
+    #[test]
+    fn python_lines_pass_as_info_and_tracebacks_as_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("jobmanager.log");
+        let (first, second) = failing_run();
+        std::fs::write(&log, first + &second).unwrap();
+        let inode = std::fs::metadata(&log).unwrap().ino();
+        let mut c = Cursor::open(&log, inode, "a", "jobmanager");
+        let events = c.read(&log, true).unwrap();
+        for (at, want) in [
+            (LogLevel::Debug, 8),
+            (LogLevel::Info, 8),
+            (LogLevel::Warn, 3),
+            (LogLevel::Error, 2),
+        ] {
+            let kept: Vec<_> = events.iter().filter(|e| passes(e.1, at)).cloned().collect();
+            assert_eq!(kept.len(), want, "at {at:?}: {:?}", texts(&kept));
+            assert!(texts(&kept).contains(&TRACEBACK), "at {at:?}");
+            assert!(kept.iter().all(|e| passes(e.1, at)));
+        }
+        let levels: Vec<_> = events
+            .iter()
+            .filter(|e| e.3.starts_with("[python] "))
+            .map(|e| e.1)
+            .collect();
+        use LogLevel::{Error, Info};
+        assert_eq!(levels, [Info, Info, Error, Info, Info]);
     }
 
     fn messages(events: &[FlinkLine]) -> Vec<&str> {
