@@ -121,8 +121,11 @@ PY
 #    "$WEIR_RUNTIMES_DIR" (default: the shared cache, outside the clone) and
 #    reuses it afterwards; the examples are compiled per Flink version into
 #    target/examples/<version>/ (fast when up to date): every example, so also
-#    getting-started.jar and getting-started-bundled.jar. Installing also builds
-#    the service's runtime library (<runtimes dir>/lib/), which needs javac.
+#    getting-started.jar and getting-started-bundled.jar, and the Python
+#    example's zip. Installing also builds the service's runtime library
+#    (<runtimes dir>/lib/), which needs javac, and each runtime's Python
+#    environment (PyFlink from PyPI into <runtimes dir>/<version>-python3.<m>/,
+#    about 700 MB and a minute each, once).
 # ---------------------------------------------------------------------------
 TEST_RUNTIMES=(FLINK-1_20 FLINK-2_2)
 
@@ -133,10 +136,11 @@ setup_flink_runtimes() {
     quiet "building weir" cargo build -q --bin weir
     # Where cargo put the binary (CARGO_TARGET_DIR may move it out of the tree).
     weir="${CARGO_TARGET_DIR:-target}/debug/weir"
-    quiet "installing Flink runtimes ${TEST_RUNTIMES[*]}" "$weir" runtime install "${TEST_RUNTIMES[@]}"
+    quiet "installing Flink runtimes ${TEST_RUNTIMES[*]} with PyFlink" \
+        "$weir" runtime install --python "${TEST_RUNTIMES[@]}"
     local runtime home version
     for runtime in "${TEST_RUNTIMES[@]}"; do
-        home="$("$weir" runtime list | awk -v r="$runtime" '$1 == r { print $4 }')"
+        home="$("$weir" runtime home "$runtime")"
         version="$("$weir" runtime list | awk -v r="$runtime" '$1 == r { print $2 }')"
         [ -d "$home" ] || die "runtime $runtime is not installed at '$home'"
         quiet "building the example jobs for Flink $version" \

@@ -527,6 +527,12 @@ fn check_property_groups(groups: &[PropertyGroup], member: &str) -> Result<(), I
                     )
                 })?;
             }
+            check_run_options_together(&g.properties).map_err(|(key, why)| {
+                arg(
+                    member,
+                    format!("property group {RUN_OPTIONS_GROUP}, key {key}: {why}"),
+                )
+            })?;
         }
     }
     Ok(())
@@ -541,39 +547,196 @@ pub const RUN_OPTIONS_GROUP: &str = "kinesis.analytics.flink.run.options";
 pub const ENTRY_CLASS: &str = "entryClass";
 /// The job's program arguments, split at whitespace.
 pub const PROGRAM_ARGS: &str = "programArgs";
+/// A Python application's main program: a `.py` file inside its zip.
+pub const PYTHON: &str = "python";
+/// The one jar inside a Python application's zip with its Java code.
+pub const JARFILE: &str = "jarfile";
+/// Files or directories inside the zip put on the Python path (commas).
+pub const PY_FILES: &str = "pyFiles";
+/// Archives inside the zip extracted beside the Python workers (commas;
+/// `archive.zip#dir` names the directory).
+pub const PY_ARCHIVES: &str = "pyArchives";
 
-/// The keys of a Python application on the service: its main program,
-/// the jar of its Java functions, its Python files and archives.
-const PYTHON_OPTIONS: [&str; 4] = ["python", "jarfile", "pyFiles", "pyArchives"];
 /// Keys of Flink's Python command line that the service does not take.
 const SERVICE_REFUSES: [&str; 3] = ["pyModule", "pyExecutable", "pyRequirements"];
+const ACCEPTED: [&str; 6] = [
+    ENTRY_CLASS,
+    PROGRAM_ARGS,
+    PYTHON,
+    JARFILE,
+    PY_FILES,
+    PY_ARCHIVES,
+];
+
+/// A Python application's run options: what to run, inside its zip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PythonProgram {
+    /// The main file, relative to the zip's root (`main.py`, `App/main.py`).
+    pub main: String,
+    pub jarfile: Option<String>,
+    pub py_files: Vec<String>,
+    /// As given (`a.zip` or `a.zip#dir`).
+    pub py_archives: Vec<String>,
+}
+
+impl PythonProgram {
+    /// The program `app`'s run options describe, if it is a Python
+    /// application (its run options name a `python` file).
+    pub fn of(app: &Application) -> Option<PythonProgram> {
+        let group = app
+            .config
+            .environment_properties
+            .iter()
+            .flatten()
+            .find(|g| g.id == RUN_OPTIONS_GROUP)?;
+        let get = |key: &str| {
+            group
+                .properties
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.trim().to_string())
+        };
+        let list = |key: &str| get(key).map(|v| comma_list(&v)).unwrap_or_default();
+        Some(PythonProgram {
+            main: get(PYTHON)?,
+            jarfile: get(JARFILE),
+            py_files: list(PY_FILES),
+            py_archives: list(PY_ARCHIVES),
+        })
+    }
+
+    /// Every path inside the zip the options name (archives without their
+    /// `#dir`), for checking that the zip has them.
+    pub fn paths(&self) -> Vec<&str> {
+        let mut paths = vec![self.main.as_str()];
+        paths.extend(self.jarfile.as_deref());
+        paths.extend(self.py_files.iter().map(String::as_str));
+        paths.extend(self.py_archives.iter().map(|a| archive_path(a)));
+        paths
+    }
+}
+
+fn comma_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// `a.zip#dir` → `a.zip`.
+pub fn archive_path(archive: &str) -> &str {
+    archive.split_once('#').map_or(archive, |(path, _)| path)
+}
+
+/// Why `path` cannot name a file inside the application's zip, if it
+/// cannot: relative, no `..`, no backslashes.
+fn check_zip_path(path: &str) -> Result<(), String> {
+    if path.is_empty() {
+        return Err("is empty: name a path inside the application's zip".into());
+    }
+    if path.starts_with('/') {
+        return Err(format!(
+            "{path:?} is absolute: name a path inside the application's zip, relative to its root (e.g. main.py or MyApplication/main.py)"
+        ));
+    }
+    if path.contains('\\') {
+        return Err(format!("{path:?}: separate directories with /, not \\"));
+    }
+    if path.split('/').any(|part| part == "..") {
+        return Err(format!(
+            "{path:?} leaves the application's zip (..): name a path inside it"
+        ));
+    }
+    Ok(())
+}
 
 /// Why run option `key` cannot be `value`, if it cannot.
 fn check_run_option(key: &str, value: &str) -> Result<(), String> {
+    // Paths are taken trimmed (as `PythonProgram::of` reads them); a class
+    // name is not, so that a stray space is pointed out.
+    let path = value.trim();
     match key {
         ENTRY_CLASS => check_class_name(value),
         PROGRAM_ARGS if value.split_whitespace().next().is_none() => Err(
             "is empty: leave the key out to run the job without program arguments".into(),
         ),
         PROGRAM_ARGS => Ok(()),
-        _ if PYTHON_OPTIONS.contains(&key) => Err(
-            "Python applications are not supported by Weir yet: give a Java application's jar (its entry class in entryClass, or the manifest's Main-Class)".into(),
-        ),
+        PYTHON => {
+            check_zip_path(path)?;
+            if path.ends_with(".py") {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{path:?} is not a Python file: name the main .py file inside the zip (e.g. main.py)"
+                ))
+            }
+        }
+        JARFILE => {
+            check_zip_path(path)?;
+            if path.contains(',') {
+                return Err("names one jar only: put every Java dependency into one jar (an uber jar) inside the zip".into());
+            }
+            if path.ends_with(".jar") {
+                Ok(())
+            } else {
+                Err(format!("{path:?} is not a jar: name the .jar file inside the zip (e.g. lib/pyflink-dependencies.jar)"))
+            }
+        }
+        PY_FILES | PY_ARCHIVES => {
+            let list = comma_list(path);
+            if list.is_empty() {
+                return Err("is empty: leave the key out, or name paths inside the zip, separated by commas".into());
+            }
+            for item in &list {
+                let path = if key == PY_ARCHIVES { archive_path(item) } else { item.as_str() };
+                check_zip_path(path)?;
+            }
+            Ok(())
+        }
         _ if SERVICE_REFUSES.contains(&key) => Err(
             "is not supported by Managed Service for Apache Flink, nor by Weir: all of the application's code, requirements and dependencies go in its zip file, and nothing is installed with pip".into(),
         ),
         _ => {
-            let known = [ENTRY_CLASS, PROGRAM_ARGS];
-            let hint = known
+            let hint = ACCEPTED
                 .iter()
                 .find(|k| k.eq_ignore_ascii_case(key))
                 .map(|k| format!(" (did you mean {k}?)"))
                 .unwrap_or_default();
             Err(format!(
-                "is not a run option{hint}; the accepted keys are {ENTRY_CLASS} and {PROGRAM_ARGS}"
+                "is not a run option{hint}; the accepted keys are {} (Java applications) and {} (Python applications)",
+                [ENTRY_CLASS, PROGRAM_ARGS].join(", "),
+                [PYTHON, JARFILE, PY_FILES, PY_ARCHIVES].join(", ")
             ))
         }
     }
+}
+
+/// Why the run options cannot go together, if they cannot: a Python
+/// application is run by Flink's Python driver, so a Java entry class or
+/// program arguments would be ignored; its other keys mean nothing without
+/// the main file.
+fn check_run_options_together(options: &[(String, String)]) -> Result<(), (&'static str, String)> {
+    let has = |key: &str| options.iter().any(|(k, _)| k == key);
+    let python_only: Vec<&str> = [JARFILE, PY_FILES, PY_ARCHIVES]
+        .into_iter()
+        .filter(|k| has(k))
+        .collect();
+    if has(PYTHON) {
+        if let Some(java) = [ENTRY_CLASS, PROGRAM_ARGS].into_iter().find(|k| has(k)) {
+            return Err((
+                java,
+                format!("is for Java applications; a Python application (key {PYTHON}) runs its main file through Flink's Python driver: leave {java} out"),
+            ));
+        }
+    } else if let Some(first) = python_only.first() {
+        return Err((
+            first,
+            format!("is for Python applications: name the main file inside the zip with key {PYTHON} too (e.g. {PYTHON} = main.py)"),
+        ));
+    }
+    Ok(())
 }
 
 /// Whether `name` can be a Java class's binary name (`com.example.Job`,
@@ -1158,7 +1321,8 @@ mod tests {
 
     #[test]
     fn run_options_are_honoured_or_refused() {
-        const PYTHON: Option<&str> = Some("Python applications are not supported by Weir yet");
+        const WITHOUT_MAIN: Option<&str> =
+            Some("name the main file inside the zip with key python");
         const SERVICE: Option<&str> = Some("not supported by Managed Service for Apache Flink");
         // (key, value, None if accepted else a part of the refusal)
         let table: &[(&str, &str, Option<&str>)] = &[
@@ -1186,10 +1350,16 @@ mod tests {
             ("entryClass", "com.example.Job\n", Some("'\\n'")),
             ("programArgs", "", Some("is empty")),
             ("programArgs", " \t ", Some("is empty")),
-            ("python", "main.py", PYTHON),
-            ("jarfile", "lib/udf.jar", PYTHON),
-            ("pyFiles", "lib/util.py", PYTHON),
-            ("pyArchives", "lib/a.zip", PYTHON),
+            ("python", "main.py", None),
+            ("python", "MyApplication/main.py", None),
+            ("python", " main.py ", None),
+            ("python", "main", Some("not a Python file")),
+            ("python", "/opt/app/main.py", Some("is absolute")),
+            ("python", "../main.py", Some("leaves the application's zip")),
+            ("python", "", Some("is empty")),
+            ("jarfile", "lib/udf.jar", WITHOUT_MAIN),
+            ("pyFiles", "lib/util.py", WITHOUT_MAIN),
+            ("pyArchives", "lib/a.zip", WITHOUT_MAIN),
             ("pyModule", "main", SERVICE),
             ("pyExecutable", "python3", SERVICE),
             (
@@ -1203,10 +1373,11 @@ mod tests {
                 Some("did you mean entryClass?"),
             ),
             ("ProgramArgs", "-x", Some("did you mean programArgs?")),
+            ("pyfiles", "dep/", Some("did you mean pyFiles?")),
             (
                 "parallelism",
                 "4",
-                Some("the accepted keys are entryClass and programArgs"),
+                Some("the accepted keys are entryClass, programArgs (Java applications) and python, jarfile, pyFiles, pyArchives"),
             ),
         ];
         let v1 = create(request(), &stamp(1)).unwrap();
@@ -1246,6 +1417,79 @@ mod tests {
             properties: vec![("python".into(), "3".into()), ("x".into(), "".into())],
         }]);
         assert!(create(r, &stamp(1)).is_ok());
+    }
+
+    #[test]
+    fn a_python_applications_run_options_go_together() {
+        let with = |options: &[(&str, &str)]| {
+            let mut r = request();
+            r.environment_properties = Some(vec![PropertyGroup {
+                id: RUN_OPTIONS_GROUP.into(),
+                properties: options
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            }]);
+            create(r, &stamp(1))
+        };
+        let app = with(&[
+            ("jarfile", "lib/pyflink-dependencies.jar"),
+            ("pyArchives", "venv.zip#venv, data.zip"),
+            ("pyFiles", "dep/, util.py"),
+            ("python", "MyApplication/main.py"),
+        ])
+        .unwrap();
+        let program = PythonProgram::of(&app).unwrap();
+        assert_eq!(
+            program,
+            PythonProgram {
+                main: "MyApplication/main.py".into(),
+                jarfile: Some("lib/pyflink-dependencies.jar".into()),
+                py_files: vec!["dep/".into(), "util.py".into()],
+                py_archives: vec!["venv.zip#venv".into(), "data.zip".into()],
+            }
+        );
+        assert_eq!(
+            program.paths(),
+            [
+                "MyApplication/main.py",
+                "lib/pyflink-dependencies.jar",
+                "dep/",
+                "util.py",
+                "venv.zip",
+                "data.zip"
+            ]
+        );
+        assert_eq!(
+            PythonProgram::of(&with(&[("entryClass", "a.B")]).unwrap()),
+            None
+        );
+        for (options, needle) in [
+            (
+                &[("python", "main.py"), ("entryClass", "a.B")][..],
+                "key entryClass: is for Java applications",
+            ),
+            (
+                &[("python", "main.py"), ("programArgs", "-x")][..],
+                "key programArgs: is for Java applications",
+            ),
+            (
+                &[("python", "main.py"), ("jarfile", "a.jar,b.jar")][..],
+                "names one jar only",
+            ),
+            (
+                &[("python", "main.py"), ("pyFiles", "dep/,../x")][..],
+                "leaves the application's zip",
+            ),
+            (
+                &[("python", "main.py"), ("pyArchives", "/a.zip#x")][..],
+                "is absolute",
+            ),
+            (&[("python", "main.py"), ("pyFiles", " , ")][..], "is empty"),
+        ] {
+            let err = with(options).unwrap_err().to_string();
+            assert!(err.contains(needle), "{options:?}: {err}");
+        }
     }
 
     #[test]

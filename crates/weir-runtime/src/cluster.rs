@@ -468,6 +468,7 @@ impl LocalCluster {
         if !process::wait_gone(&procs, Duration::from_secs(5)).await {
             return Err(self.survivors_error(&procs));
         }
+        self.kill_leftovers();
         self.forget();
         tracing::info!(cluster = %self.name, "Flink cluster killed");
         Ok(())
@@ -481,6 +482,7 @@ impl LocalCluster {
             p.signal_group(libc::SIGTERM);
         }
         if process::wait_gone(&procs, grace).await {
+            self.kill_leftovers();
             self.forget();
             tracing::info!(cluster = %self.name, "Flink cluster shut down");
             return Ok(());
@@ -498,8 +500,18 @@ impl LocalCluster {
         if !process::wait_gone_blocking(&procs, Duration::from_secs(5)) {
             return Err(self.survivors_error(&procs));
         }
+        self.kill_leftovers();
         self.forget();
         Ok(())
+    }
+
+    /// Once the JVMs are gone: kills what they started that outlived them
+    /// outside their process groups' reach (see [`process::CLUSTER_ENV`]).
+    fn kill_leftovers(&self) {
+        let left = process::kill_members(&self.dir);
+        if !left.is_empty() {
+            tracing::warn!(cluster = %self.name, pids = ?left, "killed processes the cluster's JVMs left behind");
+        }
     }
 
     /// Kills Task Manager `index` (SIGKILL, like a crash) and waits until it
@@ -897,6 +909,15 @@ impl Plan {
                 tokio::fs::copy(&from, &to)
                     .await
                     .map_err(RuntimeError::io(format!("copying {}", from.display())))?;
+                if file == "log4j.properties" {
+                    let mut text = tokio::fs::read_to_string(&to)
+                        .await
+                        .map_err(RuntimeError::io(format!("reading {}", to.display())))?;
+                    text.push_str(LOG4J_ADDITIONS);
+                    tokio::fs::write(&to, text)
+                        .await
+                        .map_err(RuntimeError::io(format!("writing {}", to.display())))?;
+                }
             }
         }
         Ok(())
@@ -1299,6 +1320,7 @@ fn render_config(entries: &[(String, String)], version: FlinkVersion) -> String 
 async fn kill_unrecorded(dir: &Path) {
     let left = process::cluster_jvms(dir);
     if left.is_empty() {
+        process::kill_members(dir);
         return;
     }
     tracing::warn!(
@@ -1315,7 +1337,19 @@ async fn kill_unrecorded(dir: &Path) {
         }
     }
     process::wait_gone(&left, Duration::from_secs(10)).await;
+    process::kill_members(dir);
 }
+
+/// Appended to the distribution's `log4j.properties` in a cluster's `conf/`.
+/// Flink's Python support logs the whole environment of every Python
+/// process it starts at INFO, and a Job Manager's log flows into the
+/// application's log, which whoever may read the application reads: an
+/// operator's credentials in Weir's environment would end up there.
+const LOG4J_ADDITIONS: &str = "
+# Added by Weir: not the Python processes' environments (they may hold secrets).
+logger.weir_python_env.name = org.apache.flink.client.python.PythonEnvUtils
+logger.weir_python_env.level = WARN
+";
 
 /// How to start a JVM (recorded so a later Weir can restart a Task Manager).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -1353,6 +1387,7 @@ fn spawn(
     .args(&launch.args)
     .args(extra_args)
     .envs(launch.env.iter().map(|(k, v)| (k, v)))
+    .env(process::CLUSTER_ENV, dir)
     .current_dir(dir)
     .stdin(Stdio::null())
     .stdout(out.try_clone()?)

@@ -53,6 +53,7 @@ pub mod flink_log;
 mod memory;
 pub mod namespace;
 mod process;
+pub mod python_env;
 pub mod python_log;
 pub mod rest;
 pub mod runtimes;
@@ -65,6 +66,8 @@ pub use cluster::{
     JAVA_17_OPTIONS,
 };
 pub use process::cpu_seconds;
+pub use process::CLUSTER_ENV;
+pub use python_env::{PythonEnv, PythonStatus};
 pub use rest::{
     summarize_java_error, AggregatedMetric, FlinkRest, JobId, JobState, Metric, RestError, RunJar,
     SavepointStatus, SubtaskInfo, TaskCounts, TaskManagerInfo, TriggerId,

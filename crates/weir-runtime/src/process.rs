@@ -140,6 +140,47 @@ fn describe_exit(status: std::process::ExitStatus) -> String {
     }
 }
 
+/// The environment variable every process of a cluster carries: the
+/// cluster's directory, set on its JVMs and inherited by whatever they
+/// start (a Python application's driver and its Python workers, whose
+/// command lines do not name the cluster). Process groups cover those too,
+/// but only while their leader lives: a Task Manager that crashed leaves
+/// its Python workers in a group Weir no longer signals.
+pub const CLUSTER_ENV: &str = "WEIR_FLINK_CLUSTER";
+
+/// Every live process but this one that carries [`CLUSTER_ENV`] `= dir`.
+/// Processes whose environment cannot be read (another user's) are not
+/// this Weir's.
+pub(crate) fn cluster_members(dir: &Path) -> Vec<u32> {
+    let needle = format!("{CLUSTER_ENV}={}", dir.display());
+    let me = std::process::id();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| *pid != me)
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
+        })
+        .filter(|pid| stat(*pid).is_some_and(|s| s.state != 'Z' && s.state != 'X'))
+        .collect()
+}
+
+/// SIGKILLs every process left of the cluster in `dir` (see
+/// [`cluster_members`]); returns their pids.
+pub(crate) fn kill_members(dir: &Path) -> Vec<u32> {
+    let left = cluster_members(dir);
+    for pid in &left {
+        // SAFETY: kill(2) takes no pointers; the pid was just seen carrying
+        // this cluster's marker.
+        unsafe { libc::kill(*pid as libc::pid_t, libc::SIGKILL) };
+    }
+    left
+}
+
 /// The live JVMs Weir started for the cluster in `dir`: their command line
 /// has `-Dlog.file=<dir>/...` (see `cluster::spawn`), which nothing else has
 /// (a `tail -f` of the same log does not), as adoptable [`Proc`]s.

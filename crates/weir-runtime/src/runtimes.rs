@@ -211,11 +211,42 @@ impl FlinkHome {
     /// classpath is a prefix of its own).
     pub fn classpath(&self) -> Result<String, RuntimeError> {
         let mut classpath = self.lib_classpath()?;
-        if let Some(jar) = &self.service_library {
+        for jar in self
+            .service_library
+            .iter()
+            .cloned()
+            .chain(self.python_jar())
+        {
             classpath.push(':');
             classpath.push_str(&jar.to_string_lossy());
         }
         Ok(classpath)
+    }
+
+    /// Flink's Python support, `opt/flink-python-<version>.jar`: its
+    /// `PythonDriver` runs a Python application's `main()` in the Job
+    /// Manager and its operators run the Python functions. Flink leaves it
+    /// out of `lib/` (its CLI adds it to a Python job's jars); Weir puts it
+    /// on every cluster's classpath, after the service library, so that any
+    /// cluster (a warm one from the pool, one an update keeps) runs Python
+    /// applications, while the class-data archives stay valid as for the
+    /// library. A Java job uses none of it (Table API jobs list one more
+    /// table factory, `python-input-format`).
+    pub fn python_jar(&self) -> Option<PathBuf> {
+        let opt = self.path.join("opt");
+        let mut jars: Vec<PathBuf> = std::fs::read_dir(&opt)
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name().is_some_and(|n| {
+                    let n = n.to_string_lossy();
+                    n.starts_with("flink-python") && n.ends_with(".jar")
+                })
+            })
+            .collect();
+        jars.sort();
+        jars.pop()
     }
 
     /// The JVM classpath Flink's own scripts build: every jar in `lib/`,
@@ -275,14 +306,19 @@ impl RuntimeState {
 
 /// The runtimes directory and the distributions registered by the user.
 pub struct Runtimes {
-    dir: PathBuf,
+    pub(crate) dir: PathBuf,
     registered: Vec<(RuntimeEnvironment, PathBuf)>,
-    python: String,
-    pip_cache_dir: PathBuf,
-    install_timeout: Duration,
+    /// Python environments the operator gave (see [`crate::python_env`]).
+    pub(crate) registered_python: Vec<(RuntimeEnvironment, PathBuf)>,
+    pub(crate) python: String,
+    pub(crate) pip_cache_dir: PathBuf,
+    pub(crate) install_timeout: Duration,
     /// One install at a time per version within this process; the file lock
     /// in `install` covers other processes.
     installing: Mutex<HashMap<FlinkVersion, Arc<tokio::sync::Mutex<()>>>>,
+    /// The same for Python environments: apart, so that a minute of pip
+    /// does not hold up a cluster's start on the distribution.
+    installing_python: Mutex<HashMap<FlinkVersion, Arc<tokio::sync::Mutex<()>>>>,
     java: tokio::sync::OnceCell<String>,
     class_data_sharing: bool,
     /// Versions whose class-data archives could not be made: not retried
@@ -296,10 +332,12 @@ impl Runtimes {
         Runtimes {
             dir: dir.into(),
             registered: Vec::new(),
+            registered_python: Vec::new(),
             python: "python3".to_string(),
             pip_cache_dir: default_pip_cache_dir(),
             install_timeout: Duration::from_secs(30 * 60),
             installing: Mutex::new(HashMap::new()),
+            installing_python: Mutex::new(HashMap::new()),
             java: tokio::sync::OnceCell::new(),
             class_data_sharing: true,
             class_data_failed: Mutex::new(Vec::new()),
@@ -449,6 +487,14 @@ impl Runtimes {
 
     fn version_lock(&self, version: FlinkVersion) -> Arc<tokio::sync::Mutex<()>> {
         let mut map = self.installing.lock().expect("installing map poisoned");
+        map.entry(version).or_default().clone()
+    }
+
+    pub(crate) fn python_lock(&self, version: FlinkVersion) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = self
+            .installing_python
+            .lock()
+            .expect("installing map poisoned");
         map.entry(version).or_default().clone()
     }
 

@@ -41,9 +41,28 @@ pub fn foreign_jvms(marker: &str) -> Vec<ProcessInfo> {
     processes_where(|cmdline, comm| comm == "java" && !cmdline.contains(marker))
 }
 
+/// Every live process of the Weir cluster in `dir`: its JVMs (their command
+/// lines name the directory) and whatever they started, such as a Python
+/// application's driver and workers, which carry the directory in the
+/// environment variable Weir sets on its JVMs (`weir_runtime::CLUSTER_ENV`).
+pub fn cluster_processes(dir: &Path) -> Vec<ProcessInfo> {
+    let mention = format!("{}/", dir.display());
+    let marker = format!("WEIR_FLINK_CLUSTER={}", dir.display());
+    processes_with(|pid, cmdline, _| {
+        cmdline.contains(&mention)
+            || std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|v| v == marker.as_bytes()))
+    })
+}
+
 /// Every live process other than this one with a command line for which
 /// `want(cmdline, comm)` holds.
 pub fn processes_where(want: impl Fn(&str, &str) -> bool) -> Vec<ProcessInfo> {
+    processes_with(|_, cmdline, comm| want(cmdline, comm))
+}
+
+/// [`processes_where`], with the pid given to `want` too.
+fn processes_with(want: impl Fn(i32, &str, &str) -> bool) -> Vec<ProcessInfo> {
     let me = std::process::id() as i32;
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -66,7 +85,7 @@ pub fn processes_where(want: impl Fn(&str, &str) -> bool) -> Vec<ProcessInfo> {
         let cmdline = String::from_utf8_lossy(&raw).replace('\0', " ");
         let comm = std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default();
         let comm = comm.trim();
-        if cmdline.is_empty() || !want(&cmdline, comm) || !is_alive(pid) {
+        if cmdline.is_empty() || !want(pid, &cmdline, comm) || !is_alive(pid) {
             continue;
         }
         let (cpu, start_ticks) = cpu_and_start(pid).unwrap_or((0.0, 0));

@@ -46,10 +46,26 @@ pub enum RuntimeCommand {
     List(RuntimeArgs),
     /// Install runtimes now instead of on first use (e.g. FLINK-1_20 FLINK-2_2).
     #[command(after_help = "Example:
-  weir runtime install FLINK-1_20 FLINK-2_2")]
+  weir runtime install FLINK-1_20 FLINK-2_2
+  weir runtime install --python FLINK-1_20   # with PyFlink, for Python applications")]
     Install {
         #[arg(required = true)]
         runtimes: Vec<String>,
+        /// Also install each runtime's Python environment (PyFlink of the
+        /// runtime's release, from PyPI, about 700 MB), which the first
+        /// Python application would otherwise install.
+        #[arg(long)]
+        python: bool,
+        #[command(flatten)]
+        args: RuntimeArgs,
+    },
+    /// Print the Python interpreter a runtime's Python applications run on,
+    /// installing its environment first as `install --python` does (for
+    /// scripts: the path and nothing else on stdout).
+    #[command(after_help = "Example:
+  \"$(weir runtime python FLINK-1_20)\" -c 'import pyflink.version; print(pyflink.version.__version__)'")]
+    Python {
+        runtime: String,
         #[command(flatten)]
         args: RuntimeArgs,
     },
@@ -79,6 +95,13 @@ pub struct RuntimeArgs {
     /// one: RUNTIME=FLINK_HOME (repeatable; env: comma-separated).
     #[arg(long = "flink-home", env = "WEIR_FLINK_HOMES", value_delimiter = ',')]
     pub flink_homes: Vec<String>,
+
+    /// Use an existing Python for a runtime's Python applications instead of
+    /// installing one: RUNTIME=PATH, a virtual environment or an interpreter
+    /// that imports PyFlink of the runtime's release (repeatable; env:
+    /// comma-separated).
+    #[arg(long = "python-env", env = "WEIR_PYTHON_ENVS", value_delimiter = ',')]
+    pub python_envs: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -99,6 +122,13 @@ pub struct ServerArgs {
     /// (repeatable; env: comma-separated).
     #[arg(long = "flink-home", env = "WEIR_FLINK_HOMES", value_delimiter = ',')]
     pub flink_homes: Vec<String>,
+
+    /// Use an existing Python for a runtime's Python applications instead of
+    /// the environment Weir installs on first use: RUNTIME=PATH, a virtual
+    /// environment or an interpreter that imports PyFlink of the runtime's
+    /// release (repeatable; env: comma-separated).
+    #[arg(long = "python-env", env = "WEIR_PYTHON_ENVS", value_delimiter = ',')]
+    pub python_envs: Vec<String>,
 
     /// Memory of each Task Manager (one per KPU), in MiB. The service gives a
     /// KPU 4 GiB; the default suits a laptop.

@@ -14,22 +14,49 @@ pub fn runtimes(
     runtimes_dir: Option<&Path>,
     data_dir: &Path,
     flink_homes: &[String],
+    python_envs: &[String],
 ) -> anyhow::Result<Runtimes> {
     let dir = runtimes_dir
         .map(Path::to_path_buf)
         .unwrap_or_else(|| data_dir.join("runtimes"));
     let mut runtimes = Runtimes::new(dir);
-    for entry in flink_homes.iter().filter(|e| !e.trim().is_empty()) {
-        let Some((name, path)) = entry.split_once('=') else {
-            bail!("--flink-home takes RUNTIME=FLINK_HOME (e.g. FLINK-1_20=/opt/flink-1.20), not {entry:?}");
-        };
-        let runtime = parse_runtime(name.trim())?;
-        // Absolute: Flink's JVMs do not run in this directory.
-        let home = std::path::absolute(path.trim())
-            .with_context(|| format!("resolving --flink-home {path:?}"))?;
+    for (runtime, home) in
+        runtime_paths(flink_homes, "--flink-home", "FLINK_HOME", "/opt/flink-1.20")?
+    {
         runtimes.register(runtime, home);
     }
+    for (runtime, env) in runtime_paths(
+        python_envs,
+        "--python-env",
+        "PATH",
+        "/opt/pyflink-1.20-venv",
+    )? {
+        runtimes.register_python(runtime, env);
+    }
     Ok(runtimes)
+}
+
+/// `RUNTIME=PATH` entries of `flag`, the paths made absolute (Flink's JVMs
+/// do not run in this directory) but not resolved (a virtual environment's
+/// interpreter is a symbolic link whose own path says which environment it
+/// is).
+fn runtime_paths(
+    entries: &[String],
+    flag: &str,
+    what: &str,
+    example: &str,
+) -> anyhow::Result<Vec<(RuntimeEnvironment, std::path::PathBuf)>> {
+    let mut out = Vec::new();
+    for entry in entries.iter().filter(|e| !e.trim().is_empty()) {
+        let Some((name, path)) = entry.split_once('=') else {
+            bail!("{flag} takes RUNTIME={what} (e.g. FLINK-1_20={example}), not {entry:?}");
+        };
+        let runtime = parse_runtime(name.trim())?;
+        let path = std::path::absolute(path.trim())
+            .with_context(|| format!("resolving {flag} {path:?}"))?;
+        out.push((runtime, path));
+    }
+    Ok(out)
 }
 
 pub fn parse_runtime(name: &str) -> anyhow::Result<RuntimeEnvironment> {
@@ -46,6 +73,7 @@ fn from_args(args: &RuntimeArgs) -> anyhow::Result<Runtimes> {
         args.runtimes_dir.as_deref(),
         &args.data_dir,
         &args.flink_homes,
+        &args.python_envs,
     )
 }
 
@@ -56,20 +84,27 @@ pub fn run(cmd: RuntimeCommand) -> anyhow::Result<()> {
     match cmd {
         RuntimeCommand::List(args) => {
             let runtimes = from_args(&args)?;
-            println!("{:<12} {:<8} {:<14} PATH", "RUNTIME", "FLINK", "STATE");
+            println!(
+                "{:<12} {:<8} {:<14} {:<14} PATH / PYTHON PATH",
+                "RUNTIME", "FLINK", "STATE", "PYTHON"
+            );
             for s in runtimes.list() {
+                let python = runtimes.python_status(s.runtime);
                 println!(
-                    "{:<12} {:<8} {:<14} {}",
+                    "{:<12} {:<8} {:<14} {:<14} {}{}",
                     s.runtime.as_str(),
                     s.flink_version.to_string(),
                     s.state.as_str(),
-                    s.path.display()
+                    python.as_ref().map_or("-", |p| p.state.as_str()),
+                    s.path.display(),
+                    python.map_or(String::new(), |p| format!("  {}", p.path.display())),
                 );
             }
             Ok(())
         }
         RuntimeCommand::Install {
             runtimes: names,
+            python,
             args,
         } => {
             let runtimes = from_args(&args)?;
@@ -85,7 +120,29 @@ pub fn run(cmd: RuntimeCommand) -> anyhow::Result<()> {
                     home.path.display(),
                     started.elapsed().as_secs_f64()
                 );
+                if python {
+                    let started = std::time::Instant::now();
+                    let env = rt
+                        .block_on(runtimes.ensure_python(runtime))
+                        .with_context(|| format!("installing PyFlink for {name}"))?;
+                    println!(
+                        "{name}: PyFlink {} for Python {} at {} ({:.1} s)",
+                        home.version,
+                        env.python_version,
+                        env.path.display(),
+                        started.elapsed().as_secs_f64()
+                    );
+                }
             }
+            Ok(())
+        }
+        RuntimeCommand::Python { runtime, args } => {
+            let runtimes = from_args(&args)?;
+            let parsed = parse_runtime(&runtime)?;
+            let env = rt
+                .block_on(runtimes.ensure_python(parsed))
+                .with_context(|| format!("installing PyFlink for {runtime}"))?;
+            println!("{}", env.python.display());
             Ok(())
         }
         RuntimeCommand::Home { runtime, args } => {

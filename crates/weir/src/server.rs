@@ -144,6 +144,7 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<()> {
         args.runtimes_dir.as_deref(),
         &args.data_dir,
         &args.flink_homes,
+        &args.python_envs,
     )?;
     let runtimes_dir = runtimes.dir().to_path_buf();
     LocalRuntime::announce_etc_flink();

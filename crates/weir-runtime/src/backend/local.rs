@@ -15,10 +15,12 @@ use weir_control::telemetry::AppMetrics;
 
 use super::flink::{self, refused, Silence, OBSERVE_TIMEOUT};
 use super::metrics::MetricsWalk;
+use super::python;
 use super::{
     AppLog, ClusterView, Fit, JobObservation, Load, Observation, ProcessKind, ProcessView, Restore,
     Runtime, RuntimeFailure, SavepointProgress, Submission,
 };
+use weir_control::spec::PythonProgram;
 
 /// Where a job finds its application properties besides the service's own
 /// place, `/etc/flink/application_properties.json` (environment variable
@@ -637,6 +639,42 @@ impl Runtime for LocalRuntime {
             let _ = old.kill().await;
         }
         self.retire_dir(&app.name);
+        if PythonProgram::of(app).is_some() {
+            // Before a cluster is started: the first Python application of a
+            // runtime installs its PyFlink (a minute), and a machine without
+            // a Python that PyFlink takes fails here, with that reason.
+            let installed = self
+                .runtimes
+                .python_status(app.runtime)
+                .is_some_and(|s| s.state != crate::RuntimeState::NotInstalled);
+            if !installed {
+                self.log(
+                    &app.name,
+                    LogLevel::Info,
+                    format!(
+                        "Installing PyFlink for {} from PyPI (the first Python application of this runtime; about a minute)",
+                        app.runtime.as_str()
+                    ),
+                );
+            }
+            let env = self
+                .runtimes
+                .ensure_python(app.runtime)
+                .await
+                .map_err(RuntimeFailure::from)?;
+            if !installed {
+                self.log(
+                    &app.name,
+                    LogLevel::Info,
+                    format!(
+                        "PyFlink for {} is installed in {} (Python {})",
+                        app.runtime.as_str(),
+                        env.path.display(),
+                        env.python_version
+                    ),
+                );
+            }
+        }
         let (task_managers, per_kpu) = Self::shape(app);
         if task_managers == 1 && per_kpu == 1 {
             if let Some(line) = self.take_from_pool(app).await? {
@@ -712,7 +750,30 @@ impl Runtime for LocalRuntime {
         )?;
         // Flink's upload wants a file name ending in .jar.
         let jar = cluster.dir().join(format!("{}.jar", app.name));
-        flink::copy_code(code, &jar)?;
+        let program = PythonProgram::of(app);
+        let python = match &program {
+            None => {
+                flink::copy_code(code, &jar)?;
+                None
+            }
+            Some(program) => {
+                let env = self
+                    .runtimes
+                    .ensure_python(app.runtime)
+                    .await
+                    .map_err(RuntimeFailure::from)?;
+                let unpacked = python::unpack_dir(cluster.dir());
+                let (code, program2, jar2) = (code.to_path_buf(), program.clone(), jar.clone());
+                let dir = unpacked.clone();
+                tokio::task::spawn_blocking(move || {
+                    python::unpack(&code, &dir, &program2)?;
+                    python::write_jar(&dir, &program2, &jar2)
+                })
+                .await
+                .expect("unpacking task panicked")?;
+                Some(python::run(&unpacked, program, Some(&env.python)))
+            }
+        };
         let rest = cluster.rest();
         // The cluster is the application's own and a job is submitted only
         // when none of it runs: a job still running here was submitted by a
@@ -750,10 +811,20 @@ impl Runtime for LocalRuntime {
         let job_id = flink::submission_id(&rest, recorded.as_deref().map(str::trim)).await;
         std::fs::write(&pending, &job_id)
             .map_err(RuntimeFailure::io(format!("writing {}", pending.display())))?;
-        let run = flink::run_jar(app, restore, config, Some(job_id.clone()), &[]);
-        let id = flink::run_as(&rest, &jar_id, &run, &job_id)
-            .await
-            .map_err(RuntimeFailure::flink)?;
+        let mut run = flink::run_jar(app, restore, config, Some(job_id.clone()), &[]);
+        if let Some(python) = python {
+            run.entry_class = Some(python::PYTHON_DRIVER.to_string());
+            run.program_args = python.program_args;
+            run.flink_config.extend(python.config);
+        }
+        let asked_ms = super::now_millis();
+        let id = match flink::run_as(&rest, &jar_id, &run, &job_id).await {
+            Ok(id) => id,
+            Err(e) if program.is_some() => {
+                return Err(python_failure(&cluster, asked_ms, e).await);
+            }
+            Err(e) => return Err(RuntimeFailure::flink(e)),
+        };
         let name = rest.job(&id).await.map(|d| d.name).unwrap_or_default();
         Ok(Submission {
             job_id: id.0,
@@ -1043,6 +1114,37 @@ impl Runtime for LocalRuntime {
         }
         self.retire_dir(app);
         self.forget_checkpoints(app);
+    }
+}
+
+/// Why a Python application's submission failed: the Python exception its
+/// `main()` raised, first, with the traceback, as the Python driver logged
+/// it in the Job Manager's log since `asked_ms`. Flink's own answer says
+/// only that the Python process exited with 1; it is the reason when no
+/// traceback was logged (the driver did not start Python at all).
+async fn python_failure(
+    cluster: &LocalCluster,
+    asked_ms: i64,
+    e: crate::RestError,
+) -> RuntimeFailure {
+    let log = cluster
+        .processes()
+        .into_iter()
+        .find(|p| p.role == ProcessRole::JobManager)
+        .map(|p| p.log_file);
+    let text = match log {
+        Some(path) => tokio::fs::read(&path).await.ok(),
+        None => None,
+    };
+    let found = text.and_then(|t| {
+        crate::python_log::last_python_error(&String::from_utf8_lossy(&t), Some(asked_ms))
+    });
+    match found {
+        Some(err) => RuntimeFailure::Refused(format!(
+            "{}\n\nThe application's Python main() failed; its traceback:\n{}",
+            err.exception, err.traceback
+        )),
+        None => RuntimeFailure::flink(e),
     }
 }
 

@@ -24,6 +24,7 @@ mod jar;
 mod local;
 mod metrics;
 mod placed;
+mod python;
 mod remote;
 
 use std::future::Future;
@@ -244,8 +245,8 @@ pub trait Runtime: Send + Sync + 'static {
         app: &Application,
     ) -> impl Future<Output = Result<String, RuntimeFailure>> + Send;
 
-    /// Runs `app`'s job on its cluster, from the JAR at `code` (the
-    /// application's stored code).
+    /// Runs `app`'s job on its cluster, from the application's stored code
+    /// at `code`: a jar, or a Python application's zip (see `python.rs`).
     fn submit(
         &self,
         app: &Application,

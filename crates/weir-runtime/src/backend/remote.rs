@@ -27,10 +27,12 @@ use weir_control::telemetry::AppMetrics;
 use super::flink::{self, refused, Silence, OBSERVE_TIMEOUT};
 use super::jar;
 use super::metrics::MetricsWalk;
+use super::python;
 use super::{
     AppLog, ClusterView, Fit, Load, Observation, ProcessKind, ProcessView, Restore, RuntimeFailure,
     SavepointProgress, ServedLog, Submission,
 };
+use weir_control::spec::PythonProgram;
 
 /// How long a force stop or release waits for a cancelled job to end.
 const CANCEL_WAIT: Duration = Duration::from_secs(30);
@@ -596,8 +598,23 @@ impl RemoteRuntime {
         let scratch = tempfile::tempdir().map_err(RuntimeFailure::io("a scratch directory"))?;
         let jar = scratch.path().join(format!("{}.jar", app.name));
         let library = self.library(&app.name).await;
+        // A Python application's zip is unpacked into the shared directory,
+        // where the cluster's Python driver reads its files; its jarfile (or
+        // a jar with a manifest only) is the jar that goes up.
+        let program = PythonProgram::of(app);
+        let unpacked = python::unpack_dir(&record.app_dir);
         let (code_path, jar_path) = (code.to_path_buf(), jar.clone());
+        let (program2, unpacked2) = (program.clone(), unpacked.clone());
+        let base = scratch.path().join("code.jar");
         let library = tokio::task::spawn_blocking(move || {
+            let code_path = match &program2 {
+                None => code_path,
+                Some(program) => {
+                    python::unpack(&code_path, &unpacked2, program)?;
+                    python::write_jar(&unpacked2, program, &base)?;
+                    base
+                }
+            };
             jar::with_properties(&code_path, &properties, library.as_deref(), &jar_path)
         })
         .await
@@ -634,7 +651,16 @@ impl RemoteRuntime {
             &record.app_dir.join("savepoints"),
         );
         let args = ["--properties".to_string(), props.display().to_string()];
-        let run = flink::run_jar(app, restore, config, Some(job_id.clone()), &args);
+        let mut run = flink::run_jar(app, restore, config, Some(job_id.clone()), &args);
+        if let Some(program) = &program {
+            // The cluster's own python.executable settings: its hosts'
+            // interpreters are not Weir's to choose.
+            let python = python::run(&unpacked, program, None);
+            run.entry_class = Some(python::PYTHON_DRIVER.to_string());
+            run.program_args = python.program_args;
+            run.program_args.extend(args.iter().cloned());
+            run.flink_config.extend(python.config);
+        }
         let ran = flink::run_as(&rest, &jar_id, &run, &job_id).await;
         // The jar is only needed to run main(); the cluster keeps no copies.
         let _ = rest.delete_jar(&jar_id).await;

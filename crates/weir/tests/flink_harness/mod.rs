@@ -567,8 +567,10 @@ impl Flink {
     }
 
     /// The live processes of `app`'s cluster.
+    /// The processes of `app`'s cluster: its JVMs and what they started
+    /// (a Python application's driver and workers).
     pub fn jvms(&self, app: &str) -> Vec<ProcessInfo> {
-        processes_mentioning(&format!("{}/", self.cluster_dir(app).display()))
+        cluster_processes(&self.cluster_dir(app))
     }
 
     /// No process of `app`'s cluster runs (checked right away: the status
