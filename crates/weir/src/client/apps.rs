@@ -146,7 +146,10 @@ async fn list(s: &Session, cluster: Option<&str>) -> Result<(), Failure> {
                 "No applications run on {c} (`weir clusters list` shows the registered clusters)."
             ),
             None => {
-                eprintln!("No applications. Create one with: weir apps create NAME --jar JOB.jar")
+                eprintln!(
+                    "No applications. Create one with: weir apps create NAME --jar JOB.jar \
+                     (or --zip APP.zip for Python)"
+                )
             }
         }
         return Ok(());
@@ -256,6 +259,12 @@ fn detail_rows(d: &ApplicationDetail) -> Vec<(&'static str, String)> {
             }
         }
         rows.push(("Code", line));
+    }
+    if let Some(line) = properties_of(d)
+        .get(RUN_OPTIONS)
+        .and_then(python::describe_line)
+    {
+        rows.push(("Python", line));
     }
     let flink = config.and_then(|c| c.flink_application_configuration_description());
     if let Some(p) = flink.and_then(|f| f.parallelism_configuration_description()) {

@@ -309,6 +309,19 @@ fn flag_of(key: &str) -> &'static str {
     }
 }
 
+/// The line `weir apps describe` shows for a Python application: the main
+/// file, then the others the run options name. `None` for an application
+/// without run option `python` (a Java one).
+pub fn describe_line(run: &BTreeMap<String, String>) -> Option<String> {
+    let mut line = run.get(PYTHON)?.clone();
+    for key in [JARFILE, PY_FILES, PY_ARCHIVES] {
+        if let Some(value) = run.get(key) {
+            line.push_str(&format!(", {key} {value}"));
+        }
+    }
+    Some(line)
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Write;
@@ -563,5 +576,20 @@ mod tests {
         ] {
             assert_eq!(options(&bad).unwrap_err().exit, Exit::Usage);
         }
+    }
+
+    #[test]
+    fn describe_shows_the_main_file_and_then_the_others() {
+        assert_eq!(
+            describe_line(&run(&[
+                ("python", "main.py"),
+                ("jarfile", "lib/x.jar"),
+                ("pyFiles", "dep/"),
+                ("programArgs", "--x"),
+            ]))
+            .unwrap(),
+            "main.py, jarfile lib/x.jar, pyFiles dep/"
+        );
+        assert_eq!(describe_line(&run(&[("entryClass", "a.Main")])), None);
     }
 }
