@@ -21,15 +21,16 @@ use aws_sdk_kinesisanalyticsv2::types::{
 use serde_json::{json, Value};
 
 use super::output::{self, fields, print_json, print_str, Table};
+use super::python::{self, Listing};
 use super::session::{all_pages, Capture, Session, KDA_TARGET_PREFIX};
 use super::wait::{self, Described, Progress, Target, Want};
 use super::{
-    AppsCommand, ConfigArgs, CreateArgs, Exit, Failure, SnapshotsCommand, StartArgs, UpdateArgs,
-    WaitArgs,
+    AppsCommand, ConfigArgs, CreateArgs, Exit, Failure, PythonArgs, SnapshotsCommand, StartArgs,
+    UpdateArgs, WaitArgs,
 };
 
 /// The property group the service reads the entry class and program
-/// arguments from.
+/// arguments from (and a Python application's files: `python.rs`).
 const RUN_OPTIONS: &str = "kinesis.analytics.flink.run.options";
 /// Weir's property group and key for where an application runs: `auto`,
 /// `local` or a registered Flink cluster's name.
@@ -145,7 +146,10 @@ async fn list(s: &Session, cluster: Option<&str>) -> Result<(), Failure> {
                 "No applications run on {c} (`weir clusters list` shows the registered clusters)."
             ),
             None => {
-                eprintln!("No applications. Create one with: weir apps create NAME --jar JOB.jar")
+                eprintln!(
+                    "No applications. Create one with: weir apps create NAME --jar JOB.jar \
+                     (or --zip APP.zip for Python)"
+                )
             }
         }
         return Ok(());
@@ -255,6 +259,12 @@ fn detail_rows(d: &ApplicationDetail) -> Vec<(&'static str, String)> {
             }
         }
         rows.push(("Code", line));
+    }
+    if let Some(line) = properties_of(d)
+        .get(RUN_OPTIONS)
+        .and_then(python::describe_line)
+    {
+        rows.push(("Python", line));
     }
     let flink = config.and_then(|c| c.flink_application_configuration_description());
     if let Some(p) = flink.and_then(|f| f.parallelism_configuration_description()) {
@@ -526,6 +536,81 @@ fn apply_properties(
     Ok(changed)
 }
 
+/// The Python run options the flags set, on top of `base`.
+fn apply_python(
+    base: &mut BTreeMap<String, BTreeMap<String, String>>,
+    args: &PythonArgs,
+) -> Result<bool, Failure> {
+    let options = python::options(args)?;
+    if options.is_empty() {
+        return Ok(false);
+    }
+    let run = base.entry(RUN_OPTIONS.to_string()).or_default();
+    for (key, value) in options {
+        run.insert(key.to_string(), value);
+    }
+    Ok(true)
+}
+
+/// A zip's listing, or a usage error: `--zip` means a Python application,
+/// whose code must be a zip the run options can name files in.
+fn listing(path: &std::path::Path, bytes: &[u8]) -> Result<Listing, Failure> {
+    Listing::read(bytes).map_err(|e| {
+        Failure::usage(format!(
+            "--zip {}: not a zip archive ({e}); a Java application's jar goes with --jar",
+            path.display()
+        ))
+    })
+}
+
+/// Create with `--zip`: the run options the flags left out, chosen from
+/// the zip (said on stderr), and every one checked against it.
+fn python_create(
+    path: &std::path::Path,
+    bytes: &[u8],
+    groups: &mut BTreeMap<String, BTreeMap<String, String>>,
+) -> Result<(), Failure> {
+    let listing = listing(path, bytes)?;
+    let zip = path.display().to_string();
+    let run = groups.entry(RUN_OPTIONS.to_string()).or_default();
+    let chosen = python::choose(&listing, &zip, run)?;
+    python::check(&listing, &zip, run)?;
+    if !chosen.is_empty() {
+        eprintln!(
+            "From {zip}: {} (give --python, --jarfile or --py-files to choose otherwise).",
+            chosen.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Update with `--zip`: nothing is chosen (only what is given changes),
+/// but the run options the application will have must name files in the
+/// new zip, and a zip without run option `python` would not run at all.
+fn python_update(
+    app: &str,
+    path: &std::path::Path,
+    listing: &Listing,
+    groups: &BTreeMap<String, BTreeMap<String, String>>,
+) -> Result<(), Failure> {
+    let zip = path.display().to_string();
+    let empty = BTreeMap::new();
+    let run = groups.get(RUN_OPTIONS).unwrap_or(&empty);
+    if !run.contains_key(python::PYTHON) {
+        // What create would have chosen, as the hint.
+        let mut guess = run.clone();
+        let hint = match python::choose(listing, &zip, &mut guess) {
+            Ok(_) => format!("--python {}", guess[python::PYTHON]),
+            Err(_) => "--python FILE".to_string(),
+        };
+        return Err(Failure::usage(format!(
+            "{app} has no run option python, which Python code needs; give {hint} \
+             (its path inside {zip})"
+        )));
+    }
+    python::check(listing, &zip, run)
+}
+
 fn flag_pair(on: bool, off: bool) -> Option<bool> {
     match (on, off) {
         (true, _) => Some(true),
@@ -534,7 +619,8 @@ fn flag_pair(on: bool, off: bool) -> Option<bool> {
     }
 }
 
-fn read_jar(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
+/// A local jar or zip, read whole: it goes into the request.
+fn read_code(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure::other(format!("cannot read {}: {e}", path.display())))
 }
 
@@ -557,9 +643,17 @@ pub(super) fn runtime(name: &str) -> Result<RuntimeEnvironment, Failure> {
 
 async fn create(s: &Session, args: CreateArgs) -> Result<(), Failure> {
     let runtime = runtime(&args.runtime)?;
-    let jar = read_jar(&args.jar)?;
+    // clap lets exactly one of them through.
+    let Some(path) = args.zip.as_ref().or(args.jar.as_ref()) else {
+        return Err(Failure::usage("give the code with --jar or --zip"));
+    };
+    let code = read_code(path)?;
     let mut groups = BTreeMap::new();
     apply_properties(&mut groups, &args.config)?;
+    apply_python(&mut groups, &args.python)?;
+    if let Some(zip) = &args.zip {
+        python_create(zip, &code, &mut groups)?;
+    }
 
     let mut flink = FlinkApplicationConfiguration::builder();
     let c = &args.config;
@@ -580,7 +674,7 @@ async fn create(s: &Session, args: CreateArgs) -> Result<(), Failure> {
                 .code_content_type(CodeContentType::Zipfile)
                 .code_content(
                     CodeContent::builder()
-                        .zip_file_content(Blob::new(jar))
+                        .zip_file_content(Blob::new(code))
                         .build(),
                 )
                 .build()
@@ -801,14 +895,23 @@ async fn update(s: &Session, args: UpdateArgs) -> Result<(), Failure> {
     let mut update = ApplicationConfigurationUpdate::builder();
     let mut anything = false;
 
-    if let Some(path) = &args.jar {
-        let jar = read_jar(path)?;
+    let code = match args.zip.as_ref().or(args.jar.as_ref()) {
+        Some(path) => Some(read_code(path)?),
+        None => None,
+    };
+    // Read before the bytes go into the request; checked once the run
+    // options it must agree with are known.
+    let new_zip = match (&args.zip, &code) {
+        (Some(path), Some(code)) => Some((path, listing(path, code)?)),
+        _ => None,
+    };
+    if let Some(code) = code {
         update = update.application_code_configuration_update(
             ApplicationCodeConfigurationUpdate::builder()
                 .code_content_type_update(CodeContentType::Zipfile)
                 .code_content_update(
                     CodeContentUpdate::builder()
-                        .zip_file_content_update(Blob::new(jar))
+                        .zip_file_content_update(Blob::new(code))
                         .build(),
                 )
                 .build(),
@@ -835,6 +938,7 @@ async fn update(s: &Session, args: UpdateArgs) -> Result<(), Failure> {
     // The API replaces all property groups at once: start from the current ones.
     let mut groups = properties_of(&current);
     let mut properties_changed = apply_properties(&mut groups, c)?;
+    properties_changed |= apply_python(&mut groups, &args.python)?;
     for path in &args.unset_properties {
         let (group, key) = parse_property_path(path, "--unset-property")?;
         let removed = groups.get_mut(&group).and_then(|g| g.remove(&key));
@@ -848,6 +952,9 @@ async fn update(s: &Session, args: UpdateArgs) -> Result<(), Failure> {
             groups.remove(&group);
         }
         properties_changed = true;
+    }
+    if let Some((path, listing)) = &new_zip {
+        python_update(&args.name, path, listing, &groups)?;
     }
     if properties_changed {
         update = update.environment_property_updates(
@@ -870,9 +977,10 @@ async fn update(s: &Session, args: UpdateArgs) -> Result<(), Failure> {
     let runtime = args.runtime.as_deref().map(runtime).transpose()?;
     if !anything && runtime.is_none() {
         return Err(Failure::usage(
-            "nothing to update: give --jar, --parallelism, --parallelism-per-kpu, \
+            "nothing to update: give --jar, --zip, --parallelism, --parallelism-per-kpu, \
              --autoscaling/--no-autoscaling, --property, --unset-property, --entry-class, \
-             --cluster, --snapshots/--no-snapshots or --runtime",
+             --cluster, --python, --jarfile, --py-files, --py-archives, \
+             --snapshots/--no-snapshots or --runtime",
         ));
     }
     let mut request = s
@@ -1227,5 +1335,117 @@ mod tests {
         assert!(p("nodot=v").is_err());
         assert!(p(".k=v").is_err());
         assert_eq!(parse_property("x").unwrap_err().exit, Exit::Usage);
+    }
+
+    fn groups(of: &[(&str, &str, &str)]) -> BTreeMap<String, BTreeMap<String, String>> {
+        let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+        for (group, key, value) in of {
+            out.entry(group.to_string())
+                .or_default()
+                .insert(key.to_string(), value.to_string());
+        }
+        out
+    }
+
+    fn python_args(py_files: Option<&str>) -> PythonArgs {
+        PythonArgs {
+            python: None,
+            jarfile: None,
+            py_files: py_files.map(str::to_string),
+            py_archives: None,
+        }
+    }
+
+    #[test]
+    fn python_flags_change_only_their_keys_of_the_run_options() {
+        // An update's starting point: the application's current groups.
+        let mut current = groups(&[
+            (RUN_OPTIONS, "python", "main.py"),
+            (RUN_OPTIONS, "jarfile", "lib/x.jar"),
+            ("AppConfig", "rate", "5"),
+        ]);
+        assert!(!apply_python(&mut current, &python_args(None)).unwrap());
+        assert!(apply_python(&mut current, &python_args(Some("dep/"))).unwrap());
+        assert_eq!(
+            current,
+            groups(&[
+                (RUN_OPTIONS, "python", "main.py"),
+                (RUN_OPTIONS, "jarfile", "lib/x.jar"),
+                (RUN_OPTIONS, "pyFiles", "dep/"),
+                ("AppConfig", "rate", "5"),
+            ])
+        );
+    }
+
+    fn zip_of(names: &[&str]) -> Vec<u8> {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for name in names {
+            zip.start_file(*name, stored).unwrap();
+            zip.write_all(b"x").unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn create_with_a_zip_fills_what_the_flags_left_out() {
+        let path = std::path::Path::new("app.zip");
+        let code = zip_of(&["main.py", "lib/a.jar", "lib/b.jar", "dep/x.py"]);
+        // --property and the flags come first; the zip fills the rest.
+        let mut g = groups(&[(RUN_OPTIONS, "jarfile", "lib/b.jar")]);
+        python_create(path, &code, &mut g).unwrap();
+        assert_eq!(
+            g,
+            groups(&[
+                (RUN_OPTIONS, "python", "main.py"),
+                (RUN_OPTIONS, "jarfile", "lib/b.jar"),
+                (RUN_OPTIONS, "pyFiles", "dep/"),
+            ])
+        );
+        // A named file the zip does not have.
+        let mut g = groups(&[
+            (RUN_OPTIONS, "python", "job.py"),
+            (RUN_OPTIONS, "jarfile", "lib/a.jar"),
+        ]);
+        let e = python_create(path, &code, &mut g).unwrap_err();
+        assert_eq!(e.exit, Exit::Usage);
+        assert!(e.message.contains("app.zip has no job.py"), "{}", e.message);
+        // Not a zip at all.
+        let e = python_create(path, b"PK? no", &mut BTreeMap::new()).unwrap_err();
+        assert_eq!(e.exit, Exit::Usage);
+        assert!(e.message.contains("not a zip archive"), "{}", e.message);
+    }
+
+    #[test]
+    fn update_with_a_zip_checks_the_run_options_it_will_run_with() {
+        let path = std::path::Path::new("v2.zip");
+        let listing = Listing::read(&zip_of(&["app/main.py", "app/lib/c.jar"])).unwrap();
+        let ok = groups(&[
+            (RUN_OPTIONS, "python", "app/main.py"),
+            (RUN_OPTIONS, "jarfile", "app/lib/c.jar"),
+        ]);
+        python_update("clicks", path, &listing, &ok).unwrap();
+        // The old jarfile is not in the new zip.
+        let stale = groups(&[
+            (RUN_OPTIONS, "python", "app/main.py"),
+            (RUN_OPTIONS, "jarfile", "lib/old.jar"),
+        ]);
+        let e = python_update("clicks", path, &listing, &stale).unwrap_err();
+        assert!(
+            e.message.contains("v2.zip has no lib/old.jar"),
+            "{}",
+            e.message
+        );
+        // A Java application given a zip: say which --python would do.
+        let e = python_update("clicks", path, &listing, &BTreeMap::new()).unwrap_err();
+        assert_eq!(e.exit, Exit::Usage);
+        assert!(
+            e.message
+                .contains("clicks has no run option python, which Python code needs; give --python app/main.py"),
+            "{}",
+            e.message
+        );
     }
 }

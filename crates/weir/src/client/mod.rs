@@ -17,6 +17,8 @@
 //!   response capture behind `--output json`, the hand-signed calls, and
 //!   turning errors into one line and an exit code.
 //! - `apps.rs`: `weir apps …` and `weir snapshots …`.
+//! - `python.rs`: `--zip` and the Python flags: the run options of a
+//!   PyFlink application, chosen from and checked against the zip.
 //! - `wait.rs`: `--wait` (polling DescribeApplication and the operation,
 //!   progress on stderr).
 //! - `clusters.rs`: `weir clusters …` (registered Flink clusters of the
@@ -32,13 +34,14 @@ mod apps;
 mod clusters;
 mod logs;
 mod output;
+mod python;
 mod session;
 mod top;
 mod wait;
 
 use std::path::PathBuf;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Subcommand, ValueEnum};
 
 pub use session::Session;
 
@@ -60,6 +63,7 @@ Client commands (apps, snapshots, clusters, logs, top) exit with:
 Example:
   weir server &
   weir apps create orders --jar ./orders.jar --start --wait
+  weir apps create clicks --zip ./clicks.zip --start --wait   # Python (PyFlink)
   weir apps list";
 
 /// How a client command ended, as a process exit code scripts can rely on.
@@ -117,11 +121,12 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
     /// Manage applications on a running Weir server: list, describe,
-    /// create (from a local jar), start, stop, update, snapshot, rollback,
-    /// delete.
+    /// create (from a local jar, or a zip for Python), start, stop, update,
+    /// snapshot, rollback, delete.
     #[command(after_help = "Examples:
   weir apps list
   weir apps create orders --jar ./target/orders.jar --parallelism 2 --start --wait
+  weir apps create clicks --zip ./clicks.zip --start --wait
   weir apps describe orders --output json")]
     Apps(AppsArgs),
     /// List, describe and delete an application's snapshots.
@@ -252,12 +257,21 @@ pub enum AppsCommand {
         /// The application's name.
         name: String,
     },
-    /// Create an application from a local jar (uploaded as ZipFileContent).
+    /// Create an application from a local jar (Java) or zip (Python,
+    /// PyFlink), uploaded as ZipFileContent.
+    ///
+    /// With --zip, the run options --python, --jarfile and --py-files that
+    /// are not given are chosen from the zip when the choice is clear: the
+    /// only main.py at its root or one folder down, the only jar in it, the
+    /// folder dep/ beside main.py. Every path they name must be in the zip.
     #[command(after_help = "Examples:
   weir apps create orders --jar ./orders.jar
   weir apps create orders --jar ./orders.jar --runtime FLINK-2_2 --parallelism 4 \\
       --property SinkConfig.output.path=/tmp/out --start --wait
-  weir apps create orders --jar ./orders.jar --cluster shared --start")]
+  weir apps create orders --jar ./orders.jar --cluster shared --start
+  weir apps create clicks --zip ./clicks.zip --start --wait
+  weir apps create clicks --zip ./clicks.zip --python clicks/job.py \\
+      --jarfile clicks/lib/connectors.jar --py-files clicks/dep/,clicks/udfs.py")]
     Create(Box<CreateArgs>),
     /// Start an application (restoring its latest snapshot by default).
     #[command(after_help = "Examples:
@@ -280,9 +294,13 @@ pub enum AppsCommand {
         wait: WaitArgs,
     },
     /// Change an application's code, parallelism, properties, runtime or
-    /// snapshot setting; a RUNNING application is updated live.
+    /// snapshot setting; a RUNNING application is updated live. Only what
+    /// is given changes (a new --zip keeps the Python run options, which
+    /// must name files in it).
     #[command(after_help = "Examples:
   weir apps update orders --jar ./orders-v2.jar --wait
+  weir apps update clicks --zip ./clicks-v2.zip --wait
+  weir apps update clicks --zip ./clicks-v3.zip --python clicks/main.py --py-files clicks/dep/
   weir apps update orders --parallelism 4 --property SourceConfig.records.per.second=500
   weir apps update orders --unset-property SinkConfig.tag
   weir apps update orders --cluster local --wait     # move it off its Flink cluster")]
@@ -338,13 +356,20 @@ pub enum AppsCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("code").required(true).args(["jar", "zip"])))]
 pub struct CreateArgs {
     /// The application's name.
     pub name: String,
 
-    /// The application's code: a local jar, uploaded with the request.
+    /// The application's code: a local jar (a Java application), uploaded
+    /// with the request.
     #[arg(long, value_name = "PATH")]
-    pub jar: PathBuf,
+    pub jar: Option<PathBuf>,
+
+    /// The application's code: a local zip of a Python (PyFlink)
+    /// application, uploaded with the request.
+    #[arg(long, value_name = "PATH")]
+    pub zip: Option<PathBuf>,
 
     /// The Flink runtime (FLINK-1_18, FLINK-1_19, FLINK-1_20, FLINK-2_2, FLINK-2_3).
     #[arg(long, default_value = "FLINK-1_20")]
@@ -367,6 +392,10 @@ pub struct CreateArgs {
 
     #[command(flatten)]
     pub wait: WaitArgs,
+
+    // Last: its help heading holds for the flags after it too.
+    #[command(flatten)]
+    pub python: PythonArgs,
 }
 
 /// What `create` and `update` both set.
@@ -415,6 +444,35 @@ pub struct ConfigArgs {
     pub cluster: Option<String>,
 }
 
+/// The run options of a Python application (property group
+/// kinesis.analytics.flink.run.options), which `create` and `update` both
+/// set; a jar's application has none of them.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Python applications (--zip)")]
+pub struct PythonArgs {
+    /// The main Python file, its path inside the zip (run option python).
+    /// Default on create: the zip's only main.py at its root or one folder
+    /// down.
+    #[arg(long, value_name = "FILE", conflicts_with = "jar")]
+    pub python: Option<String>,
+
+    /// The jar of connectors and Java UDFs, its path inside the zip (run
+    /// option jarfile). Default on create: the zip's only jar.
+    #[arg(long, value_name = "JAR", conflicts_with = "jar")]
+    pub jarfile: Option<String>,
+
+    /// Files and folders inside the zip put on the Python path,
+    /// comma-separated (run option pyFiles). Default on create: dep/
+    /// beside the main file, if the zip has it.
+    #[arg(long = "py-files", value_name = "LIST", conflicts_with = "jar")]
+    pub py_files: Option<String>,
+
+    /// Archives inside the zip extracted for the job, comma-separated,
+    /// ARCHIVE or ARCHIVE#DIR (run option pyArchives).
+    #[arg(long = "py-archives", value_name = "LIST", conflicts_with = "jar")]
+    pub py_archives: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct StartArgs {
     /// The application's name.
@@ -439,8 +497,12 @@ pub struct UpdateArgs {
     pub name: String,
 
     /// New code: a local jar.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", conflicts_with = "zip")]
     pub jar: Option<PathBuf>,
+
+    /// New code: a local zip (a Python application).
+    #[arg(long, value_name = "PATH")]
+    pub zip: Option<PathBuf>,
 
     /// Move to another Flink runtime.
     #[arg(long)]
@@ -455,6 +517,10 @@ pub struct UpdateArgs {
 
     #[command(flatten)]
     pub wait: WaitArgs,
+
+    // Last: its help heading holds for the flags after it too.
+    #[command(flatten)]
+    pub python: PythonArgs,
 }
 
 #[derive(Debug, Args)]
@@ -637,4 +703,109 @@ pub fn run(command: ClientCommand) -> anyhow::Result<()> {
         }
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::error::ErrorKind;
+    use clap::Parser;
+
+    use crate::cli::{Cli, Command};
+
+    fn parse(args: &[&str]) -> Result<Cli, ErrorKind> {
+        Cli::try_parse_from(std::iter::once("weir").chain(args.iter().copied()))
+            .map_err(|e| e.kind())
+    }
+
+    fn create(args: &[&str]) -> Result<Box<super::CreateArgs>, ErrorKind> {
+        match parse(args)?.command {
+            Command::Client(super::ClientCommand::Apps(super::AppsArgs {
+                command: super::AppsCommand::Create(args),
+                ..
+            })) => Ok(args),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn create_takes_a_jar_or_a_zip_and_python_flags_only_with_a_zip() {
+        let a = create(&[
+            "apps",
+            "create",
+            "p",
+            "--zip",
+            "a.zip",
+            "--python",
+            "main.py",
+            "--jarfile",
+            "lib/x.jar",
+            "--py-files",
+            "dep/",
+            "--py-archives",
+            "d.zip",
+        ])
+        .unwrap();
+        assert_eq!(a.zip.as_deref(), Some(std::path::Path::new("a.zip")));
+        assert_eq!(a.jar, None);
+        assert_eq!(a.python.python.as_deref(), Some("main.py"));
+        assert_eq!(a.python.jarfile.as_deref(), Some("lib/x.jar"));
+        assert_eq!(a.python.py_files.as_deref(), Some("dep/"));
+        assert_eq!(a.python.py_archives.as_deref(), Some("d.zip"));
+        assert!(create(&["apps", "create", "j", "--jar", "a.jar"]).is_ok());
+
+        let refused = |args: &[&str]| create(args).unwrap_err();
+        assert_eq!(
+            refused(&["apps", "create", "x"]),
+            ErrorKind::MissingRequiredArgument
+        );
+        for args in [
+            &["apps", "create", "x", "--jar", "a.jar", "--zip", "a.zip"][..],
+            &[
+                "apps", "create", "x", "--jar", "a.jar", "--python", "main.py",
+            ],
+            &[
+                "apps",
+                "create",
+                "x",
+                "--jar",
+                "a.jar",
+                "--jarfile",
+                "lib/x.jar",
+            ],
+            &[
+                "apps",
+                "create",
+                "x",
+                "--jar",
+                "a.jar",
+                "--py-files",
+                "dep/",
+            ],
+            &[
+                "apps",
+                "create",
+                "x",
+                "--jar",
+                "a.jar",
+                "--py-archives",
+                "d.zip",
+            ],
+        ] {
+            assert_eq!(refused(args), ErrorKind::ArgumentConflict, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn update_takes_python_flags_alone_or_with_a_zip_never_with_a_jar() {
+        assert!(parse(&["apps", "update", "p", "--py-files", "dep/"]).is_ok());
+        assert!(parse(&["apps", "update", "p", "--zip", "b.zip", "--python", "m.py"]).is_ok());
+        for args in [
+            &["apps", "update", "p", "--jar", "a.jar", "--zip", "b.zip"][..],
+            &[
+                "apps", "update", "p", "--jar", "a.jar", "--python", "main.py",
+            ],
+        ] {
+            assert_eq!(parse(args).unwrap_err(), ErrorKind::ArgumentConflict);
+        }
+    }
 }
