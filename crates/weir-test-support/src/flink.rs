@@ -91,6 +91,45 @@ pub fn example_jar(version: &str, name: &str) -> PathBuf {
     jar
 }
 
+/// The example Python application `name` (a zip, as the service takes
+/// one) built for Flink `version`, or a failure saying how to make it.
+pub fn example_zip(version: &str, name: &str) -> PathBuf {
+    let zip = examples_dir().join(version).join(format!("{name}.zip"));
+    assert!(
+        zip.is_file(),
+        "example application {} is missing: {SETUP_HINT}",
+        zip.display()
+    );
+    zip
+}
+
+/// The interpreter of the PyFlink environment Weir installed for Flink
+/// `version` in the shared runtimes directory (`<version>-python3.<m>/`),
+/// or a failure saying how to install it: the server would otherwise
+/// install it from PyPI in the middle of a test.
+pub fn python_env(version: &str) -> PathBuf {
+    let dir = runtimes_dir();
+    let found = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .find_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let minor = name.strip_prefix(&format!("{version}-python3."))?;
+            let python = e.path().join("bin/python");
+            let pyflink = e.path().join(format!(
+                "lib/python3.{minor}/site-packages/pyflink/version.py"
+            ));
+            (python.exists() && pyflink.is_file()).then_some(python)
+        });
+    found.unwrap_or_else(|| {
+        panic!(
+            "PyFlink {version} is not installed in {} (weir runtime install --python): {SETUP_HINT}",
+            dir.display()
+        )
+    })
+}
+
 /// One line of `weir runtime list`.
 #[derive(Debug, Clone)]
 pub struct Listed {

@@ -2094,12 +2094,32 @@ async fn run_options_are_honoured_or_refused_at_create_and_update() {
     assert_eq!(groups[0].property_map["entryClass"], "com.example.Job");
     assert_eq!(groups[0].property_map["programArgs"], "--rate 5");
 
+    // A Python application's, as the service's Python samples set them.
+    with_options(
+        "python-app",
+        &[
+            ("python", "main.py"),
+            ("jarfile", "lib/pyflink-dependencies.jar"),
+            ("pyFiles", "dep/"),
+        ],
+    )
+    .send()
+    .await
+    .expect("python, jarfile and pyFiles are accepted");
+
     // (key, value, what the refusal says); nothing is created.
     for (key, value, says) in [
+        ("python", "main", "is not a Python file"),
+        ("python", "../main.py", "leaves the application's zip"),
         (
-            "python",
-            "main.py",
-            "Python applications are not supported by Weir yet",
+            "pyModule",
+            "main",
+            "not supported by Managed Service for Apache Flink",
+        ),
+        (
+            "pyExecutable",
+            "python3",
+            "not supported by Managed Service for Apache Flink",
         ),
         (
             "pyRequirements",
@@ -2109,7 +2129,7 @@ async fn run_options_are_honoured_or_refused_at_create_and_update() {
         (
             "mainClass",
             "com.example.Job",
-            "the accepted keys are entryClass and programArgs",
+            "the accepted keys are entryClass, programArgs (Java applications) and python",
         ),
         ("entryClass", "com/example/Job", "is not a Java class name"),
         ("programArgs", " ", "is empty"),
@@ -2150,7 +2170,7 @@ async fn run_options_are_honoured_or_refused_at_create_and_update() {
     assert!(
         err.message()
             .unwrap_or_default()
-            .contains("Python applications are not supported by Weir yet"),
+            .contains("key pyFiles: is for Python applications: name the main file"),
         "{err:?}"
     );
     assert_eq!(

@@ -26,7 +26,8 @@ use tokio::sync::{Mutex, MutexGuard};
 // What the tests of every binary may need, whichever they use.
 #[allow(unused_imports)]
 pub use weir_test_support::flink::{
-    examples_dir, repo_root, runtimes_dir, Rt, FLINK_1_20, FLINK_2_2, SETUP_HINT,
+    example_zip, examples_dir, python_env, repo_root, runtimes_dir, Rt, FLINK_1_20, FLINK_2_2,
+    SETUP_HINT,
 };
 use weir_test_support::process::*;
 use weir_test_support::server::*;
@@ -1118,4 +1119,100 @@ pub fn assert_host_has_no_etc_flink() {
         !Path::new("/etc/flink").exists(),
         "this host has an /etc/flink of its own; these tests need it absent to tell Weir's files from it"
     );
+}
+
+/// The example Python application (`examples/python-getting-started`).
+pub const PYTHON_EXAMPLE: &str = "python-getting-started";
+
+/// The example Python application set up as the service's Python samples
+/// are: its zip, the run options naming `main.py`, its jarfile and `dep/`,
+/// and `OutputConfig` with `tag` (read in `main()`, by the Python UDF and
+/// by the Java UDF) and the output directory.
+pub fn python_app(name: &'static str, rt: Rt, out: &Path, tag: &str) -> App {
+    let zip = example_zip(rt.version, PYTHON_EXAMPLE);
+    let mut app = App::new(name, rt, PYTHON_EXAMPLE)
+        .group(
+            "kinesis.analytics.flink.run.options",
+            &[
+                ("python", "main.py"),
+                ("jarfile", "lib/python-getting-started.jar"),
+                ("pyFiles", "dep/"),
+            ],
+        )
+        .group(
+            "OutputConfig",
+            &[("output.path", &out.display().to_string()), ("tag", tag)],
+        )
+        .group("SourceConfig", &[("records.per.second", "20")]);
+    app.code =
+        Some(std::fs::read(&zip).unwrap_or_else(|e| panic!("reading {}: {e}", zip.display())));
+    app
+}
+
+/// A line of python-getting-started's output:
+/// `n,<tag in main()>,<tag in the Python UDF>,<tag in the Java UDF>,<library jar>,<ordinal of n>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PythonLine {
+    pub n: u64,
+    pub main_tag: String,
+    pub udf_tag: String,
+    pub java_tag: String,
+    pub library: String,
+    /// `humanize.ordinal(n)`, from the `dep/` the zip ships.
+    pub ordinal: String,
+}
+
+/// Every committed line under `dir`, part files of any prefix.
+pub fn python_lines(dir: &Path) -> Vec<PythonLine> {
+    part_lines(dir)
+        .iter()
+        .map(|line| {
+            let cols: Vec<&str> = line.split(',').collect();
+            assert_eq!(
+                cols.len(),
+                6,
+                "not `n,main,udf,java,library,ordinal`: {line:?}"
+            );
+            PythonLine {
+                n: cols[0].parse().unwrap_or_else(|_| panic!("n in {line:?}")),
+                main_tag: cols[1].to_string(),
+                udf_tag: cols[2].to_string(),
+                java_tag: cols[3].to_string(),
+                library: cols[4].to_string(),
+                ordinal: cols[5].to_string(),
+            }
+        })
+        .collect()
+}
+
+/// Waits for a committed line whose three tags are `tag` and whose number
+/// is above `past`; returns it.
+pub async fn wait_python_line(
+    f: &Flink,
+    app: &str,
+    dir: &Path,
+    tag: &str,
+    past: Option<u64>,
+) -> PythonLine {
+    let deadline = Instant::now() + EVENT_TIMEOUT;
+    loop {
+        let lines = python_lines(dir);
+        if let Some(l) = lines.iter().find(|l| {
+            l.main_tag == tag
+                && l.udf_tag == tag
+                && l.java_tag == tag
+                && past.is_none_or(|p| l.n > p)
+        }) {
+            return l.clone();
+        }
+        if Instant::now() > deadline {
+            let last: Vec<_> = lines.iter().rev().take(3).collect();
+            panic!(
+                "{app}: no line tagged {tag:?} past {past:?} in {} (last: {last:?})\n{}",
+                dir.display(),
+                f.diagnosis(app).await
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 }
