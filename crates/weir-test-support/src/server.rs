@@ -270,7 +270,8 @@ impl Weir {
     /// and deaf to SIGTERM/SIGINT/SIGHUP, waits for this process to end and
     /// then SIGKILLs every process whose command line names the test's
     /// directory (the JVMs of Flink clusters, which lead their own process
-    /// groups and outlive their parent by design). Dropping the `Weir` does
+    /// groups and outlive their parent by design) or whose environment
+    /// names a cluster under it (what those JVMs started: Python workers). Dropping the `Weir` does
     /// the same itself and ends the watchdog.
     pub fn watch_over_descendants(&mut self) {
         if self.watchdog.is_some() {
@@ -282,7 +283,8 @@ while kill -0 "$WEIR_TEST_PID" 2>/dev/null; do
   sleep 1
 done
 for p in /proc/[0-9]*; do
-  if grep -qF -- "$WEIR_TEST_ROOT" "$p/cmdline" 2>/dev/null; then
+  if grep -qF -- "$WEIR_TEST_ROOT" "$p/cmdline" 2>/dev/null \
+    || grep -qaF -- "WEIR_FLINK_CLUSTER=$WEIR_TEST_ROOT" "$p/environ" 2>/dev/null; then
     kill -KILL "${p#/proc/}" 2>/dev/null
   fi
 done

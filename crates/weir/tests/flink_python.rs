@@ -9,7 +9,8 @@
 //!
 //! Covered, on Flink 1.20 and 2.2 with real PyFlink (the environments the
 //! test set-up installs with `weir runtime install --python`): start to
-//! RUNNING; stop with a snapshot and start again, the source going on from
+//! RUNNING; Weir killed and started again (adoption); stop with a snapshot
+//! and start again, the source going on from
 //! its position; a live update of the code; a failing `main()` (FAILED with
 //! the Python exception first, READY, the traceback as one event in the
 //! log); a zip that lacks the main file; a force stop that leaves no Java or
@@ -79,7 +80,7 @@ fn assert_no_number_twice(app: &str, dir: &Path) {
 async fn a_python_application_runs_keeps_its_position_and_takes_new_code() {
     python_env(FLINK_1_20.version);
     python_env(FLINK_2_2.version);
-    let f = Flink::start(&[FLINK_1_20, FLINK_2_2]).await;
+    let mut f = Flink::start(&[FLINK_1_20, FLINK_2_2]).await;
     let out = tempfile::tempdir().unwrap();
     let apps = [("py-1-20", FLINK_1_20, "one"), ("py-2-2", FLINK_2_2, "two")];
     let dir = |app: &str| out.path().join(app);
@@ -116,6 +117,22 @@ async fn a_python_application_runs_keeps_its_position_and_takes_new_code() {
             "{name}: main()'s print reaches the log as [python]: {log:#?}"
         );
     }
+
+    // Weir killed and started again adopts the clusters as they are: the
+    // jobs go on, with the same Python workers.
+    let workers = python_processes(&f, apps[0].0);
+    f.weir.restart();
+    f.reconnect();
+    for (name, _, tag) in apps {
+        assert_eq!(f.status(name).await, s("RUNNING"), "{name}");
+        let past = python_lines(&dir(name)).iter().map(|l| l.n).max().unwrap();
+        wait_python_line(&f, name, &dir(name), tag, Some(past + 20)).await;
+    }
+    assert_eq!(
+        python_processes(&f, apps[0].0),
+        workers,
+        "adopted, not restarted"
+    );
 
     // Stop with a snapshot and start again: the Java source goes on from
     // where it was (exactly once through the file sink: no number twice).
