@@ -966,3 +966,44 @@ fn every_command_has_help_with_an_example() {
     let out = cli.run(["apps", "stop", "--help"]).ok();
     assert!(out.stdout.contains("--force") && out.stdout.contains("--wait"));
 }
+
+/// `weir runtime python` on a machine whose only Python PyFlink of the
+/// runtime does not take: a clear error naming the versions it needs and
+/// what was found, before anything is downloaded. `PATH` holds one
+/// `python3` that says it is 3.13 (as `sys.version_info` would print it).
+#[test]
+fn a_python_pyflink_does_not_take_is_named_with_the_versions_it_needs() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let python = bin.join("python3");
+    std::fs::write(&python, "#!/bin/sh\necho 3 13\n").unwrap();
+    std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let runtimes = dir.path().join("runtimes");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_weir"))
+        .env_clear()
+        .env("PATH", &bin)
+        .env("HOME", dir.path())
+        .args(["runtime", "python", "FLINK-1_20", "--runtimes-dir"])
+        .arg(&runtimes)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+    for needle in [
+        "FLINK-1_20",
+        "Python 3.8–3.11",
+        "python3 is 3.13",
+        "--python-env FLINK-1_20=PATH",
+    ] {
+        assert!(stderr.contains(needle), "{needle:?} in: {stderr}");
+    }
+    assert!(
+        std::fs::read_dir(&runtimes).map_or(true, |d| d
+            .flatten()
+            .all(|e| !e.file_name().to_string_lossy().contains("python3."))),
+        "no environment was made"
+    );
+}
