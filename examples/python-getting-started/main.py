@@ -6,7 +6,8 @@ python-getting-started: a PyFlink job written the way the Managed Service for
 Apache Flink's Python samples are, the Python twin of examples/getting-started.
 
     1. Reads the application properties from /etc/flink/application_properties.json
-       with plain `json` (get_application_properties(), property_map()).
+       with plain `json` (get_application_properties(), property_map()); where that
+       file does not exist, from Weir's fallbacks (see application_properties_file()).
     2. Numbers 0, 1, 2, ... at a set rate from weir.examples.SequenceSource, a Java
        FLIP-27 source in the application's jarfile (lib/python-getting-started.jar).
     3. DataStream -> Table -> select(describe(n, java_tag(n))) -> DataStream, where
@@ -26,6 +27,7 @@ before submitting anything); SourceConfig: records.per.second (default 10).
 
 import json
 import os
+import sys
 
 from pyflink.common import Types, WatermarkStrategy
 from pyflink.common.serialization import Encoder
@@ -51,14 +53,30 @@ APPLICATION_PROPERTIES_FILE_PATH = "/etc/flink/application_properties.json"
 # processes). A service sample reads only the fixed path above.
 WEIR_APPLICATION_PROPERTIES_ENV = "WEIR_APPLICATION_PROPERTIES"
 
+# Weir-specific fallback, for registered Flink clusters, whose hosts Weir does not run
+# (no /etc/flink, no environment of Weir's): the file is in storage Weir and the
+# cluster share, and Weir names it in the program arguments, `--properties <file>`,
+# as for its Java examples. A service sample reads only the fixed path above.
+WEIR_PROPERTIES_ARGUMENT = "--properties"
+
 JOB_NAME = "python-getting-started"
 
 
+# Where the properties are: the service's fixed path, else Weir's fallbacks
+def application_properties_file():
+    if os.path.isfile(APPLICATION_PROPERTIES_FILE_PATH):
+        return APPLICATION_PROPERTIES_FILE_PATH
+    if os.environ.get(WEIR_APPLICATION_PROPERTIES_ENV):
+        return os.environ[WEIR_APPLICATION_PROPERTIES_ENV]
+    args = sys.argv[1:]
+    if WEIR_PROPERTIES_ARGUMENT in args[:-1]:
+        return args[args.index(WEIR_PROPERTIES_ARGUMENT) + 1]
+    return APPLICATION_PROPERTIES_FILE_PATH
+
+
 # Utility method, extracting properties from the runtime configuration file
-def get_application_properties():
-    path = APPLICATION_PROPERTIES_FILE_PATH
-    if not os.path.isfile(path):
-        path = os.environ.get(WEIR_APPLICATION_PROPERTIES_ENV) or path
+def get_application_properties(path=None):
+    path = path or application_properties_file()
     if os.path.isfile(path):
         with open(path, "r") as file:
             contents = file.read()
@@ -66,7 +84,7 @@ def get_application_properties():
             return properties
     else:
         # As on the service: no file, no properties (the defaults apply).
-        print('A file at "{}" was not found'.format(APPLICATION_PROPERTIES_FILE_PATH))
+        print('A file at "{}" was not found'.format(path))
         return []
 
 
@@ -83,19 +101,23 @@ class Describe(ScalarFunction):
     The tag read in main() travels with the function (pickled, as the Java
     Describe's constructor argument is serialized); the UDF's own tag is read from
     the properties file on the first call, in the worker's process, so it shows the
-    file is there too. `humanize` comes from dep/ (pyFiles), imported here as the
-    service's samples import their dependencies inside UDFs.
+    file is there too. Which file travels too: the one main() read (the worker's
+    process has no `--properties` argument of its own). `humanize` comes from dep/
+    (pyFiles), imported here as the service's samples import their dependencies
+    inside UDFs.
     """
 
-    def __init__(self, main_tag):
+    def __init__(self, main_tag, properties_file):
         self.main_tag = main_tag
+        self.properties_file = properties_file
         self.udf_tag = None
 
     def eval(self, n, java_part):
         import humanize
 
         if self.udf_tag is None:
-            output_config = property_map(get_application_properties(), "OutputConfig") or {}
+            props = get_application_properties(self.properties_file)
+            output_config = property_map(props, "OutputConfig") or {}
             self.udf_tag = output_config.get("tag", "")
             print("{}: in the Python UDF, tag='{}' (humanize {} from {})".format(
                 JOB_NAME, self.udf_tag, humanize.__version__, os.path.dirname(humanize.__file__)))
@@ -103,13 +125,14 @@ class Describe(ScalarFunction):
 
 
 def main():
-    props = get_application_properties()
+    properties_file = application_properties_file()
+    props = get_application_properties(properties_file)
     output_config = property_map(props, "OutputConfig") or {}
     source_config = property_map(props, "SourceConfig") or {}
     output_path = output_config.get("output.path")
     tag = output_config.get("tag", "")
     records_per_second = float(source_config.get("records.per.second", "10"))
-    print("{}: application properties {}".format(JOB_NAME, props))
+    print("{}: application properties from {}: {}".format(JOB_NAME, properties_file, props))
     print("{}: output={} tag='{}' records.per.second={}".format(
         JOB_NAME, output_path or "(stdout)", tag, records_per_second))
 
@@ -130,7 +153,7 @@ def main():
 
     # Mixing: a Java UDF from the jarfile and a Python UDF, in one Table API select.
     t_env.create_java_temporary_function("java_tag", "weir.examples.JavaTag")
-    describe = udf(Describe(tag), result_type=DataTypes.STRING())
+    describe = udf(Describe(tag, properties_file), result_type=DataTypes.STRING())
     described = t_env.from_data_stream(numbers).alias("n") \
         .select(describe(col("n"), call("java_tag", col("n"))).alias("line"))
 

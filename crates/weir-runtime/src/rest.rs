@@ -500,6 +500,13 @@ impl FlinkRest {
             .collect())
     }
 
+    /// The Job Manager's configuration (`GET /jobmanager/config`), as
+    /// `(key, value)` pairs (Flink hides the values of sensitive keys).
+    pub async fn jobmanager_config(&self) -> Result<Vec<(String, String)>, RestError> {
+        let entries: Vec<wire::ConfigEntry> = self.get("/jobmanager/config").await?;
+        Ok(entries.into_iter().map(|e| (e.key, e.value)).collect())
+    }
+
     /// The Job Manager's own log file (`GET /jobmanager/log`), whole.
     pub async fn job_manager_log(&self) -> Result<bytes::Bytes, RestError> {
         let url = self.url("/jobmanager/log");
@@ -1096,6 +1103,13 @@ mod wire {
         pub jobs_cancelled: u32,
         #[serde(rename = "jobs-failed", default)]
         pub jobs_failed: u32,
+    }
+
+    #[derive(Deserialize)]
+    pub struct ConfigEntry {
+        pub key: String,
+        #[serde(default)]
+        pub value: String,
     }
 
     #[derive(Deserialize)]

@@ -13,7 +13,10 @@
 //! its state, a force stop while the cluster does not answer (the job
 //! reported, and cancelled once the cluster answers again), and an update,
 //! a rollback and autoscaling on the cluster (growing only into capacity
-//! that is free).
+//! that is free); a Python application on a cluster set up for PyFlink
+//! (its properties reaching main() and both kinds of UDF, a stop with a
+//! snapshot and a start that continues), and one on a cluster without
+//! Flink's Python support, which fails saying so.
 //!
 //! Needs root (network namespaces), as CI has. Same prerequisites and the
 //! same one-at-a-time rule as `flink.rs`.
@@ -22,9 +25,13 @@ mod cli_harness;
 mod flink_harness;
 mod remote_harness;
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use aws_sdk_kinesisanalyticsv2::types::SnapshotStatus;
+use aws_sdk_kinesisanalyticsv2::types::{
+    ApplicationConfigurationUpdate, EnvironmentPropertyUpdates, OperationStatus, SnapshotStatus,
+};
 use flink_harness::*;
 use remote_harness::{ClusterOptions, Host, StandaloneCluster};
 use serde_json::{json, Value};
@@ -909,4 +916,419 @@ async fn a_service_job_on_a_registered_cluster_reads_its_own_properties() {
     assert!(live_jobs(&cluster).await.is_empty(), "{:?}", cluster.jobs());
     drop(cluster);
     assert_host_has_no_etc_flink();
+}
+
+// ---------------------------------------------------------------------------
+// Python applications on a registered cluster
+// ---------------------------------------------------------------------------
+
+/// The example PyFlink application (see examples/README.md).
+const PYTHON_EXAMPLE: &str = "python-getting-started";
+
+/// The interpreter of the PyFlink environment the test set-up installs for
+/// `rt` (`<runtimes dir>/<version>-python3.<m>/bin/python`), which the
+/// test's clusters are configured with, as an operator would configure
+/// theirs.
+fn pyflink_python(rt: Rt) -> PathBuf {
+    let dir = runtimes_dir();
+    let prefix = format!("{}-python3.", rt.version);
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| e.path().join("bin/python"))
+        .filter(|p| p.is_file())
+        .collect();
+    found.sort();
+    found.pop().unwrap_or_else(|| {
+        panic!(
+            "no PyFlink environment for {} in {} ({prefix}<m>/bin/python): {SETUP_HINT} (it runs `weir runtime install --python {}`)",
+            rt.name,
+            dir.display(),
+            rt.name
+        )
+    })
+}
+
+/// The example zip built for `rt`, or a failure saying how to build it.
+fn python_example(rt: Rt) -> Vec<u8> {
+    let zip = examples_dir()
+        .join(rt.version)
+        .join(format!("{PYTHON_EXAMPLE}.zip"));
+    std::fs::read(&zip)
+        .unwrap_or_else(|e| panic!("example {} is missing ({e}): {SETUP_HINT}", zip.display()))
+}
+
+/// A standalone Flink 1.20 cluster set up for Python applications the way
+/// an operator would: the distribution's `opt/flink-python-*.jar` on every
+/// JVM's classpath, and PyFlink's interpreter as `python.client.executable`
+/// (the driver of `main()`, beside the Job Manager) and `python.executable`
+/// (the Task Managers' Python workers).
+async fn python_standalone(python: &Path) -> StandaloneCluster {
+    let home = runtimes_dir().join(FLINK_1_20.version).join("pyflink");
+    let opt = home.join("opt");
+    let flink_python = std::fs::read_dir(&opt)
+        .unwrap_or_else(|e| panic!("{}: {e}", opt.display()))
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("flink-python"))
+        })
+        .unwrap_or_else(|| panic!("no flink-python jar in {}", opt.display()));
+    let python = python.display().to_string();
+    let opts = ClusterOptions {
+        extra_classpath: vec![flink_python],
+        ..ClusterOptions::default()
+    }
+    .config("python.client.executable", &python)
+    .config("python.executable", &python);
+    tokio::task::spawn_blocking(move || {
+        remote_harness::cleanup_stale();
+        StandaloneCluster::start(&home, opts)
+    })
+    .await
+    .expect("starting the standalone cluster")
+}
+
+/// The example's run options, its properties tagged `tag` writing to
+/// `out`, and its placement on `cluster`.
+fn python_groups(
+    out: &Path,
+    tag: &str,
+    cluster: &str,
+) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+    vec![
+        (
+            "kinesis.analytics.flink.run.options",
+            vec![
+                ("python", "main.py".to_string()),
+                ("jarfile", format!("lib/{PYTHON_EXAMPLE}.jar")),
+                ("pyFiles", "dep/".to_string()),
+            ],
+        ),
+        (
+            "OutputConfig",
+            vec![
+                ("output.path", out.display().to_string()),
+                ("tag", tag.to_string()),
+            ],
+        ),
+        (
+            "SourceConfig",
+            vec![("records.per.second", "20".to_string())],
+        ),
+        ("weir.placement", vec![("cluster", cluster.to_string())]),
+    ]
+}
+
+fn python_app(name: &'static str, out: &Path, tag: &str, cluster: &str) -> App {
+    let mut app = App::new(name, FLINK_1_20, PYTHON_EXAMPLE);
+    app.code = Some(python_example(FLINK_1_20));
+    app.properties = python_groups(out, tag, cluster);
+    app
+}
+
+/// A line of the example's output: `n,<tag in main()>,<tag in the Python
+/// UDF>,<tag in the Java UDF>,<library jar>,<ordinal of n>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PythonLine {
+    n: u64,
+    main_tag: String,
+    udf_tag: String,
+    java_tag: String,
+    library: String,
+    ordinal: String,
+}
+
+fn python_lines(dir: &Path) -> Vec<PythonLine> {
+    part_lines(dir)
+        .iter()
+        .map(|line| {
+            let cols: Vec<&str> = line.split(',').collect();
+            assert_eq!(
+                cols.len(),
+                6,
+                "not n,main,udf,java,library,ordinal: {line:?}"
+            );
+            PythonLine {
+                n: cols[0].parse().unwrap_or_else(|_| panic!("n in {line:?}")),
+                main_tag: cols[1].into(),
+                udf_tag: cols[2].into(),
+                java_tag: cols[3].into(),
+                library: cols[4].into(),
+                ordinal: cols[5].into(),
+            }
+        })
+        .collect()
+}
+
+/// `humanize.ordinal(n)`.
+fn ordinal(n: u64) -> String {
+    let suffix = match (n % 100, n % 10) {
+        (11..=13, _) => "th",
+        (_, 1) => "st",
+        (_, 2) => "nd",
+        (_, 3) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// Waits until the committed output has a line numbered beyond `past`
+/// whose three tags are `tag`; returns every line then.
+async fn wait_python_lines(
+    f: &Flink,
+    app: &str,
+    dir: &Path,
+    tag: &str,
+    past: Option<u64>,
+) -> Vec<PythonLine> {
+    let deadline = Instant::now() + EVENT_TIMEOUT;
+    loop {
+        let lines = python_lines(dir);
+        let tagged = |l: &&PythonLine| l.main_tag == tag && l.udf_tag == tag && l.java_tag == tag;
+        if lines
+            .iter()
+            .filter(tagged)
+            .any(|l| past.is_none_or(|p| l.n > p))
+        {
+            return lines;
+        }
+        if Instant::now() > deadline {
+            let last: Vec<_> = lines.iter().rev().take(3).collect();
+            panic!(
+                "{app}: no line tagged {tag:?} beyond {past:?} in {} (last: {last:?})\n{}",
+                dir.display(),
+                f.diagnosis(app).await
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Every number up to `upto` is in `lines` exactly once, and none twice
+/// beyond it: nothing lost or repeated across a stop and a restore.
+fn assert_numbers_continue(lines: &[PythonLine], upto: u64) {
+    let mut seen: BTreeMap<u64, usize> = BTreeMap::new();
+    for l in lines {
+        *seen.entry(l.n).or_default() += 1;
+        assert_eq!(
+            l.ordinal,
+            ordinal(l.n),
+            "humanize from dep/ in the worker: {l:?}"
+        );
+    }
+    let twice: Vec<u64> = seen
+        .iter()
+        .filter(|(_, c)| **c > 1)
+        .map(|(n, _)| *n)
+        .collect();
+    assert!(twice.is_empty(), "numbers written twice: {twice:?}");
+    let missing: Vec<u64> = (0..=upto).filter(|n| !seen.contains_key(n)).collect();
+    assert!(missing.is_empty(), "numbers lost up to {upto}: {missing:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_application_runs_on_a_registered_cluster_and_reads_its_properties() {
+    assert_host_has_no_etc_flink();
+    let python = pyflink_python(FLINK_1_20);
+    let f = Flink::start(&[FLINK_1_20]).await;
+    let cluster = python_standalone(&python).await;
+    register(&f, "edge", &cluster).await;
+    let out = tempfile::tempdir().unwrap();
+
+    // --- main() raising: the failure is its Python exception ---------------
+    // (from the cluster's Job Manager log, read over REST).
+    let failing = "remote-python-fails";
+    let mut app = python_app(failing, &out.path().join(failing), "f", "edge");
+    app.properties[1].1.push(("fail", "main".to_string()));
+    f.create(&app).await;
+    let start = f.start_app(failing).await;
+    f.wait_status(failing, s("READY"), &[s("RUNNING")], START_TIMEOUT)
+        .await;
+    let op = f.operation(failing, &start).await;
+    assert_eq!(op.operation_status(), &OperationStatus::Failed, "{op:#?}");
+    let error = op
+        .operation_failure_details()
+        .and_then(|d| d.error_info())
+        .and_then(|e| e.error_string())
+        .unwrap_or_default();
+    assert!(
+        error.starts_with("ValueError: python-getting-started: asked to fail in main()")
+            && error.contains("Traceback (most recent call last):"),
+        "{error}"
+    );
+    assert!(live_jobs(&cluster).await.is_empty(), "{:?}", cluster.jobs());
+
+    let name = "remote-python";
+    let dir = out.path().join(name);
+    f.create(&python_app(name, &dir, "p1", "edge")).await;
+
+    // --- started on the cluster: RUNNING, every task running --------------
+    let op = f.start_app(name).await;
+    f.wait_running_after(name, &op).await;
+    assert_eq!(placement(&f, name).await.as_deref(), Some("edge"));
+    f.assert_no_jvms(name).await;
+    let jobs = live_jobs(&cluster).await;
+    assert!(jobs.len() == 1, "one job on the cluster: {jobs:?}");
+    let job = jobs[0].0.clone();
+    eventually(
+        &f,
+        name,
+        "every task of the job running",
+        EVENT_TIMEOUT,
+        || {
+            let (cluster, job) = (&cluster, &job);
+            async move { cluster.job_fully_running(job).unwrap_or(false) }
+        },
+    )
+    .await;
+    let told = f.filter_log(name, "\"is a Python application\"").await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    let python_is = format!("python.executable = {}", python.display());
+    assert!(
+        told[0].contains("flink-python-1.20.5.jar") && told[0].contains(&python_is),
+        "{told:?}"
+    );
+
+    // --- the properties reached main(), the Python UDF and the Java UDF ----
+    // main() found them through `--properties` (no /etc/flink here), passed
+    // the file to the Python UDF in its worker on a Task Manager host, and
+    // the Java UDF read them from the jar Weir uploaded.
+    let lines = wait_python_lines(&f, name, &dir, "p1", None).await;
+    let first = lines
+        .iter()
+        .find(|l| l.main_tag == "p1")
+        .expect("a tagged line")
+        .clone();
+    assert!(
+        (first.udf_tag.as_str(), first.java_tag.as_str()) == ("p1", "p1"),
+        "{first:?}"
+    );
+    assert!(
+        !first.library.starts_with(PROVIDED_LIBRARY),
+        "the class travels in the uploaded jar: {first:?}"
+    );
+    let shared = cluster.savepoint_dir().join("weir").join(name);
+    assert!(shared.join("python/main.py").is_file());
+    let props = shared.join("application_properties.json");
+    // What main() printed, in the Job Manager's log (the Python driver's
+    // lines carry no job id, so they are not the application's).
+    let said = cluster.log_lines(
+        "jm.log",
+        &[&format!(
+            "application properties from {}: ",
+            props.display()
+        )],
+    );
+    assert_eq!(
+        said.len(),
+        1,
+        "main() read the file --properties named: {said:?}"
+    );
+    assert!(said[0].contains("'tag': 'p1'"), "{said:?}");
+
+    // --- a stop with a snapshot; new properties; a start continues ---------
+    let op = f.stop_app(name, false).await;
+    f.wait_status(name, s("READY"), &[], STOP_TIMEOUT).await;
+    f.assert_operation(name, &op, OperationStatus::Successful)
+        .await;
+    assert!(live_jobs(&cluster).await.is_empty(), "{:?}", cluster.jobs());
+    let stopped_at = python_lines(&dir).iter().map(|l| l.n).max().unwrap();
+    let updates = EnvironmentPropertyUpdates::builder()
+        .set_property_groups(Some(property_groups(&python_groups(&dir, "p2", "edge"))))
+        .build()
+        .unwrap();
+    f.update(
+        name,
+        ApplicationConfigurationUpdate::builder()
+            .environment_property_updates(updates)
+            .build(),
+        "the tag",
+    )
+    .await;
+    let op = f.start_app(name).await;
+    f.wait_running_after(name, &op).await;
+    assert_eq!(placement(&f, name).await.as_deref(), Some("edge"));
+    let log = f.log(name).await;
+    assert!(
+        log.iter().any(|l| l.contains("restored from snapshot")),
+        "{log:#?}"
+    );
+    // Two rounds of the source's 32 splits past the stop: every number
+    // before it is in by then.
+    let lines = wait_python_lines(&f, name, &dir, "p2", Some(stopped_at + 64)).await;
+    assert_numbers_continue(&lines, stopped_at);
+    let resumed = lines
+        .iter()
+        .filter(|l| l.main_tag == "p2")
+        .map(|l| l.n)
+        .min()
+        .unwrap();
+    assert!(
+        resumed + 32 > stopped_at,
+        "the restored job continues at {resumed}, the stop was at {stopped_at}"
+    );
+
+    // --- a force stop leaves nothing on the cluster ------------------------
+    let op = f.stop_app(name, true).await;
+    f.wait_status(name, s("READY"), &[], STOP_TIMEOUT).await;
+    f.assert_operation(name, &op, OperationStatus::Successful)
+        .await;
+    assert!(live_jobs(&cluster).await.is_empty(), "{:?}", cluster.jobs());
+    drop(cluster);
+    assert_host_has_no_etc_flink();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_application_on_a_cluster_without_flink_python_fails_saying_so() {
+    let f = Flink::start(&[FLINK_1_20]).await;
+    // Flink's scripts point FLINK_OPT_DIR at the distribution's opt/, from
+    // which Flink adds flink-python to a Python job; this cluster's is empty
+    // and its classpath is lib/ alone.
+    let home = runtimes_dir().join(FLINK_1_20.version).join("pyflink");
+    let empty_opt = tempfile::tempdir().unwrap();
+    let opts = ClusterOptions {
+        task_managers: 1,
+        extra_env: vec![(
+            "FLINK_OPT_DIR".to_string(),
+            empty_opt.path().display().to_string(),
+        )],
+        ..ClusterOptions::default()
+    };
+    let cluster = tokio::task::spawn_blocking(move || {
+        remote_harness::cleanup_stale();
+        StandaloneCluster::start(&home, opts)
+    })
+    .await
+    .expect("starting the standalone cluster");
+    register(&f, "bare", &cluster).await;
+    let name = "python-nowhere";
+    let out = tempfile::tempdir().unwrap();
+    f.create(&python_app(name, &out.path().join(name), "p1", "bare"))
+        .await;
+    let start = f.start_app(name).await;
+    f.wait_status(name, s("READY"), &[s("RUNNING")], START_TIMEOUT)
+        .await;
+    let op = f.operation(name, &start).await;
+    assert_eq!(op.operation_status(), &OperationStatus::Failed, "{op:#?}");
+    let error = op
+        .operation_failure_details()
+        .and_then(|d| d.error_info())
+        .and_then(|e| e.error_string())
+        .unwrap_or_else(|| panic!("a FAILED operation carries ErrorInfo.ErrorString: {op:#?}"));
+    assert!(
+        error.contains("Flink cluster bare cannot run Python applications: org.apache.flink.client.python.PythonDriver")
+            && error.contains("Found 0 flink-python jar"),
+        "{error}"
+    );
+    // The operator was told at placement, with a warning: no interpreter
+    // is configured either.
+    let told = f.filter_log(name, "\"is a Python application\"").await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(told[0].contains("no python.client.executable"), "{told:?}");
+    assert!(live_jobs(&cluster).await.is_empty(), "{:?}", cluster.jobs());
+    drop(cluster);
 }

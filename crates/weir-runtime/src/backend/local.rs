@@ -1118,10 +1118,8 @@ impl Runtime for LocalRuntime {
 }
 
 /// Why a Python application's submission failed: the Python exception its
-/// `main()` raised, first, with the traceback, as the Python driver logged
-/// it in the Job Manager's log since `asked_ms`. Flink's own answer says
-/// only that the Python process exited with 1; it is the reason when no
-/// traceback was logged (the driver did not start Python at all).
+/// `main()` raised, as the Job Manager's log file has it since `asked_ms`
+/// (see [`python::main_failure`]), else Flink's own answer.
 async fn python_failure(
     cluster: &LocalCluster,
     asked_ms: i64,
@@ -1136,16 +1134,8 @@ async fn python_failure(
         Some(path) => tokio::fs::read(&path).await.ok(),
         None => None,
     };
-    let found = text.and_then(|t| {
-        crate::python_log::last_python_error(&String::from_utf8_lossy(&t), Some(asked_ms))
-    });
-    match found {
-        Some(err) => RuntimeFailure::Refused(format!(
-            "{}\n\nThe application's Python main() failed; its traceback:\n{}",
-            err.exception, err.traceback
-        )),
-        None => RuntimeFailure::flink(e),
-    }
+    text.and_then(|t| python::main_failure(&String::from_utf8_lossy(&t), asked_ms))
+        .unwrap_or_else(|| RuntimeFailure::flink(e))
 }
 
 #[cfg(test)]

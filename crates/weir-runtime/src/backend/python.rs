@@ -18,14 +18,23 @@
 //!   `-py <main file>`; `pyFiles` and `pyArchives` become Flink's
 //!   `python.files` and `python.archives`, and the interpreter
 //!   `python.client.executable` (the driver's) and `python.executable`
-//!   (the workers'), as job-level configuration.
+//!   (the workers'), as job-level configuration — on Weir's own clusters
+//!   only: a registered cluster's hosts run the interpreters its own
+//!   configuration names ([`cluster_needs`] is what its operator is told).
+//!
+//! A run that fails says why in the Python application's terms: the
+//! exception `main()` raised, with its traceback, from the Job Manager's
+//! log ([`main_failure`]), or that the cluster lacks Flink's Python
+//! support ([`driver_missing`]).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use weir_control::model::LogLevel;
 use weir_control::spec::{archive_path, PythonProgram};
 
 use super::RuntimeFailure;
+use crate::RestError;
 
 /// The class that runs a Python application's main file.
 pub const PYTHON_DRIVER: &str = "org.apache.flink.client.python.PythonDriver";
@@ -163,6 +172,95 @@ pub(crate) fn unpack_dir(base: &Path) -> PathBuf {
     base.join("python")
 }
 
+/// The keys of a cluster's configuration that name its interpreters: the
+/// one that runs `main()` beside the Job Manager, the one the Task
+/// Managers' Python workers run.
+const INTERPRETERS: [&str; 2] = ["python.client.executable", "python.executable"];
+
+/// The line for a Python application's log when it is placed on
+/// registered cluster `cluster` (Flink `flink_version`): what the cluster,
+/// not Weir, must provide, and what its Job Manager's configuration
+/// (`config`, or why it could not be read) says of the interpreters. A
+/// warning when it names neither or only one: Flink then runs `python`
+/// from the hosts' `PATH`, which rarely has PyFlink.
+pub(crate) fn cluster_needs(
+    app: &str,
+    cluster: &str,
+    flink_version: &str,
+    shared_dir: &Path,
+    app_dir: &Path,
+    config: Result<&[(String, String)], &str>,
+) -> (LogLevel, String) {
+    let mut level = LogLevel::Info;
+    let says = match config {
+        Ok(config) => {
+            let set: Vec<String> = INTERPRETERS
+                .iter()
+                .map(|key| match config.iter().find(|(k, _)| k == key) {
+                    Some((_, v)) => format!("{key} = {v}"),
+                    None => {
+                        level = LogLevel::Warn;
+                        format!("no {key} (Flink's default: `python` on each host's PATH)")
+                    }
+                })
+                .collect();
+            format!("Its Job Manager's configuration has {}.", set.join(" and "))
+        }
+        Err(why) => format!("Its Job Manager's configuration could not be read: {why}."),
+    };
+    let line = format!(
+        "Application {app} is a Python application: Flink cluster {cluster} runs its main() (beside the Job Manager) and its Python functions (on the Task Managers) with what the cluster provides, not Weir: Flink's Python support (flink-python-{flink_version}.jar, which Flink adds to a Python job from its distribution's opt/ directory, FLINK_OPT_DIR, or on the classpath), a Python with PyFlink {flink_version} (apache-flink=={flink_version}) named by python.client.executable (for main()) and python.executable (for the functions) in the cluster's configuration, and the shared directory {} at the same path on every host, readable by the cluster's user: Weir unpacks the zip into {} and writes the properties to {}, named to main() as `--properties <file>`. {says}",
+        shared_dir.display(),
+        unpack_dir(app_dir).display(),
+        app_dir.join(PROPERTIES_FILE).display(),
+    );
+    (level, line)
+}
+
+/// The properties file of an application on a registered cluster, in its
+/// directory of the shared storage.
+pub(crate) const PROPERTIES_FILE: &str = "application_properties.json";
+
+/// Whether Flink's answer to running a Python application says that the
+/// cluster lacks Flink's Python support — `PythonDriver` cannot be loaded
+/// (neither the classpath nor `FLINK_OPT_DIR` has a flink-python jar) —
+/// and if so, the line of Flink's text that says it.
+pub(crate) fn driver_missing(e: &RestError) -> Option<String> {
+    let RestError::Status { body, .. } = e else {
+        return None;
+    };
+    let not_found = ["ClassNotFoundException", "NoClassDefFoundError"];
+    let python_classes = [
+        "org.apache.flink.client.python.",
+        "org/apache/flink/client/python/",
+    ];
+    // PackagedProgram's own words: "The program's entry point class '…'
+    // was not found in the jar file.", and "Found 0 flink-python jar."
+    // when it looks in FLINK_OPT_DIR for one to add to the job.
+    body.lines()
+        .map(str::trim)
+        .find(|line| {
+            (line.contains(PYTHON_DRIVER) && line.contains("was not found"))
+                || line.contains("flink-python jar")
+                || (not_found.iter().any(|n| line.contains(n))
+                    && python_classes.iter().any(|c| line.contains(c)))
+        })
+        .map(str::to_string)
+}
+
+/// Why a Python application's run failed, when its `main()` raised: the
+/// exception, first, with the traceback, as the Python driver logged it in
+/// the Job Manager's log (`jm_log`) since `since_ms`. Flink's own answer
+/// says only that the Python process exited with 1; `None` when no
+/// traceback was logged (the driver did not start Python at all).
+pub(crate) fn main_failure(jm_log: &str, since_ms: i64) -> Option<RuntimeFailure> {
+    let err = crate::python_log::last_python_error(jm_log, Some(since_ms))?;
+    Some(RuntimeFailure::Refused(format!(
+        "{}\n\nThe application's Python main() failed; its traceback:\n{}",
+        err.exception, err.traceback
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,6 +358,69 @@ mod tests {
         assert_eq!(zip.len(), 1);
         let names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
         assert_eq!(names, ["META-INF/MANIFEST.MF"]);
+    }
+
+    #[test]
+    fn a_cluster_without_flink_python_is_told_from_other_failures() {
+        let status = |body: &str| RestError::Status {
+            url: "http://jm:8081/jars/x/run".into(),
+            code: 500,
+            body: body.into(),
+        };
+        for missing in [
+            "org.apache.flink.runtime.rest.handler.RestHandlerException: Could not execute application.\nCaused by: org.apache.flink.client.program.ProgramInvocationException: The program's entry point class 'org.apache.flink.client.python.PythonDriver' was not found in the jar file.\nCaused by: java.lang.ClassNotFoundException: org.apache.flink.client.python.PythonDriver",
+            "Internal server error.\n<Exception on server side:\njava.util.concurrent.CompletionException: java.lang.RuntimeException: Found 0 flink-python jar.\n\tat org.apache.flink.client.program.PackagedProgramUtils.getPythonJar(PackagedProgramUtils.java:1)\nEnd of exception on server side>",
+            "java.lang.NoClassDefFoundError: org/apache/flink/client/python/PythonEnvUtils",
+        ] {
+            let said = driver_missing(&status(missing)).unwrap_or_else(|| panic!("{missing}"));
+            assert!(missing.lines().any(|l| l == said), "{said}");
+        }
+        for other in [
+            "org.apache.flink.client.program.ProgramAbortException: java.lang.RuntimeException: Python process exits with code: 1",
+            "java.lang.ClassNotFoundException: weir.examples.SequenceSource",
+        ] {
+            assert_eq!(driver_missing(&status(other)), None, "{other}");
+        }
+        let unreachable = RestError::Connect {
+            url: "http://jm:8081".into(),
+            detail: "refused".into(),
+        };
+        assert_eq!(driver_missing(&unreachable), None);
+    }
+
+    #[test]
+    fn the_operator_is_told_what_a_python_application_needs_of_a_cluster() {
+        let (shared, app_dir) = (Path::new("/shared"), Path::new("/shared/weir/py"));
+        let both = [
+            (
+                "python.client.executable".to_string(),
+                "/opt/py/bin/python".to_string(),
+            ),
+            (
+                "python.executable".to_string(),
+                "/opt/py/bin/python".to_string(),
+            ),
+        ];
+        let (level, line) = cluster_needs("py", "edge", "1.20.5", shared, app_dir, Ok(&both));
+        assert_eq!(level, LogLevel::Info);
+        for part in [
+            "flink-python-1.20.5.jar",
+            "apache-flink==1.20.5",
+            "python.client.executable = /opt/py/bin/python and python.executable = /opt/py/bin/python",
+            "the shared directory /shared at the same path on every host",
+            "/shared/weir/py/python",
+            "/shared/weir/py/application_properties.json",
+            "--properties <file>",
+        ] {
+            assert!(line.contains(part), "{part:?} in {line}");
+        }
+        let (level, line) = cluster_needs("py", "edge", "1.20.5", shared, app_dir, Ok(&both[1..]));
+        assert_eq!(level, LogLevel::Warn);
+        assert!(line.contains("no python.client.executable (Flink's default: `python` on each host's PATH) and python.executable = /opt/py/bin/python"), "{line}");
+        let (level, line) =
+            cluster_needs("py", "edge", "1.20.5", shared, app_dir, Err("timed out"));
+        assert_eq!(level, LogLevel::Info);
+        assert!(line.ends_with("could not be read: timed out."), "{line}");
     }
 
     #[test]

@@ -301,6 +301,22 @@ impl RemoteRuntime {
             submitted_ms: 0,
         };
         self.write(&app.name, &record)?;
+        if PythonProgram::of(app).is_some() {
+            // The cluster's hosts, JVMs and interpreters are not Weir's: the
+            // operator is told what a Python application needs of them.
+            let rest = FlinkRest::new(cluster.rest_url.clone())
+                .with_timeouts(OBSERVE_TIMEOUT, OBSERVE_TIMEOUT);
+            let config = rest.jobmanager_config().await.map_err(|e| e.summary());
+            let (level, line) = python::cluster_needs(
+                &app.name,
+                &cluster.name,
+                &probe.flink_version,
+                Path::new(&cluster.savepoint_dir),
+                &record.app_dir,
+                config.as_deref().map_err(String::as_str),
+            );
+            self.log(&app.name, level, line);
+        }
         Ok(format!(
             "Placed application {} on Flink cluster {} ({}, Flink {}, {} Task Manager(s), {} slot(s))",
             app.name,
@@ -593,7 +609,7 @@ impl RemoteRuntime {
         // library's classpath resource) and, for jobs that read a file, in
         // the shared directory with its path in the arguments.
         let properties = flink::properties_json(app);
-        let props = record.app_dir.join("application_properties.json");
+        let props = record.app_dir.join(python::PROPERTIES_FILE);
         write_file(&props, properties.as_bytes())?;
         let scratch = tempfile::tempdir().map_err(RuntimeFailure::io("a scratch directory"))?;
         let jar = scratch.path().join(format!("{}.jar", app.name));
@@ -661,10 +677,17 @@ impl RemoteRuntime {
             run.program_args.extend(args.iter().cloned());
             run.flink_config.extend(python.config);
         }
+        let asked_ms = super::now_millis();
         let ran = flink::run_as(&rest, &jar_id, &run, &job_id).await;
         // The jar is only needed to run main(); the cluster keeps no copies.
         let _ = rest.delete_jar(&jar_id).await;
-        let id = ran.map_err(RuntimeFailure::flink)?;
+        let id = match ran {
+            Ok(id) => id,
+            Err(e) if program.is_some() => {
+                return Err(python_failure(&record, asked_ms, e).await);
+            }
+            Err(e) => return Err(RuntimeFailure::flink(e)),
+        };
         let name = rest.job(&id).await.map(|d| d.name).unwrap_or_default();
         Ok(Submission {
             job_id: id.0,
@@ -792,6 +815,32 @@ impl RemoteRuntime {
     pub async fn kill(&self, app: &str) {
         self.end(app).await;
     }
+}
+
+/// How far a registered cluster's clock (its log's timestamps) may be
+/// behind Weir's when its log is searched for what a run just logged.
+const CLOCK_SLACK_MS: i64 = 5_000;
+
+/// Why a Python application's run on a registered cluster failed: the
+/// cluster lacks Flink's Python support, or `main()` raised (its exception
+/// and traceback from the Job Manager's log, read over REST, since the run
+/// was asked for), else Flink's own answer.
+async fn python_failure(
+    record: &RemotePlacement,
+    asked_ms: i64,
+    e: crate::RestError,
+) -> RuntimeFailure {
+    if let Some(said) = python::driver_missing(&e) {
+        return refused(format!(
+            "Flink cluster {} cannot run Python applications: {}, which runs a Python application's main(), is missing, as the cluster lacks Flink's Python support, flink-python (Flink said: {said}). Give the cluster's Job Manager and Task Managers the flink-python jar of its Flink distribution (opt/flink-python-<version>.jar): on their classpath (in lib/), or in the directory the environment variable FLINK_OPT_DIR names (Flink's scripts set it to the distribution's opt/), from which Flink adds it to every Python job.",
+            record.cluster,
+            python::PYTHON_DRIVER,
+        ));
+    }
+    let rest = FlinkRest::new(record.rest_url.clone()).with_timeouts(LOG_TIMEOUT, LOG_TIMEOUT);
+    let log = rest.job_manager_log().await.ok();
+    log.and_then(|t| python::main_failure(&String::from_utf8_lossy(&t), asked_ms - CLOCK_SLACK_MS))
+        .unwrap_or_else(|| RuntimeFailure::flink(e))
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), RuntimeFailure> {

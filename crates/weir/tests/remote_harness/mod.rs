@@ -16,7 +16,8 @@
 //! root namespace and reach the Job Manager at `http://10.X.Y.2:8081`.
 //!
 //! The JVMs are started the way Weir's local runtime starts them — `java`
-//! directly, with the classpath of `FLINK_HOME/lib`, explicit memory
+//! directly, with the classpath of `FLINK_HOME/lib` (and the options'
+//! `extra_classpath`, such as Flink's Python support), explicit memory
 //! components derived from the process size, `--configDir` — under
 //! `ip netns exec <ns>`, each leading its own process group. Every host has
 //! its own config directory; every address and port is pinned. Heartbeats
@@ -108,6 +109,12 @@ pub struct ClusterOptions {
     /// Where the cluster's directory goes (a fresh temp dir under it);
     /// default: the system temp dir.
     pub parent_dir: Option<PathBuf>,
+    /// More jars on every JVM's classpath, after `lib/` (e.g. the
+    /// distribution's `opt/flink-python-*.jar`, as an operator would add it).
+    pub extra_classpath: Vec<PathBuf>,
+    /// More environment for every JVM (added last: overrides the harness's
+    /// `FLINK_*` variables, e.g. `FLINK_OPT_DIR`).
+    pub extra_env: Vec<(String, String)>,
 }
 
 impl Default for ClusterOptions {
@@ -122,6 +129,8 @@ impl Default for ClusterOptions {
             startup_timeout: Duration::from_secs(180),
             extra_config: Vec::new(),
             parent_dir: None,
+            extra_classpath: Vec::new(),
+            extra_env: Vec::new(),
         }
     }
 }
@@ -749,6 +758,7 @@ impl StandaloneCluster {
                 .is_some_and(|n| n.to_string_lossy().starts_with("flink-dist"))
         });
         rest.extend(dist);
+        rest.extend(self.opts.extra_classpath.iter().cloned());
         rest.iter()
             .map(|p| p.to_string_lossy().into_owned())
             .collect::<Vec<_>>()
@@ -835,6 +845,7 @@ impl StandaloneCluster {
             .env("FLINK_PLUGINS_DIR", home.join("plugins"))
             .env("FLINK_BIN_DIR", home.join("bin"))
             .env("FLINK_LOG_DIR", &log)
+            .envs(self.opts.extra_env.iter().map(|(k, v)| (k, v)))
             .current_dir(&dir)
             .stdin(Stdio::null())
             .stdout(out.try_clone().expect("dup the .out file"))
