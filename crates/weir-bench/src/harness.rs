@@ -1,8 +1,8 @@
 //! What the benchmarks on real Flink (`lifecycle.rs`, `state.rs`,
-//! `autoscale.rs`, `metrics.rs`) share: the flags that say what to run
-//! ([`SetupArgs`]), checking the runtime and the example job are installed,
-//! stopping early on a signal ([`or_interrupted`]), running the
-//! release `weir server` in a temporary directory with its applications
+//! `autoscale.rs`, `metrics.rs`, `python.rs`) share: the flags that say
+//! what to run ([`SetupArgs`]), checking the runtime and the example job
+//! are installed, stopping early on a signal ([`or_interrupted`]), running
+//! the release `weir server` in a temporary directory with its applications
 //! ([`Fleet`], which owns the clean-up), the load probe, signed requests,
 //! reading the application log (CloudWatch Logs GetLogEvents on the same
 //! endpoint) and printing figures.
@@ -89,8 +89,8 @@ pub struct SetupArgs {
     #[arg(long)]
     pub runtimes_dir: Option<PathBuf>,
     /// The job's jar. Default: <examples>/<Flink version>/streaming-count.jar
-    /// (load-control.jar for autoscale), <examples> being $WEIR_EXAMPLES_DIR,
-    /// else target/examples.
+    /// (load-control.jar for autoscale, getting-started.jar for python),
+    /// <examples> being $WEIR_EXAMPLES_DIR, else target/examples.
     #[arg(long)]
     pub jar: Option<PathBuf>,
     /// Run weir as this user (a name or a uid; the benchmark itself must run
