@@ -1,8 +1,8 @@
 //! What the benchmarks on real Flink (`lifecycle.rs`, `state.rs`,
-//! `autoscale.rs`, `metrics.rs`) share: the flags that say what to run
-//! ([`SetupArgs`]), checking the runtime and the example job are installed,
-//! stopping early on a signal ([`or_interrupted`]), running the
-//! release `weir server` in a temporary directory with its applications
+//! `autoscale.rs`, `metrics.rs`, `python.rs`) share: the flags that say
+//! what to run ([`SetupArgs`]), checking the runtime and the example job
+//! are installed, stopping early on a signal ([`or_interrupted`]), running
+//! the release `weir server` in a temporary directory with its applications
 //! ([`Fleet`], which owns the clean-up), the load probe, signed requests,
 //! reading the application log (CloudWatch Logs GetLogEvents on the same
 //! endpoint) and printing figures.
@@ -89,8 +89,8 @@ pub struct SetupArgs {
     #[arg(long)]
     pub runtimes_dir: Option<PathBuf>,
     /// The job's jar. Default: <examples>/<Flink version>/streaming-count.jar
-    /// (load-control.jar for autoscale), <examples> being $WEIR_EXAMPLES_DIR,
-    /// else target/examples.
+    /// (load-control.jar for autoscale, getting-started.jar for python),
+    /// <examples> being $WEIR_EXAMPLES_DIR, else target/examples.
     #[arg(long)]
     pub jar: Option<PathBuf>,
     /// Run weir as this user (a name or a uid; the benchmark itself must run
@@ -214,8 +214,10 @@ pub struct Fleet {
     marker: String,
     /// Applications created so far.
     apps: Vec<String>,
-    /// Every JVM of this run seen so far: pid → start time.
-    seen_jvms: RefCell<HashMap<i32, u64>>,
+    /// Every process of this run but weir seen so far (its JVMs, and what
+    /// they or weir started: a Python application's driver and workers,
+    /// pip installing PyFlink): pid → start time.
+    seen: RefCell<HashMap<i32, u64>>,
     keep: bool,
     poll: Duration,
     /// Declared last: removed after everything above is gone.
@@ -236,7 +238,7 @@ impl Fleet {
             endpoint: None,
             marker,
             apps: Vec::new(),
-            seen_jvms: RefCell::new(HashMap::new()),
+            seen: RefCell::new(HashMap::new()),
             keep,
             poll: poll.max(Duration::from_millis(1)),
             work: Some(work),
@@ -296,32 +298,40 @@ impl Fleet {
             .collect()
     }
 
-    /// CPU seconds used so far by weir, the JVMs it reaped and the others:
-    /// each JVM counts through its own /proc entry while it has one (alive,
-    /// or exited but not yet reaped, when its command line is already
-    /// empty), and through weir's children's times once weir reaped it.
+    /// CPU seconds used so far by weir and every process of this run: each
+    /// counts through its own /proc entry (with the children it reaped, so
+    /// a JVM's Python processes stay counted once gone) while it has one
+    /// (alive, or exited but not yet reaped, when its command line is
+    /// already empty), and through weir's children's times once weir
+    /// reaped it.
     pub fn ours_cpu(&self) -> f64 {
-        let mut seen = self.seen_jvms.borrow_mut();
-        for p in self.jvms() {
-            seen.insert(p.pid, p.start_ticks);
-        }
-        let mut jvms = 0.0;
-        seen.retain(|&pid, &mut start| match procs::cpu_and_start(pid) {
-            Some((cpu, s)) if s == start => {
-                jvms += cpu;
-                true
+        let weir = self.server.as_ref().map(|s| s.pid() as i32);
+        let mut seen = self.seen.borrow_mut();
+        for p in procs::processes_mentioning(&self.marker) {
+            if Some(p.pid) != weir {
+                seen.insert(p.pid, p.start_ticks);
             }
-            _ => false,
-        });
+        }
+        let mut others = 0.0;
+        seen.retain(
+            |&pid, &mut start| match procs::cpu_with_children_and_start(pid) {
+                Some((cpu, s)) if s == start => {
+                    others += cpu;
+                    true
+                }
+                _ => false,
+            },
+        );
         let weir = self
             .server
             .as_ref()
             .map_or(0.0, |s| s.cpu_seconds_with_children().unwrap_or(0.0));
-        weir + jvms
+        weir + others
     }
 
     /// Starts `weir server` on the data directory with the installed
-    /// runtimes only (no `--flink-home`) and `extra_args`.
+    /// runtimes and Python environments only (no `--flink-home`, no
+    /// `--python-env`) and `extra_args`.
     pub fn start_weir(
         &mut self,
         weir_bin: &Path,
@@ -346,6 +356,7 @@ impl Fleet {
             &[
                 ("WEIR_RUNTIMES_DIR", runtimes.as_os_str()),
                 ("WEIR_FLINK_HOMES", OsStr::new("")),
+                ("WEIR_PYTHON_ENVS", OsStr::new("")),
             ],
             setup.user,
         )?;

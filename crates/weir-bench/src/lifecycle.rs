@@ -224,8 +224,8 @@ const STOP_LOG_MILESTONES: &[Pattern] = &[
 ];
 const FORCE_STOP_LOG_MILESTONES: &[Pattern] = &[("weir: application READY", &["to READY"])];
 
-/// Where a cluster-log milestone is found.
-struct FlinkMilestone {
+/// Where a cluster-log milestone is found (also for `python.rs`).
+pub(crate) struct FlinkMilestone {
     label: &'static str,
     file: &'static str,
     /// Empty: any line (the first one written after the request, or the last).
@@ -233,7 +233,7 @@ struct FlinkMilestone {
     last: bool,
 }
 
-const fn first(
+pub(crate) const fn first(
     label: &'static str,
     file: &'static str,
     patterns: &'static [&'static str],
@@ -246,7 +246,7 @@ const fn first(
     }
 }
 
-const fn last(
+pub(crate) const fn last(
     label: &'static str,
     file: &'static str,
     patterns: &'static [&'static str],
@@ -259,8 +259,8 @@ const fn last(
     }
 }
 
-const JM_LOG: &str = "jobmanager.log";
-const TM_LOG: &str = "taskmanager-0.log";
+pub(crate) const JM_LOG: &str = "jobmanager.log";
+pub(crate) const TM_LOG: &str = "taskmanager-0.log";
 
 /// Read as soon as RUNNING is seen (the next start rolls the logs over).
 const START_FLINK_MILESTONES: &[FlinkMilestone] = &[
@@ -483,7 +483,7 @@ impl Fleet {
     }
 
     /// When weir spawned the cluster's JVMs (its `cluster.json`), in seconds after `wall_ms`.
-    fn spawned_at(&self, app: &str, wall_ms: i64) -> Option<f64> {
+    pub(crate) fn spawned_at(&self, app: &str, wall_ms: i64) -> Option<f64> {
         let record = self
             .data_dir()
             .join("clusters")
@@ -499,7 +499,12 @@ impl Fleet {
     }
 
     /// Milestones from the cluster's logs, in seconds after `wall_ms`.
-    fn flink_milestones(&self, app: &str, wall_ms: i64, wanted: &[FlinkMilestone]) -> Milestones {
+    pub(crate) fn flink_milestones(
+        &self,
+        app: &str,
+        wall_ms: i64,
+        wanted: &[FlinkMilestone],
+    ) -> Milestones {
         let dir = self.data_dir().join("clusters").join(app).join("log");
         let mut found = Vec::new();
         for m in wanted {

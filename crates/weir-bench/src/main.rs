@@ -39,6 +39,12 @@
 //! weir, no JVM to start) and weir's CPU and RSS per job supervised there;
 //! see `remote.rs`.
 //!
+//! `weir-bench python` (run by `scripts/bench python`) is the benchmark of
+//! Python applications: the first start of a PyFlink application with the
+//! runtime's Python environment installed on the way, later starts against
+//! its Java twin (interleaved, every start cold) and where the difference
+//! goes, and the environment's disk; see `python.rs`.
+//!
 //! `weir-bench robustness` (run by `scripts/bench robustness`) is issue 7's
 //! report in one: the fuzz run, then the chaos run on real Flink (the
 //! ignored `long_run` test of `crates/weir/tests/flink_chaos.rs`, whose
@@ -54,6 +60,7 @@ mod lifecycle;
 mod load;
 mod metrics;
 mod procs;
+mod python;
 mod remote;
 mod robustness;
 mod state;
@@ -87,6 +94,8 @@ const TARGET_RSS_MB: f64 = 150.0;
              `weir-bench metrics` measures GET /metrics and the metrics collector; \
              `weir-bench remote` times starts on a registered Flink cluster and \
              measures weir's cost per job supervised there; \
+             `weir-bench python` times a Python application's first and later \
+             starts against its Java twin and measures its environment's disk; \
              `weir-bench fuzz` sends random requests from the API models; \
              `weir-bench robustness` runs it and the chaos run on real Flink \
              and prints one report",
@@ -159,6 +168,12 @@ enum Command {
     /// ≤ 2 s), and weir's CPU and RSS per job with many small applications
     /// RUNNING there.
     Remote(remote::RemoteArgs),
+    /// A Python (PyFlink) application on real Flink: its first start with
+    /// the runtime's Python environment installed on the way, later starts
+    /// against its Java twin of the same shape (interleaved, every start
+    /// cold; target ≤ 1.5× the Java start) and where the difference goes,
+    /// and the disk the environment takes.
+    Python(python::PythonArgs),
     /// Random operations and payloads from the Kinesis Analytics V2 and
     /// CloudWatch Logs models (valid-ish and hostile), signed or not, against
     /// a real weir without Flink: no 5xx, every error AWS-shaped, the
@@ -201,6 +216,7 @@ fn main() {
             Command::Autoscale(a) => ("autoscale", runtime.block_on(autoscale::main(a))),
             Command::Metrics(a) => ("metrics", runtime.block_on(metrics::main(a))),
             Command::Remote(a) => ("remote", runtime.block_on(remote::main(a))),
+            Command::Python(a) => ("python", runtime.block_on(python::main(a))),
             Command::Fuzz(_) | Command::Robustness(_) => unreachable!("handled above"),
         };
         drop(runtime);

@@ -209,18 +209,45 @@ pub fn runtimes_for_user(
     gid: u32,
 ) -> std::io::Result<PathBuf> {
     let dir = parent.join("runtimes");
-    std::fs::create_dir_all(&dir)?;
+    link_runtimes(shared, &dir, |_| true)?;
+    for d in [parent, dir.as_path()] {
+        std::os::unix::fs::chown(d, Some(uid), Some(gid))?;
+    }
+    Ok(dir)
+}
+
+/// The Flink distributions of `shared` and the service library built
+/// beside them (`lib/`), hard-linked (copied where links cannot be made)
+/// into `<parent>/runtimes`, without the Python environments
+/// (`<version>-python3.<m>/`): a server on it starts clusters without
+/// installing a distribution, and installs PyFlink on the first Python
+/// application of a runtime, as on a fresh machine (pip's cache stays the
+/// shared one). Weir replaces files there by renaming new ones in (the
+/// class-data archives), never by writing into them, so the shared copies
+/// are never changed through the links.
+pub fn runtimes_without_python(shared: &Path, parent: &Path) -> std::io::Result<PathBuf> {
+    let dir = parent.join("runtimes");
+    link_runtimes(shared, &dir, |name| {
+        !name.contains("-python") && !name.contains(".tmp-") && !name.contains(".old-")
+    })?;
+    Ok(dir)
+}
+
+/// Hard-links (or copies) each directory of `shared` whose name `keep`
+/// takes into `dir`, unless `dir` has it already.
+fn link_runtimes(shared: &Path, dir: &Path, keep: impl Fn(&str) -> bool) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
     for entry in std::fs::read_dir(shared)? {
         let path = entry?.path();
         let name = path.file_name().unwrap_or_default();
-        if !path.is_dir() || dir.join(name).exists() {
+        if !path.is_dir() || dir.join(name).exists() || !keep(&name.to_string_lossy()) {
             continue;
         }
         let copy = |flags: &str| {
             std::process::Command::new("cp")
                 .arg(flags)
                 .arg(&path)
-                .arg(&dir)
+                .arg(dir)
                 .status()
                 .is_ok_and(|s| s.success())
         };
@@ -232,8 +259,5 @@ pub fn runtimes_for_user(
             )));
         }
     }
-    for d in [parent, dir.as_path()] {
-        std::os::unix::fs::chown(d, Some(uid), Some(gid))?;
-    }
-    Ok(dir)
+    Ok(())
 }

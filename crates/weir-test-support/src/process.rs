@@ -226,6 +226,15 @@ pub fn cpu_and_start(pid: i32) -> Option<(f64, u64)> {
     Some(((fields[11] + fields[12]) / clock_ticks(), start))
 }
 
+/// [`cpu_and_start`] with the CPU seconds of the children the process has
+/// reaped (cutime + cstime): what a JVM's Python processes used stays
+/// counted through the JVM once they are gone.
+pub fn cpu_with_children_and_start(pid: i32) -> Option<(f64, u64)> {
+    let fields = proc_stat_fields(&format!("/proc/{pid}/stat"))?;
+    let start = *fields.get(19)? as u64;
+    Some((fields[11..15].iter().sum::<f64>() / clock_ticks(), start))
+}
+
 /// VmRSS of a process in MB.
 pub fn rss_mb(pid: i32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
