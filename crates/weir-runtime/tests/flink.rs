@@ -716,15 +716,19 @@ async fn service_library(runtime: RuntimeEnvironment) {
     let rest = cluster.rest();
     let processes = cluster.processes();
     for p in &processes {
-        // Last on the classpath, and the class-data archives still map.
+        // After lib/ (only Flink's Python support follows it), and the
+        // class-data archives still map.
         let cmdline = std::fs::read(format!("/proc/{}/cmdline", p.pid)).unwrap();
         let args: Vec<String> = cmdline
             .split(|b| *b == 0)
             .map(|a| String::from_utf8_lossy(a).into_owned())
             .collect();
         let cp = args.iter().position(|a| a == "-classpath").unwrap();
+        let python = home
+            .python_jar()
+            .expect("the distribution has opt/flink-python-*.jar");
         assert!(
-            args[cp + 1].ends_with(&format!(":{}", library.display())),
+            args[cp + 1].ends_with(&format!(":{}:{}", library.display(), python.display())),
             "{}",
             args[cp + 1]
         );
