@@ -891,11 +891,7 @@ async fn unsupported_runtime_and_invalid_jar_fail_the_start() {
         .await;
     let op = f.operation(app, &start).await;
     assert_eq!(op.operation_status(), &OperationStatus::Failed, "{op:#?}");
-    let error = op
-        .operation_failure_details()
-        .and_then(|d| d.error_info())
-        .and_then(|e| e.error_string())
-        .unwrap_or_default();
+    let error = error_string(&op);
     assert!(
         error.contains("FLINK-1_15") && error.contains("not supported"),
         "ErrorString: {error:?}"
@@ -917,11 +913,7 @@ async fn unsupported_runtime_and_invalid_jar_fail_the_start() {
         .await;
     let op = f.operation(app, &start).await;
     assert_eq!(op.operation_status(), &OperationStatus::Failed, "{op:#?}");
-    let error = op
-        .operation_failure_details()
-        .and_then(|d| d.error_info())
-        .and_then(|e| e.error_string())
-        .unwrap_or_default();
+    let error = error_string(&op);
     // Flink answers `/jars/:id/run` with "Internal server error." and, in
     // the next entry of its `errors`, "ProgramInvocationException: No
     // manifest found in jar file …": the operation must carry the latter.

@@ -120,11 +120,7 @@ async fn failed_start(f: &Flink, app: &str) -> String {
         &aws_sdk_kinesisanalyticsv2::types::OperationStatus::Failed,
         "{op:#?}"
     );
-    op.operation_failure_details()
-        .and_then(|d| d.error_info())
-        .and_then(|e| e.error_string())
-        .unwrap_or_default()
-        .to_string()
+    error_string(&op)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -250,12 +250,7 @@ async fn a_failing_main_shows_the_python_exception_and_its_traceback() {
             &OperationStatus::Failed,
             "{detail:#?}"
         );
-        let error = detail
-            .operation_failure_details()
-            .and_then(|d| d.error_info())
-            .and_then(|e| e.error_string())
-            .unwrap_or_default()
-            .to_string();
+        let error = error_string(&detail);
         assert!(error.starts_with(RAISED), "{name}: ErrorString: {error}");
         assert!(
             error.contains("Traceback (most recent call last):"),
@@ -299,12 +294,7 @@ async fn a_failing_main_shows_the_python_exception_and_its_traceback() {
     f.wait_status("no-main", s("READY"), &[s("RUNNING")], START_TIMEOUT)
         .await;
     let detail = f.operation("no-main", &op).await;
-    let error = detail
-        .operation_failure_details()
-        .and_then(|d| d.error_info())
-        .and_then(|e| e.error_string())
-        .unwrap_or_default()
-        .to_string();
+    let error = error_string(&detail);
     assert!(
         error.contains(
             "\"MyApplication/main.py\", which the application's zip does not have; it has: dep/, lib/, main.py"

@@ -1030,40 +1030,6 @@ fn python_app(name: &'static str, out: &Path, tag: &str, cluster: &str) -> App {
     app
 }
 
-/// A line of the example's output: `n,<tag in main()>,<tag in the Python
-/// UDF>,<tag in the Java UDF>,<library jar>,<ordinal of n>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct PythonLine {
-    n: u64,
-    main_tag: String,
-    udf_tag: String,
-    java_tag: String,
-    library: String,
-    ordinal: String,
-}
-
-fn python_lines(dir: &Path) -> Vec<PythonLine> {
-    part_lines(dir)
-        .iter()
-        .map(|line| {
-            let cols: Vec<&str> = line.split(',').collect();
-            assert_eq!(
-                cols.len(),
-                6,
-                "not n,main,udf,java,library,ordinal: {line:?}"
-            );
-            PythonLine {
-                n: cols[0].parse().unwrap_or_else(|_| panic!("n in {line:?}")),
-                main_tag: cols[1].into(),
-                udf_tag: cols[2].into(),
-                java_tag: cols[3].into(),
-                library: cols[4].into(),
-                ordinal: cols[5].into(),
-            }
-        })
-        .collect()
-}
-
 /// `humanize.ordinal(n)`.
 fn ordinal(n: u64) -> String {
     let suffix = match (n % 100, n % 10) {
@@ -1150,11 +1116,7 @@ async fn a_python_application_runs_on_a_registered_cluster_and_reads_its_propert
         .await;
     let op = f.operation(failing, &start).await;
     assert_eq!(op.operation_status(), &OperationStatus::Failed, "{op:#?}");
-    let error = op
-        .operation_failure_details()
-        .and_then(|d| d.error_info())
-        .and_then(|e| e.error_string())
-        .unwrap_or_default();
+    let error = error_string(&op);
     assert!(
         error.starts_with("ValueError: python-getting-started: asked to fail in main()")
             && error.contains("Traceback (most recent call last):"),

@@ -76,13 +76,7 @@ async fn version(f: &Flink, app: &str) -> i64 {
 
 /// The ErrorString of a failed operation ("" if none).
 async fn error_string(f: &Flink, app: &str, op: &str) -> String {
-    f.operation(app, op)
-        .await
-        .operation_failure_details()
-        .and_then(|d| d.error_info())
-        .and_then(|e| e.error_string())
-        .unwrap_or_default()
-        .to_string()
+    flink_harness::error_string(&f.operation(app, op).await)
 }
 
 /// UpdateApplication with `config`, returning the operation id.

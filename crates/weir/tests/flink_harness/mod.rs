@@ -1121,6 +1121,15 @@ pub fn assert_host_has_no_etc_flink() {
     );
 }
 
+/// A failed operation's `ErrorString` (empty when it has none).
+pub fn error_string(op: &ApplicationOperationInfoDetails) -> String {
+    op.operation_failure_details()
+        .and_then(|d| d.error_info())
+        .and_then(|e| e.error_string())
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// The example Python application (`examples/python-getting-started`).
 pub const PYTHON_EXAMPLE: &str = "python-getting-started";
 
