@@ -89,7 +89,7 @@ pub struct SetupArgs {
     #[arg(long)]
     pub runtimes_dir: Option<PathBuf>,
     /// The job's jar. Default: <examples>/<Flink version>/streaming-count.jar
-    /// (load-control.jar for autoscale, getting-started.jar for python),
+    /// (load-control.jar for autoscale, table-getting-started.jar for python),
     /// <examples> being $WEIR_EXAMPLES_DIR, else target/examples.
     #[arg(long)]
     pub jar: Option<PathBuf>,

@@ -131,6 +131,13 @@ impl Runtimes {
             .find(|(dir, m)| installed(dir, *m))
     }
 
+    /// The interpreter of an environment of `version` Weir installed, if
+    /// any. Looks at the disk only.
+    pub(crate) fn installed_python_interpreter(&self, version: FlinkVersion) -> Option<PathBuf> {
+        self.installed_python(version)
+            .map(|(dir, _)| venv_python(&dir))
+    }
+
     /// Where `runtime`'s Python environment stands. Looks at the disk only.
     pub fn python_status(&self, runtime: RuntimeEnvironment) -> Option<PythonStatus> {
         let version = FlinkVersion::for_runtime(runtime).ok()?;

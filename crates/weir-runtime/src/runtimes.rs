@@ -205,10 +205,10 @@ impl FlinkHome {
     }
 
     /// The JVM classpath of Weir's Job Managers and Task Managers: what
-    /// [`Self::lib_classpath`] gives, then [`Self::service_library`]. Last, so
-    /// that it shadows nothing of Flink's, and so that class-data archives
-    /// recorded on `lib/` alone stay valid (a JVM accepts an archive whose
-    /// classpath is a prefix of its own).
+    /// [`Self::lib_classpath`] gives, then [`Self::service_library`] (after
+    /// `lib/`, so that it shadows nothing of Flink's), then Flink's Python
+    /// support ([`Self::python_jar`]). The class-data archives are recorded
+    /// on exactly this classpath (it is part of their key).
     pub fn classpath(&self) -> Result<String, RuntimeError> {
         let mut classpath = self.lib_classpath()?;
         for jar in self
@@ -229,8 +229,7 @@ impl FlinkHome {
     /// out of `lib/` (its CLI adds it to a Python job's jars); Weir puts it
     /// on every cluster's classpath, after the service library, so that any
     /// cluster (a warm one from the pool, one an update keeps) runs Python
-    /// applications, while the class-data archives stay valid as for the
-    /// library. A Java job uses none of it (Table API jobs list one more
+    /// applications. A Java job uses none of it (Table API jobs list one more
     /// table factory, `python-input-format`).
     pub fn python_jar(&self) -> Option<PathBuf> {
         let opt = self.path.join("opt");
@@ -503,13 +502,21 @@ impl Runtimes {
     /// when they cannot be made (logged; clusters start without them).
     async fn class_data(&self, home: &FlinkHome) -> Option<PathBuf> {
         let version = home.version;
+        // The Python environment Weir installed for this release, if any:
+        // the recording then runs a Python job too. (One an operator
+        // registers is left out: it may change under Weir.)
+        let python = self.installed_python_interpreter(version);
         let cds = self.dir.join(version.to_string()).join("cds");
-        // On `lib/` alone: the archives are recorded without the service
-        // library, and stay valid when it (or a newer one) is appended.
+        // The whole classpath the clusters run with: a JVM uses the archived
+        // classes only while the classpath it was recorded on is a prefix of
+        // its own (up to the last jar the recording took a class from), and
+        // the training job's Table API reaches past `lib/` (the service
+        // library's slot) into Flink's Python support for a table factory.
         let key = format!(
-            "{}\n{}\n",
+            "{}\n{}\n{}\n",
             self.check_java().await.ok()?,
-            home.lib_classpath().ok()?
+            home.classpath().ok()?,
+            crate::cluster::class_data_training_key(python.as_deref())
         );
         if class_data_matches(&cds, &key) {
             return Some(cds);
@@ -533,7 +540,7 @@ impl Runtimes {
             return Some(cds);
         }
         let started = std::time::Instant::now();
-        match crate::cluster::record_class_data(home, &cds, &key).await {
+        match crate::cluster::record_class_data(home, python.as_deref(), &cds, &key).await {
             Ok(()) => {
                 tracing::info!(%version, elapsed_ms = started.elapsed().as_millis() as u64, "class-data sharing archives made");
                 Some(cds)
@@ -909,7 +916,7 @@ mod tests {
         home.service_library = Some(PathBuf::from(
             "/r/lib/kinesisanalytics-runtime-0123456789ab.jar",
         ));
-        // Appended: class-data archives recorded on lib/ stay valid.
+        // After lib/: it shadows nothing of Flink's.
         assert_eq!(
             home.classpath().unwrap(),
             format!("{lib}:/r/lib/kinesisanalytics-runtime-0123456789ab.jar")

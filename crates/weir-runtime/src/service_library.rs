@@ -106,53 +106,87 @@ pub async fn ensure_jar(runtimes_dir: &Path) -> Result<PathBuf, RuntimeError> {
     let work = runtimes_dir.join(format!("lib.tmp-{}", std::process::id()));
     let _ = tokio::fs::remove_dir_all(&work).await;
     let started = std::time::Instant::now();
-    let result = build(&javac, &jar_tool, &work, &jar).await;
+    let tools = JavaTools {
+        javac,
+        jar: jar_tool,
+    };
+    let result = tools.build(&SOURCES, None, "8", &work, &jar).await;
     let _ = tokio::fs::remove_dir_all(&work).await;
     result?;
     tracing::info!(jar = %jar.display(), elapsed_ms = started.elapsed().as_millis() as u64, "built the service's runtime library");
     Ok(jar)
 }
 
-async fn build(javac: &Path, jar_tool: &Path, work: &Path, jar: &Path) -> Result<(), RuntimeError> {
-    let io = |what: String| RuntimeError::io(what);
-    let src = work.join("src");
-    let classes = work.join("classes");
-    let mut files = Vec::new();
-    for (path, text) in SOURCES {
-        let file = src.join(path);
-        if let Some(dir) = file.parent() {
-            tokio::fs::create_dir_all(dir)
-                .await
-                .map_err(io(format!("creating {}", dir.display())))?;
-        }
-        tokio::fs::write(&file, text)
-            .await
-            .map_err(io(format!("writing {}", file.display())))?;
-        files.push(file);
+/// The JDK tools that build jars: `javac` and `jar` of the JDK beside the
+/// `java` that runs Flink.
+pub(crate) struct JavaTools {
+    javac: PathBuf,
+    jar: PathBuf,
+}
+
+impl JavaTools {
+    /// Errors: [`RuntimeError::ServiceLibrary`] when either is missing.
+    pub(crate) fn find() -> Result<JavaTools, RuntimeError> {
+        let javac = javac_binary()?;
+        let jar = jar_tool_beside(&javac)?;
+        Ok(JavaTools { javac, jar })
     }
-    let mut javac_cmd = tokio::process::Command::new(javac);
-    javac_cmd
-        .args(TOOL_JVM_FLAGS)
-        .args(["--release", "8", "-nowarn", "-encoding", "UTF-8", "-d"])
-        .arg(&classes)
-        .args(&files);
-    run_tool(javac_cmd, javac).await?;
-    let built = work.join(jar_name());
-    let mut jar_cmd = tokio::process::Command::new(jar_tool);
-    jar_cmd
-        .args(TOOL_JVM_FLAGS)
-        .arg("--create")
-        .arg("--file")
-        .arg(&built)
-        .arg("-C")
-        .arg(&classes)
-        .arg(".");
-    run_tool(jar_cmd, jar_tool).await?;
-    tokio::fs::rename(&built, jar).await.map_err(io(format!(
-        "renaming {} to {}",
-        built.display(),
-        jar.display()
-    )))
+
+    /// Compiles `sources` (path under the source root, text) with `javac
+    /// --release <release>` against `classpath`, and packages the classes
+    /// into `jar`: built in `work`, renamed into place.
+    pub(crate) async fn build(
+        &self,
+        sources: &[(&str, &str)],
+        classpath: Option<&str>,
+        release: &str,
+        work: &Path,
+        jar: &Path,
+    ) -> Result<(), RuntimeError> {
+        let io = |what: String| RuntimeError::io(what);
+        let src = work.join("src");
+        let classes = work.join("classes");
+        let mut files = Vec::new();
+        for (path, text) in sources {
+            let file = src.join(path);
+            if let Some(dir) = file.parent() {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(io(format!("creating {}", dir.display())))?;
+            }
+            tokio::fs::write(&file, text)
+                .await
+                .map_err(io(format!("writing {}", file.display())))?;
+            files.push(file);
+        }
+        let mut javac_cmd = tokio::process::Command::new(&self.javac);
+        javac_cmd.args(TOOL_JVM_FLAGS);
+        if let Some(classpath) = classpath {
+            javac_cmd.arg("-cp").arg(classpath);
+        }
+        javac_cmd
+            .args(["--release", release, "-nowarn", "-encoding", "UTF-8", "-d"])
+            .arg(&classes)
+            .args(&files);
+        run_tool(javac_cmd, &self.javac).await?;
+        let name = jar.file_name().unwrap_or_else(|| OsStr::new("built.jar"));
+        let built = work.join(name);
+        let mut jar_cmd = tokio::process::Command::new(&self.jar);
+        jar_cmd
+            .args(TOOL_JVM_FLAGS)
+            .arg("--create")
+            .arg("--file")
+            .arg(&built)
+            .arg("-C")
+            .arg(&classes)
+            .arg(".");
+        run_tool(jar_cmd, &self.jar).await?;
+        tokio::fs::rename(&built, jar).await.map_err(io(format!(
+            "renaming {} to {}",
+            built.display(),
+            jar.display()
+        )))
+    }
 }
 
 async fn run_tool(mut cmd: tokio::process::Command, tool: &Path) -> Result<(), RuntimeError> {

@@ -585,6 +585,11 @@ async fn installing_is_single_flight_and_atomic() {
     for name in ["jobmanager.jsa", "taskmanager.jsa", "key"] {
         assert!(cds.join(name).is_file(), "{name}");
     }
+    // Recorded while a job ran too (no Python environment here: Java only).
+    assert_eq!(
+        std::fs::read_to_string(cds.join("trained")).unwrap(),
+        "java\n"
+    );
     assert_eq!(row.flink_version.to_string(), "1.20.5");
 }
 

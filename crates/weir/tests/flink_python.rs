@@ -139,6 +139,18 @@ async fn a_python_application_runs_keeps_its_position_and_takes_new_code() {
             "{name}: its Python functions run in Python workers of its own: {:?}",
             f.jvms(name)
         );
+        // The runtime's class-data archives were recorded with a Python
+        // job too (the environment was there): its driver's and workers'
+        // Java classes load from them.
+        let trained = weir_test_support::flink::runtimes_dir()
+            .join(apps.iter().find(|a| a.0 == *name).unwrap().1.version)
+            .join("cds/trained");
+        assert_eq!(
+            std::fs::read_to_string(&trained).unwrap_or_default(),
+            "java\npython\n",
+            "{}",
+            trained.display()
+        );
         // main()'s own output, from the Python driver, is in the log.
         let log = f.log(name).await;
         assert!(

@@ -24,7 +24,7 @@ mod jar;
 mod local;
 mod metrics;
 mod placed;
-mod python;
+pub(crate) mod python;
 mod remote;
 
 use std::future::Future;
