@@ -52,8 +52,9 @@ pub enum RuntimeCommand {
         #[arg(required = true)]
         runtimes: Vec<String>,
         /// Also install each runtime's Python environment (PyFlink of the
-        /// runtime's release, from PyPI, about 700 MB), which the first
-        /// Python application would otherwise install.
+        /// runtime's release, from PyPI, about 700 MB), and record the
+        /// runtime's class-data archives with a Python job, which the first
+        /// Python application would otherwise do.
         #[arg(long)]
         python: bool,
         #[command(flatten)]

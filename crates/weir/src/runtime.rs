@@ -108,11 +108,16 @@ pub fn run(cmd: RuntimeCommand) -> anyhow::Result<()> {
             args,
         } => {
             let runtimes = from_args(&args)?;
+            // With --python, the class-data archives wait for the Python
+            // environment: recorded with it, they hold a Python job's
+            // classes too (recorded before, the next start would record
+            // them again).
+            let installer = from_args(&args)?.with_class_data_sharing(!python);
             for name in names {
                 let runtime = parse_runtime(&name)?;
                 let started = std::time::Instant::now();
                 let home = rt
-                    .block_on(runtimes.ensure(runtime))
+                    .block_on(installer.ensure(runtime))
                     .with_context(|| format!("installing {name}"))?;
                 println!(
                     "{name}: Flink {} at {} ({:.1} s)",
@@ -132,6 +137,21 @@ pub fn run(cmd: RuntimeCommand) -> anyhow::Result<()> {
                         env.path.display(),
                         started.elapsed().as_secs_f64()
                     );
+                    let started = std::time::Instant::now();
+                    let home = rt
+                        .block_on(runtimes.ensure(runtime))
+                        .with_context(|| format!("preparing {name}"))?;
+                    if let Some(cds) = home.class_data {
+                        let trained =
+                            std::fs::read_to_string(cds.join("trained")).unwrap_or_default();
+                        let trained: Vec<&str> = trained.lines().collect();
+                        println!(
+                            "{name}: class-data archives at {} (recorded with training jobs: {}) ({:.1} s)",
+                            cds.display(),
+                            if trained.is_empty() { "none".to_string() } else { trained.join(", ") },
+                            started.elapsed().as_secs_f64()
+                        );
+                    }
                 }
             }
             Ok(())
