@@ -679,8 +679,8 @@ fn tm_resource_id(cluster: &str, index: usize) -> String {
 /// (its hard-coded clean-up delay) after any job that shipped files through
 /// the distributed cache, which every Python job does (`python.files`): a
 /// Python application's stop took 5 s longer than a Java one's for that wait
-/// alone. The rest of a Task Manager's shutdown takes well under this.
-const TASK_MANAGER_LINGER: Duration = Duration::from_secs(1);
+/// alone. The rest of a Task Manager's shutdown takes some 50 ms.
+const TASK_MANAGER_LINGER: Duration = Duration::from_millis(500);
 
 /// The job run while the archives are recorded: `(path, text)` of its
 /// source, compiled against the runtime's `lib/` (see the source for why).
