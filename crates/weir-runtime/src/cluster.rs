@@ -703,19 +703,13 @@ const TRAINING_TIMEOUT: Duration = Duration::from_secs(120);
 /// older jobs (or none), or with another Python (or none), are recorded
 /// again.
 pub(crate) fn class_data_training_key(python: Option<&Path>) -> String {
-    use sha2::{Digest, Sha256};
-    let mut sha = Sha256::new();
-    for (path, text) in TRAINING_SOURCES.iter().chain([&PYTHON_TRAINING]) {
-        sha.update(path.as_bytes());
-        sha.update([0]);
-        sha.update(text.as_bytes());
-        sha.update([0]);
-    }
+    let jobs: Vec<(&str, &str)> = TRAINING_SOURCES
+        .into_iter()
+        .chain([PYTHON_TRAINING])
+        .collect();
+    let jobs = crate::service_library::sources_hash(&jobs);
     let python = python.map_or("none".into(), |p| p.display().to_string());
-    format!(
-        "trained with {}, python {python}",
-        &hex::encode(sha.finalize())[..12]
-    )
+    format!("trained with {jobs}, python {python}")
 }
 
 /// Makes class-data sharing archives for `home` in `cds`: runs a cluster of

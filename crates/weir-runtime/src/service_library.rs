@@ -65,17 +65,20 @@ static BUILDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// (each source's path, a NUL, its text, a NUL).
 pub fn jar_name() -> &'static str {
     static NAME: OnceLock<String> = OnceLock::new();
-    NAME.get_or_init(|| {
-        let mut sha = Sha256::new();
-        for (path, text) in SOURCES {
-            sha.update(path.as_bytes());
-            sha.update([0]);
-            sha.update(text.as_bytes());
-            sha.update([0]);
-        }
-        let hash = hex::encode(sha.finalize());
-        format!("kinesisanalytics-runtime-{}.jar", &hash[..12])
-    })
+    NAME.get_or_init(|| format!("kinesisanalytics-runtime-{}.jar", sources_hash(&SOURCES)))
+}
+
+/// The first 12 hex digits of the SHA-256 of `sources` (each source's path,
+/// a NUL, its text, a NUL): what names a build of them.
+pub(crate) fn sources_hash(sources: &[(&str, &str)]) -> String {
+    let mut sha = Sha256::new();
+    for (path, text) in sources {
+        sha.update(path.as_bytes());
+        sha.update([0]);
+        sha.update(text.as_bytes());
+        sha.update([0]);
+    }
+    hex::encode(sha.finalize())[..12].to_string()
 }
 
 /// The library's jar in `<runtimes_dir>/lib/`, built first when it is not

@@ -333,11 +333,7 @@ async fn failing_main(rt: Rt) {
         .await;
     let op = f.operation(app, &start).await;
     assert_eq!(op.operation_status(), &OperationStatus::Failed, "{op:#?}");
-    let error = op
-        .operation_failure_details()
-        .and_then(|d| d.error_info())
-        .and_then(|e| e.error_string())
-        .unwrap_or_else(|| panic!("a FAILED operation carries ErrorInfo.ErrorString: {op:#?}"));
+    let error = error_string(&op);
     assert!(
         error.contains("fail-on-demand: failing in main() as configured"),
         "ErrorString does not carry the exception: {error}"

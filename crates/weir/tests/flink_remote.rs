@@ -1042,38 +1042,6 @@ fn ordinal(n: u64) -> String {
     format!("{n}{suffix}")
 }
 
-/// Waits until the committed output has a line numbered beyond `past`
-/// whose three tags are `tag`; returns every line then.
-async fn wait_python_lines(
-    f: &Flink,
-    app: &str,
-    dir: &Path,
-    tag: &str,
-    past: Option<u64>,
-) -> Vec<PythonLine> {
-    let deadline = Instant::now() + EVENT_TIMEOUT;
-    loop {
-        let lines = python_lines(dir);
-        let tagged = |l: &&PythonLine| l.main_tag == tag && l.udf_tag == tag && l.java_tag == tag;
-        if lines
-            .iter()
-            .filter(tagged)
-            .any(|l| past.is_none_or(|p| l.n > p))
-        {
-            return lines;
-        }
-        if Instant::now() > deadline {
-            let last: Vec<_> = lines.iter().rev().take(3).collect();
-            panic!(
-                "{app}: no line tagged {tag:?} beyond {past:?} in {} (last: {last:?})\n{}",
-                dir.display(),
-                f.diagnosis(app).await
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
-
 /// Every number up to `upto` is in `lines` exactly once, and none twice
 /// beyond it: nothing lost or repeated across a stop and a restore.
 fn assert_numbers_continue(lines: &[PythonLine], upto: u64) {
@@ -1159,7 +1127,8 @@ async fn a_python_application_runs_on_a_registered_cluster_and_reads_its_propert
     // main() found them through `--properties` (no /etc/flink here), passed
     // the file to the Python UDF in its worker on a Task Manager host, and
     // the Java UDF read them from the jar Weir uploaded.
-    let lines = wait_python_lines(&f, name, &dir, "p1", None).await;
+    wait_python_line(&f, name, &dir, "p1", None).await;
+    let lines = python_lines(&dir);
     let first = lines
         .iter()
         .find(|l| l.main_tag == "p1")
@@ -1221,7 +1190,8 @@ async fn a_python_application_runs_on_a_registered_cluster_and_reads_its_propert
     );
     // Two rounds of the source's 32 splits past the stop: every number
     // before it is in by then.
-    let lines = wait_python_lines(&f, name, &dir, "p2", Some(stopped_at + 64)).await;
+    wait_python_line(&f, name, &dir, "p2", Some(stopped_at + 64)).await;
+    let lines = python_lines(&dir);
     assert_numbers_continue(&lines, stopped_at);
     let resumed = lines
         .iter()
@@ -1276,11 +1246,7 @@ async fn a_python_application_on_a_cluster_without_flink_python_fails_saying_so(
         .await;
     let op = f.operation(name, &start).await;
     assert_eq!(op.operation_status(), &OperationStatus::Failed, "{op:#?}");
-    let error = op
-        .operation_failure_details()
-        .and_then(|d| d.error_info())
-        .and_then(|e| e.error_string())
-        .unwrap_or_else(|| panic!("a FAILED operation carries ErrorInfo.ErrorString: {op:#?}"));
+    let error = error_string(&op);
     assert!(
         error.contains("Flink cluster bare cannot run Python applications: org.apache.flink.client.python.PythonDriver")
             && error.contains("Found 0 flink-python jar"),
