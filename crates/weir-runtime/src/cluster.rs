@@ -721,8 +721,8 @@ pub(crate) fn class_data_training_key(python: Option<&Path>) -> String {
 /// place in one rename. Without the jobs, the archives held only a
 /// cluster's boot, and each start still read the classes of submitting,
 /// planning and running a job from the jars: with them, a Table API job's
-/// start is about 1.4 s shorter on 2 cores (Flink 1.20), a Python job's
-/// about 2 s.
+/// start is 1–1.4 s shorter on 2 cores (Flink 1.20), a Python job's
+/// 1.5–2 s.
 pub(crate) async fn record_class_data(
     home: &FlinkHome,
     python: Option<&Path>,
