@@ -94,6 +94,10 @@ pub struct PythonArgs {
     /// Milliseconds between DescribeApplication polls.
     #[arg(long, default_value_t = 50)]
     poll_ms: u64,
+    /// Run weir with `--no-python-fork-server`: every Python process
+    /// imports PyFlink itself (the figures before the fork server).
+    #[arg(long)]
+    no_fork_server: bool,
     /// Seconds the warm-up and the first Python start (PyFlink installed on
     /// the way) may take; weir's own start timeout is raised to it.
     #[arg(long, default_value_t = 900)]
@@ -348,9 +352,11 @@ async fn force_stop(fleet: &Fleet, app: &str, timeout: Duration) -> Result<f64> 
     loop {
         // On their command line the run's directory (the JVMs, and the
         // Python processes through the environment's interpreter), or
-        // weir's cluster marker in their environment.
+        // weir's cluster marker in their environment. Not weir's Python
+        // fork server, which serves every Python application while weir runs.
         let mut left: Vec<i32> = procs::processes_mentioning(&marker)
             .into_iter()
+            .filter(|p| !p.cmdline.contains("fork_server.py serve "))
             .chain(procs::cluster_processes(&cluster))
             .map(|p| p.pid)
             .filter(|pid| *pid != weir)
@@ -647,7 +653,7 @@ async fn run(
         "  DescribeApplication polled every {} ms, every request SigV4-signed",
         args.poll_ms
     );
-    let extra_args = vec![
+    let mut extra_args = vec![
         "--task-manager-memory-mb".to_string(),
         args.task_manager_memory_mb.to_string(),
         "--job-manager-memory-mb".to_string(),
@@ -655,6 +661,17 @@ async fn run(
         "--start-timeout-secs".to_string(),
         args.first_start_timeout.to_string(),
     ];
+    if args.no_fork_server {
+        extra_args.push("--no-python-fork-server".to_string());
+    }
+    println!(
+        "  Python processes: {}",
+        if args.no_fork_server {
+            "started cold (--no-python-fork-server): each imports PyFlink itself"
+        } else {
+            "forked warm from weir's fork server (which has PyFlink imported)"
+        }
+    );
     fleet.start_weir(&args.setup.weir_bin, &setup, &extra_args)?;
     println!(
         "  weir: pid {} on {}, data in {}",

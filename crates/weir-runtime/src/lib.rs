@@ -45,11 +45,15 @@
 //! parent-death signal, own process groups, output to files rather than
 //! pipes): they stop only when [`LocalCluster::kill`] or
 //! [`LocalCluster::shutdown`] is called. Tests that want the opposite wrap a
-//! cluster in [`KillOnDrop`].
+//! cluster in [`KillOnDrop`]. The one process tied to Weir is a Python
+//! environment's fork server ([`fork_server`]), which only speeds up the
+//! start of the Python processes a cluster's JVMs ask for; what it forked
+//! belongs to the cluster.
 
 pub mod backend;
 pub mod cluster;
 pub mod flink_log;
+mod fork_server;
 mod memory;
 pub mod namespace;
 mod process;

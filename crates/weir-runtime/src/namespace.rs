@@ -149,6 +149,13 @@ impl Plan {
         Plan::new(way, dir).map(Some)
     }
 
+    /// The plan of an ordinary user's Weir (a user namespace holding the
+    /// mount namespace), whoever runs the test.
+    #[cfg(test)]
+    pub(crate) fn for_dir_as_a_user(dir: &Path) -> Result<Plan, String> {
+        Plan::new(Way::User, dir)
+    }
+
     fn new(way: Way, dir: &Path) -> Result<Plan, String> {
         let layer = dir
             .parent()

@@ -154,6 +154,12 @@ pub struct ServerArgs {
     )]
     pub warm_pool_runtimes: Vec<String>,
 
+    /// Start Python applications' interpreters cold: no fork server that
+    /// keeps PyFlink imported and forks the drivers and workers Flink asks
+    /// for (it makes a Python start about 2 s faster; see ARCHITECTURE.md).
+    #[arg(long, env = "WEIR_NO_PYTHON_FORK_SERVER")]
+    pub no_python_fork_server: bool,
+
     /// A StartApplication whose job has not reached RUNNING by then fails.
     #[arg(long, env = "WEIR_START_TIMEOUT_SECS", default_value_t = 300)]
     pub start_timeout_secs: u64,

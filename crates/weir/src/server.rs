@@ -164,6 +164,7 @@ pub fn run(mut args: ServerArgs) -> anyhow::Result<()> {
                 .map(|r| crate::runtime::parse_runtime(r.trim()))
                 .collect::<anyhow::Result<_>>()?,
             in_place_rescale: !args.autoscale.no_in_place,
+            python_fork_server: !args.no_python_fork_server,
         },
         view.clone(),
     ));

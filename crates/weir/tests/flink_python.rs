@@ -139,6 +139,15 @@ async fn a_python_application_runs_keeps_its_position_and_takes_new_code() {
             "{name}: its Python functions run in Python workers of its own: {:?}",
             f.jvms(name)
         );
+        // Forked warm by Weir's fork server (its waiter, and the worker
+        // showing the command line Flink ran), yet found as the cluster's.
+        assert!(
+            python.iter().any(|p| p.contains("fork_server.py waiter"))
+                && python
+                    .iter()
+                    .any(|p| p.contains("-m pyflink.fn_execution.beam.beam_boot")),
+            "{name}: {python:#?}"
+        );
         // The runtime's class-data archives were recorded with a Python
         // job too (the environment was there): its driver's and workers'
         // Java classes load from them.

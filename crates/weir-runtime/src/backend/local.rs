@@ -66,6 +66,9 @@ pub struct LocalConfig {
     /// Run jobs under Flink's adaptive scheduler, so that autoscaling
     /// rescales them in place instead of through a snapshot and a restart.
     pub in_place_rescale: bool,
+    /// Start Python applications' interpreters from a fork server that has
+    /// PyFlink imported (see [`crate::fork_server`]).
+    pub python_fork_server: bool,
 }
 
 /// The file in a cluster's directory saying it runs the adaptive scheduler.
@@ -105,11 +108,22 @@ pub struct LocalRuntime {
     /// Applications told, in their log, that this host gives their JVMs no
     /// private /etc/flink (once each per Weir).
     told_no_etc_flink: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// The interpreters Python applications' clusters run.
+    fork_servers: crate::fork_server::ForkServers,
 }
 
 impl LocalRuntime {
     pub fn new(runtimes: Runtimes, config: LocalConfig, app_log: Arc<dyn AppLog>) -> Self {
+        // Beside the clusters' directory, not in it: each entry there is an
+        // application's cluster.
+        let fork_dir = match config.clusters_dir.parent() {
+            Some(parent) => parent.join("python"),
+            None => config.clusters_dir.join(".python"),
+        };
+        let fork_servers =
+            crate::fork_server::ForkServers::new(fork_dir, config.python_fork_server);
         Self {
+            fork_servers,
             runtimes,
             config,
             clusters: tokio::sync::Mutex::new(HashMap::new()),
@@ -674,6 +688,8 @@ impl Runtime for LocalRuntime {
                     ),
                 );
             }
+            // Now, so that its imports overlap the JVMs' start.
+            self.fork_servers.interpreter(&env.python, &env_name(&env));
         }
         let (task_managers, per_kpu) = Self::shape(app);
         if task_managers == 1 && per_kpu == 1 {
@@ -771,7 +787,8 @@ impl Runtime for LocalRuntime {
                 })
                 .await
                 .expect("unpacking task panicked")?;
-                Some(python::run(&unpacked, program, Some(&env.python)))
+                let interpreter = self.fork_servers.interpreter(&env.python, &env_name(&env));
+                Some(python::run(&unpacked, program, Some(&interpreter)))
             }
         };
         let rest = cluster.rest();
@@ -1136,6 +1153,20 @@ async fn python_failure(
     };
     text.and_then(|t| python::main_failure(&String::from_utf8_lossy(&t), asked_ms))
         .unwrap_or_else(|| RuntimeFailure::flink(e))
+}
+
+/// The name of a Python environment's fork-server directory: its own
+/// directory's name (`1.20.5-python3.11`) and a hash of its path, as an
+/// operator may register two environments both called `venv`. Stable, since
+/// adopted clusters name the wrapper in it.
+fn env_name(env: &crate::python_env::PythonEnv) -> String {
+    let path = env.path.to_string_lossy();
+    let hash = crate::service_library::sources_hash(&[("python-env", &path)]);
+    let name = env
+        .path
+        .file_name()
+        .map_or("python".into(), |n| n.to_string_lossy().into_owned());
+    format!("{name}-{}", &hash[..8])
 }
 
 #[cfg(test)]
