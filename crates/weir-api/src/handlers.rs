@@ -302,6 +302,92 @@ pub async fn dispatch(state: &ApiState, op: Operation, body: Bytes) -> Result<Re
             .await?;
             ok(&DeleteApplicationSnapshotResponse::default())
         }
+        Operation::CreateSnapshot => {
+            let req = CreateSnapshotRequest::parse(&body)?;
+            let (arn, snap, op) = blocking(catalogue, move |c| {
+                let (s, op) =
+                    c.create_enhanced_snapshot(&req.application_name, &req.snapshot_name, req.new)?;
+                Ok((c.snapshot_arn(&s.name), s, op))
+            })
+            .await?;
+            ok(&SnapshotChangeResponse::new(arn, &snap, &op))
+        }
+        Operation::DescribeSnapshot => {
+            let req = SnapshotNameRequest::parse(&body)?;
+            let (arn, snap) = blocking(catalogue, move |c| {
+                let s = c.describe_enhanced_snapshot(&req.snapshot_name)?;
+                Ok((c.snapshot_arn(&s.name), s))
+            })
+            .await?;
+            ok(&DescribeSnapshotResponse::new(arn, &snap))
+        }
+        Operation::ListSnapshots => {
+            let req = ListSnapshotsRequest::parse(&body)?;
+            let limit = req.limit.map_or(DEFAULT_PAGE, |l| l as usize);
+            let page = blocking(catalogue, move |c| {
+                Ok(c.list_enhanced_snapshots(&req.filter, req.start, limit)?)
+            })
+            .await?;
+            ok(&ListSnapshotsResponse::new(
+                |name| catalogue.snapshot_arn(name),
+                &page.items,
+                page.next,
+            ))
+        }
+        Operation::DeleteSnapshot => {
+            let req = DeleteSnapshotRequest::parse(&body)?;
+            let (arn, snap, op) = blocking(catalogue, move |c| {
+                let (s, op) = c.delete_enhanced_snapshot(&req.snapshot_name, req.created_ms)?;
+                Ok((c.snapshot_arn(&s.name), s, op))
+            })
+            .await?;
+            ok(&SnapshotChangeResponse::new(arn, &snap, &op))
+        }
+        Operation::ExportSnapshot => {
+            let req = ExportSnapshotRequest::parse(&body)?;
+            let op =
+                blocking(catalogue, move |c| {
+                    Ok(c.export_enhanced_snapshot(
+                        &req.snapshot_name,
+                        req.destination,
+                        req.encryption,
+                    )?)
+                })
+                .await?;
+            ok(&ExportSnapshotResponse::new(&op))
+        }
+        Operation::ImportSnapshot => {
+            let req = ImportSnapshotRequest::parse(&body)?;
+            let (arn, snap, op) = blocking(catalogue, move |c| {
+                let (s, op) = c.import_enhanced_snapshot(
+                    &req.snapshot_name,
+                    req.source,
+                    req.source_encryption,
+                    req.new,
+                )?;
+                Ok((c.snapshot_arn(&s.name), s, op))
+            })
+            .await?;
+            ok(&SnapshotChangeResponse::new(arn, &snap, &op))
+        }
+        Operation::DescribeSnapshotOperation => {
+            let req = DescribeSnapshotOperationRequest::parse(&body)?;
+            let (arn, op) = blocking(catalogue, move |c| {
+                let op = c.describe_snapshot_operation(&req.snapshot_name, &req.operation_id)?;
+                Ok((c.snapshot_arn(&op.snapshot), op))
+            })
+            .await?;
+            ok(&DescribeSnapshotOperationResponse::new(arn, &op))
+        }
+        Operation::ListSnapshotOperations => {
+            let req = ListSnapshotOperationsRequest::parse(&body)?;
+            let limit = req.limit.map_or(DEFAULT_PAGE, |l| l as usize);
+            let page = blocking(catalogue, move |c| {
+                Ok(c.list_snapshot_operations(&req.snapshot_name, &req.filter, req.start, limit)?)
+            })
+            .await?;
+            ok(&ListSnapshotOperationsResponse::new(&page.items, page.next))
+        }
         other => Err(other.unsupported()),
     }
 }

@@ -70,8 +70,6 @@ operations! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Support {
     Implemented,
-    /// Coming in a later release.
-    NotYet,
     /// Only meaningful for SQL-1_0 applications, which Weir will never run.
     SqlOnly,
     /// Needs a part of AWS Weir does not have yet (a VPC, a presigned console URL).
@@ -123,7 +121,15 @@ impl Operation {
             | DescribeApplicationSnapshot
             | DeleteApplicationSnapshot
             | RollbackApplication
-            | CreateApplicationPresignedUrl => Support::Implemented,
+            | CreateApplicationPresignedUrl
+            | CreateSnapshot
+            | DescribeSnapshot
+            | ListSnapshots
+            | DeleteSnapshot
+            | ExportSnapshot
+            | ImportSnapshot
+            | DescribeSnapshotOperation
+            | ListSnapshotOperations => Support::Implemented,
             AddApplicationInput
             | AddApplicationInputProcessingConfiguration
             | AddApplicationOutput
@@ -135,7 +141,6 @@ impl Operation {
             AddApplicationVpcConfiguration | DeleteApplicationVpcConfiguration => {
                 Support::NotApplicable
             }
-            _ => Support::NotYet,
         }
     }
 
@@ -143,7 +148,6 @@ impl Operation {
     pub fn unsupported(self) -> ApiError {
         let message = match self.support() {
             Support::Implemented => format!("{} is implemented", self.name()),
-            Support::NotYet => format!("{} is not implemented yet in Weir", self.name()),
             Support::SqlOnly => format!(
                 "{} is not supported: it applies only to SQL-1_0 (Kinesis Data Analytics for SQL) applications, which Weir does not run",
                 self.name()
@@ -186,7 +190,7 @@ mod tests {
     }
 
     #[test]
-    fn snapshots_and_rollback_are_implemented_the_account_level_snapshots_not_yet() {
+    fn every_snapshot_operation_is_implemented() {
         use Operation::*;
         for op in [
             CreateApplicationSnapshot,
@@ -194,10 +198,6 @@ mod tests {
             DescribeApplicationSnapshot,
             DeleteApplicationSnapshot,
             RollbackApplication,
-        ] {
-            assert_eq!(op.support(), Support::Implemented, "{op:?}");
-        }
-        for op in [
             CreateSnapshot,
             DeleteSnapshot,
             DescribeSnapshot,
@@ -207,16 +207,12 @@ mod tests {
             ListSnapshotOperations,
             ListSnapshots,
         ] {
-            assert_eq!(op.support(), Support::NotYet, "{op:?}");
+            assert_eq!(op.support(), Support::Implemented, "{op:?}");
         }
     }
 
     #[test]
     fn unsupported_messages_say_why() {
-        assert!(Operation::ListSnapshots
-            .unsupported()
-            .message
-            .contains("not implemented yet"));
         assert!(Operation::AddApplicationInput
             .unsupported()
             .message

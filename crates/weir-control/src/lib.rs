@@ -5,6 +5,7 @@
 //! everything here is a pure function of its inputs, so it is tested by tables.
 
 pub mod autoscale;
+pub mod enhanced;
 pub mod lifecycle;
 pub mod model;
 pub mod operation;
@@ -28,6 +29,25 @@ impl Realm {
             "arn:aws:kinesisanalytics:{}:{}:application/{}",
             self.region, self.account_id, name
         )
+    }
+
+    /// `arn:aws:kinesisanalytics:REGION:ACCOUNT:snapshot/NAME`: an enhanced
+    /// snapshot, which belongs to the account rather than to an application.
+    pub fn snapshot_arn(&self, name: &str) -> String {
+        format!(
+            "arn:aws:kinesisanalytics:{}:{}:snapshot/{}",
+            self.region, self.account_id, name
+        )
+    }
+
+    /// The enhanced snapshot name an ARN of this realm names, if it names one.
+    pub fn snapshot_name<'a>(&self, arn: &'a str) -> Option<&'a str> {
+        let prefix = format!(
+            "arn:aws:kinesisanalytics:{}:{}:snapshot/",
+            self.region, self.account_id
+        );
+        arn.strip_prefix(prefix.as_str())
+            .filter(|name| !name.is_empty() && !name.contains('/'))
     }
 
     /// The application name an ARN of this realm names, if it names one.
@@ -82,5 +102,13 @@ mod tests {
         ] {
             assert_eq!(realm.application_name(foreign), None, "{foreign}");
         }
+        let snap = realm.snapshot_arn("s-1");
+        assert_eq!(
+            snap,
+            "arn:aws:kinesisanalytics:us-east-1:000000000000:snapshot/s-1"
+        );
+        assert_eq!(realm.snapshot_name(&snap), Some("s-1"));
+        assert_eq!(realm.application_name(&snap), None);
+        assert_eq!(realm.snapshot_name(&arn), None);
     }
 }

@@ -433,6 +433,10 @@ pub enum RestoreType {
 pub struct RestoreConfig {
     pub restore_type: RestoreType,
     pub snapshot_name: Option<String>,
+    /// An enhanced snapshot (by ARN) to restore from, for an application in
+    /// the ENHANCED_SNAPSHOTS mode.
+    #[serde(default)]
+    pub snapshot_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -447,6 +451,7 @@ impl RunConfig {
             restore: RestoreConfig {
                 restore_type: RestoreType::RestoreFromLatestSnapshot,
                 snapshot_name: None,
+                snapshot_arn: None,
             },
             allow_non_restored_state: false,
         }

@@ -54,6 +54,12 @@ pub enum SnapshotKind {
     User,
     /// Taken by Weir on a stop, update, autoscale or maintenance restart.
     System,
+    /// An enhanced snapshot in the making (CreateSnapshot): the record that
+    /// has the application's supervisor take the savepoint, as for any
+    /// snapshot. Once settled it becomes the account's enhanced snapshot of
+    /// the same name (`crate::enhanced`) and this record goes; it is never
+    /// listed, described or restored as the application's own.
+    Enhanced,
 }
 
 /// One snapshot of an application's state.
@@ -89,17 +95,22 @@ impl SnapshotRecord {
 
 /// Checks a snapshot name against the model (`[a-zA-Z0-9_.-]+`, 1-256).
 pub fn check_name(member: &str, name: &str) -> Result<(), Invalid> {
+    check_name_of_at_most(member, name, 256)
+}
+
+/// A snapshot name of at most `max` characters: the model's pattern, and
+/// not `.` or `..`, which pass it but name directories.
+pub(crate) fn check_name_of_at_most(member: &str, name: &str, max: usize) -> Result<(), Invalid> {
     let ok = !name.is_empty()
-        && name.len() <= 256
+        && name.len() <= max
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
-    // "." and ".." pass the model's pattern but name directories.
     if !ok || name == "." || name == ".." {
         return Err(Invalid::Argument {
             member: member.to_string(),
             message: format!(
-                "{name:?} is not a snapshot name: 1 to 256 of a-z, A-Z, 0-9, '_', '.', '-'"
+                "{name:?} is not a snapshot name: 1 to {max} of a-z, A-Z, 0-9, '_', '.', '-'"
             ),
         });
     }
@@ -136,7 +147,7 @@ pub fn restore_choice<'a>(
     let ready = |name: &str| {
         snapshots
             .iter()
-            .find(|s| s.name == name)
+            .find(|s| s.name == name && s.kind != SnapshotKind::Enhanced)
             .ok_or_else(|| RestoreError::Missing(name.to_string()))
             .and_then(|s| match s.status {
                 SnapshotStatus::Ready => Ok(s),
@@ -160,7 +171,7 @@ pub fn restore_choice<'a>(
 pub fn latest_ready(snapshots: &[SnapshotRecord]) -> Option<&SnapshotRecord> {
     snapshots
         .iter()
-        .filter(|s| s.status == SnapshotStatus::Ready)
+        .filter(|s| s.status == SnapshotStatus::Ready && s.kind != SnapshotKind::Enhanced)
         .max_by_key(|s| (s.created, s.name.as_str()))
 }
 
@@ -192,6 +203,7 @@ mod tests {
             restore: RestoreConfig {
                 restore_type: t,
                 snapshot_name: name.map(str::to_string),
+                snapshot_arn: None,
             },
             allow_non_restored_state: false,
         }

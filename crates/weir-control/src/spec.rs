@@ -507,6 +507,68 @@ pub fn create(req: NewApplication, stamp: &Stamp) -> Result<Application, Invalid
         conditional_token: stamp.conditional_token.clone(),
         mode: ApplicationMode::Streaming,
     })
+    .and_then(|app| {
+        check_snapshot_mode(
+            &app,
+            None,
+            "ApplicationConfiguration.ApplicationSnapshotConfiguration.SnapshotMode",
+        )?;
+        Ok(app)
+    })
+}
+
+/// The service's rules for `SnapshotMode`: ENHANCED_SNAPSHOTS needs Flink
+/// 1.20 or later, and UpdateApplication never goes back from it to
+/// APPLICATION_SNAPSHOTS_LEGACY (`before`: the mode of the version updated).
+fn check_snapshot_mode(
+    next: &Application,
+    before: Option<Option<SnapshotMode>>,
+    member: &str,
+) -> Result<(), Invalid> {
+    let enhanced = crate::enhanced::is_enhanced(next.config.snapshots.mode);
+    if enhanced && !crate::enhanced::runtime_supports(next.runtime) {
+        return Err(arg(
+            member,
+            format!(
+                "ENHANCED_SNAPSHOTS needs Apache Flink 1.20 or later; the application runs {}",
+                next.runtime.as_str()
+            ),
+        ));
+    }
+    if let Some(before) = before {
+        if crate::enhanced::is_enhanced(before) && !enhanced {
+            return Err(arg(
+                member,
+                "an application using ENHANCED_SNAPSHOTS cannot be updated back to APPLICATION_SNAPSHOTS_LEGACY; RollbackApplication returns to a version that used it",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// RESTORE_FROM_CUSTOM_SNAPSHOT names a snapshot: by `SnapshotName` (the
+/// application's own) or, in the ENHANCED_SNAPSHOTS mode, by `SnapshotArn`.
+pub fn check_restore(
+    r: &RestoreConfig,
+    mode: Option<SnapshotMode>,
+    member: &str,
+) -> Result<(), Invalid> {
+    if r.snapshot_arn.is_some() && !crate::enhanced::is_enhanced(mode) {
+        return Err(arg(
+            &format!("{member}.SnapshotArn"),
+            "restores an enhanced snapshot, which an application uses in the ENHANCED_SNAPSHOTS snapshot mode only; give SnapshotName, or set ApplicationSnapshotConfiguration.SnapshotMode to ENHANCED_SNAPSHOTS",
+        ));
+    }
+    if r.restore_type == RestoreType::RestoreFromCustomSnapshot
+        && r.snapshot_name.is_none()
+        && r.snapshot_arn.is_none()
+    {
+        return Err(arg(
+            &format!("{member}.SnapshotName"),
+            "is required with RESTORE_FROM_CUSTOM_SNAPSHOT (or SnapshotArn, in the ENHANCED_SNAPSHOTS mode)",
+        ));
+    }
+    Ok(())
 }
 
 fn check_property_groups(groups: &[PropertyGroup], member: &str) -> Result<(), Invalid> {
@@ -954,12 +1016,11 @@ pub fn update(
         next.config.encryption = Some(e);
     }
     if let Some(r) = u.restore {
-        if r.restore_type == RestoreType::RestoreFromCustomSnapshot && r.snapshot_name.is_none() {
-            return Err(arg(
-                "RunConfigurationUpdate.ApplicationRestoreConfiguration.SnapshotName",
-                "is required with RESTORE_FROM_CUSTOM_SNAPSHOT",
-            ));
-        }
+        check_restore(
+            &r,
+            next.config.snapshots.mode,
+            "RunConfigurationUpdate.ApplicationRestoreConfiguration",
+        )?;
         next.config.run.restore = r;
     }
     // The model: AllowNonRestoredState goes back to false on an update that does not set it.
@@ -979,6 +1040,11 @@ pub fn update(
             opt.log_stream_arn = arn;
         }
     }
+    check_snapshot_mode(
+        &next,
+        Some(current.config.snapshots.mode),
+        "ApplicationConfigurationUpdate.ApplicationSnapshotConfigurationUpdate.SnapshotModeUpdate",
+    )?;
     Ok(next)
 }
 
@@ -1295,6 +1361,7 @@ mod tests {
                     restore: Some(RestoreConfig {
                         restore_type: RestoreType::RestoreFromCustomSnapshot,
                         snapshot_name: None,
+                        snapshot_arn: None,
                     }),
                     run_configuration_given: true,
                     ..Default::default()

@@ -353,10 +353,38 @@ impl Catalogue {
     fn name_from_arn<'a>(&self, arn: &'a str) -> Result<&'a str, ServiceError> {
         self.realm.application_name(arn).ok_or_else(|| {
             ServiceError::NotFound(format!(
-                "Resource {arn} is not found: Weir's applications are arn:aws:kinesisanalytics:{}:{}:application/NAME",
-                self.realm.region, self.realm.account_id
+                "Resource {arn} is not found: Weir's resources are arn:aws:kinesisanalytics:{r}:{a}:application/NAME and arn:aws:kinesisanalytics:{r}:{a}:snapshot/NAME",
+                r = self.realm.region,
+                a = self.realm.account_id
             ))
         })
+    }
+
+    /// Changes an enhanced snapshot's tags with `edit`.
+    fn retag_snapshot(
+        &self,
+        name: &str,
+        edit: impl FnOnce(&mut Vec<Tag>),
+    ) -> Result<(), ServiceError> {
+        let _w = self.write_lock();
+        let mut snap = self.describe_enhanced_snapshot(name)?;
+        if snap.status == weir_control::snapshot::SnapshotStatus::Deleting {
+            return Err(ServiceError::InUse(format!(
+                "Snapshot {name} is being deleted"
+            )));
+        }
+        edit(&mut snap.tags);
+        if snap.tags.len() > MAX_TAGS {
+            return Err(ServiceError::TooManyTags(format!(
+                "a snapshot can have at most {MAX_TAGS} tags; this request would leave it with {}",
+                snap.tags.len()
+            )));
+        }
+        self.store.commit(weir_store::Change {
+            enhanced: std::slice::from_ref(&snap),
+            ..Default::default()
+        })?;
+        Ok(())
     }
 
     /// Stores code as the request carries it and says where it went.
@@ -687,12 +715,25 @@ impl Catalogue {
     }
 
     pub fn list_tags(&self, arn: &str) -> Result<Arc<Vec<Tag>>, ServiceError> {
+        if let Some(snapshot) = self.realm.snapshot_name(arn) {
+            return Ok(Arc::new(self.describe_enhanced_snapshot(snapshot)?.tags));
+        }
         Ok(self.entry(self.name_from_arn(arn)?)?.tags)
     }
 
     /// Adds tags, replacing the values of keys it already has.
     pub fn tag_resource(&self, arn: &str, tags: Vec<Tag>) -> Result<(), ServiceError> {
         check_new_tags(&tags, "Tags")?;
+        if let Some(snapshot) = self.realm.snapshot_name(arn) {
+            return self.retag_snapshot(snapshot, |merged| {
+                for t in tags {
+                    match merged.iter_mut().find(|m| m.key == t.key) {
+                        Some(m) => m.value = t.value,
+                        None => merged.push(t),
+                    }
+                }
+            });
+        }
         let name = self.name_from_arn(arn)?;
         let _w = self.write_lock();
         let entry = self.entry(name)?;
@@ -718,6 +759,9 @@ impl Catalogue {
     /// Removes the tags with these keys; keys it does not have are ignored, as
     /// the service does.
     pub fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), ServiceError> {
+        if let Some(snapshot) = self.realm.snapshot_name(arn) {
+            return self.retag_snapshot(snapshot, |tags| tags.retain(|t| !keys.contains(&t.key)));
+        }
         let name = self.name_from_arn(arn)?;
         let _w = self.write_lock();
         let entry = self.entry(name)?;
@@ -747,10 +791,12 @@ fn placeholder_code() -> CodeContent {
     })
 }
 
+mod enhanced;
 mod placement;
 mod running;
 mod snapshots;
 pub mod telemetry;
+pub use enhanced::{NewSnapshot, OperationFilter as SnapshotOperationFilter, SnapshotFilter};
 pub use placement::ClusterUse;
 pub use running::{Advance, OperationFilter, StartRequest, LOGGER};
 pub use snapshots::location_path;

@@ -11,6 +11,7 @@
 
 use std::sync::Arc;
 
+use weir_control::enhanced::{EnhancedSnapshot, SnapshotOperationRecord};
 use weir_control::lifecycle::{self, Action};
 use weir_control::model::{Application, ApplicationStatus, LogLevel, RestoreConfig};
 use weir_control::operation::{
@@ -43,6 +44,12 @@ pub struct Advance {
     pub snapshots: Vec<SnapshotRecord>,
     /// A past version's new status (the version a rollback left: ROLLED_BACK).
     pub version_status: Option<(u64, ApplicationStatus)>,
+    /// The application's snapshot records to forget, by name.
+    pub forget_snapshots: Vec<String>,
+    /// Enhanced snapshots to write (new or changed).
+    pub enhanced: Vec<EnhancedSnapshot>,
+    /// Operations on enhanced snapshots to write (new or changed).
+    pub snapshot_operations: Vec<SnapshotOperationRecord>,
     pub now: i64,
 }
 
@@ -56,6 +63,9 @@ impl Advance {
             logs: Vec::new(),
             snapshots: Vec::new(),
             version_status: None,
+            forget_snapshots: Vec::new(),
+            enhanced: Vec::new(),
+            snapshot_operations: Vec::new(),
             now,
         }
     }
@@ -169,6 +179,11 @@ impl Catalogue {
         for op in &adv.operations {
             tracing::debug!(operation = %op.id, kind = ?op.kind, status = ?op.status, "operation");
         }
+        let forget: Vec<(&str, &str)> = adv
+            .forget_snapshots
+            .iter()
+            .map(|s| (adv.app.name.as_str(), s.as_str()))
+            .collect();
         self.store.commit(Change {
             app: app_changed.then_some(&adv.app),
             job: job_changed.then_some((adv.app.name.as_str(), &adv.job)),
@@ -178,6 +193,9 @@ impl Catalogue {
             version_status: adv
                 .version_status
                 .map(|(v, s)| (adv.app.name.as_str(), v, s)),
+            forget_snapshots: &forget,
+            enhanced: &adv.enhanced,
+            snapshot_operations: &adv.snapshot_operations,
         })?;
         let next = Entry {
             app: if app_changed {
@@ -354,6 +372,11 @@ impl Catalogue {
             OperationKind::StartApplication,
             |_, adv| {
                 if let Some(r) = req.restore {
+                    weir_control::spec::check_restore(
+                        &r,
+                        adv.app.config.snapshots.mode,
+                        "RunConfiguration.ApplicationRestoreConfiguration",
+                    )?;
                     adv.app.config.run.restore = r;
                 }
                 if let Some(a) = req.allow_non_restored_state {

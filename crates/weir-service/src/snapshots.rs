@@ -69,15 +69,7 @@ impl Catalogue {
                 "Application {name} has snapshots disabled (ApplicationSnapshotConfiguration.SnapshotsEnabled is false)"
             )));
         }
-        let job_id = match (&entry.job.job_id, entry.job.status) {
-            (Some(id), Some(weir_control::operation::JobStatus::Running)) => id.clone(),
-            (_, status) => {
-                return Err(ServiceError::InvalidConfiguration(format!(
-                    "Application {name}'s job is {}, not RUNNING: a snapshot needs the job running; try again once it has recovered",
-                    status.map_or("not started", |s| s.as_str())
-                )))
-            }
-        };
+        let job_id = running_job(&entry)?;
         let existing = self.store.snapshots(name)?;
         if existing.iter().any(|s| s.name == snapshot_name) {
             return Err(ServiceError::InUse(format!(
@@ -129,7 +121,7 @@ impl Catalogue {
         limit: usize,
     ) -> Result<Page<SnapshotRecord>, ServiceError> {
         self.entry(name)?;
-        let all = self.store.snapshots(name)?;
+        let all = self.application_snapshots(name)?;
         let end = (start + limit).min(all.len());
         Ok(Page {
             items: all.get(start..end).map(<[_]>::to_vec).unwrap_or_default(),
@@ -145,7 +137,16 @@ impl Catalogue {
         self.entry(name)?;
         self.store
             .snapshot(name, snapshot)?
+            .filter(|s| s.kind != SnapshotKind::Enhanced)
             .ok_or_else(|| snapshot_not_found(name, snapshot))
+    }
+
+    /// An application's own snapshots (not the enhanced ones it is
+    /// taking), newest first.
+    fn application_snapshots(&self, name: &str) -> Result<Vec<SnapshotRecord>, ServiceError> {
+        let mut all = self.store.snapshots(name)?;
+        all.retain(|s| s.kind != SnapshotKind::Enhanced);
+        Ok(all)
     }
 
     /// DeleteApplicationSnapshot: DELETING (durably), the files, the record.
@@ -160,6 +161,7 @@ impl Catalogue {
         let mut record = self
             .store
             .snapshot(name, snapshot)?
+            .filter(|s| s.kind != SnapshotKind::Enhanced)
             .ok_or_else(|| snapshot_not_found(name, snapshot))?;
         if !names_creation_time(created, record.created) {
             return Err(invalid(
@@ -246,6 +248,19 @@ impl Catalogue {
         run: &RunConfig,
         override_name: Option<&str>,
     ) -> Result<Option<SnapshotRecord>, RestoreError> {
+        // An enhanced snapshot named by ARN: the account's, not the
+        // application's. (A rollback's override names an application
+        // snapshot, or the ARN it restored from.)
+        let arn = match override_name {
+            Some(o) if self.realm.snapshot_name(o).is_some() => Some(o),
+            Some(_) => None,
+            None => (run.restore.restore_type == RestoreType::RestoreFromCustomSnapshot)
+                .then_some(run.restore.snapshot_arn.as_deref())
+                .flatten(),
+        };
+        if let Some(arn) = arn {
+            return self.enhanced_restore_point(name, arn).map(Some);
+        }
         let snaps = self
             .store
             .snapshots(name)
@@ -277,7 +292,11 @@ impl Catalogue {
         self.restore_point(name, run, override_name)
             .map_err(|e| match e {
                 RestoreError::Missing(_) | RestoreError::Unnamed => invalid(
-                    "RunConfiguration.ApplicationRestoreConfiguration.SnapshotName",
+                    if run.restore.snapshot_arn.is_some() {
+                        "RunConfiguration.ApplicationRestoreConfiguration.SnapshotArn"
+                    } else {
+                        "RunConfiguration.ApplicationRestoreConfiguration.SnapshotName"
+                    },
                     format!("application {name}: {e}"),
                 ),
                 RestoreError::NotReady(..) | RestoreError::Unreadable(_) => {
@@ -302,7 +321,11 @@ impl Catalogue {
         if let Some((level, line)) = line {
             adv.log(level, LOGGER, line);
         }
-        adv.snapshots.push(record.clone());
+        if record.kind == SnapshotKind::Enhanced && record.is_settled() {
+            self.settle_enhanced(&mut adv, record)?;
+        } else {
+            adv.snapshots.push(record.clone());
+        }
         self.commit_advance(entry, adv)?;
         Ok(())
     }
@@ -538,6 +561,18 @@ impl Catalogue {
             Ok(())
         })?;
         Ok(op)
+    }
+}
+
+/// The id of the application's job, which a snapshot needs RUNNING.
+pub(crate) fn running_job(entry: &Entry) -> Result<String, ServiceError> {
+    match (&entry.job.job_id, entry.job.status) {
+        (Some(id), Some(weir_control::operation::JobStatus::Running)) => Ok(id.clone()),
+        (_, status) => Err(ServiceError::InvalidConfiguration(format!(
+            "Application {}'s job is {}, not RUNNING: a snapshot needs the job running; try again once it has recovered",
+            entry.app.name,
+            status.map_or("not started", |s| s.as_str())
+        ))),
     }
 }
 

@@ -743,3 +743,371 @@ fn autoscaling_on_a_registered_cluster_grows_only_into_its_free_capacity() {
     // Scaling down is always possible.
     c.start_autoscale("busy", 1, "test").unwrap();
 }
+
+// ---------------------------------------------------------------------------
+// Enhanced snapshots
+
+use weir_control::enhanced::{S3Prefix, SnapshotOperationKind, SnapshotOperationStatus};
+
+/// An application in the ENHANCED_SNAPSHOTS mode, RUNNING with a RUNNING job.
+fn running_enhanced(c: &Catalogue, name: &str) {
+    let mut req = request(name, Some(CodeSource::Zip(b"jar".to_vec())));
+    req.snapshots = Some(SnapshotConfig {
+        enabled: true,
+        mode: Some(SnapshotMode::Enhanced),
+    });
+    c.create_application(req, vec![]).unwrap();
+    c.start_application(name, StartRequest::default()).unwrap();
+    c.advance(name, ApplicationStatus::Starting, |adv| {
+        adv.app.status = ApplicationStatus::Running;
+        adv.job.job_id = Some("j".into());
+        adv.job.status = Some(weir_control::operation::JobStatus::Running);
+        adv.job.operation_id = None;
+    })
+    .unwrap();
+}
+
+/// A directory Flink could have written: `_metadata` with a savepoint's
+/// header, and a state file.
+fn fake_savepoint(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut meta = 0x4960_672du32.to_be_bytes().to_vec();
+    meta.extend(4u32.to_be_bytes());
+    meta.extend(b"rest of the metadata");
+    std::fs::write(dir.join("_metadata"), meta).unwrap();
+    std::fs::write(dir.join("state-1"), vec![7u8; 1000]).unwrap();
+}
+
+fn prefix(bucket: &str, key: &str) -> S3Prefix {
+    S3Prefix {
+        bucket_arn: format!("arn:aws:s3:::{bucket}"),
+        key_prefix: key.into(),
+    }
+}
+
+/// The application's supervisor, as far as a snapshot goes: the savepoint
+/// written where the catalogue says, the record READY.
+fn take_savepoint(c: &Catalogue, app: &str, snapshot: &str) {
+    let record = c
+        .snapshots_of(app)
+        .unwrap()
+        .into_iter()
+        .find(|s| s.name == snapshot)
+        .unwrap();
+    let dir = c.savepoint_dir(&record).join("savepoint-abc");
+    fake_savepoint(&dir);
+    let ready = SnapshotRecord {
+        status: SnapshotStatus::Ready,
+        location: Some(format!("file:{}", dir.display())),
+        ..record
+    };
+    c.put_snapshot(&ready, None).unwrap();
+}
+
+#[test]
+fn enhanced_snapshots_are_taken_of_running_applications_in_the_enhanced_mode_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = open(dir.path());
+    running(&c, "legacy");
+    let refused = c
+        .create_enhanced_snapshot("legacy", "s", NewSnapshot::default())
+        .unwrap_err();
+    assert!(
+        matches!(&refused, ServiceError::InvalidConfiguration(m) if m.contains("ENHANCED_SNAPSHOTS")),
+        "{refused:?}"
+    );
+    assert!(matches!(
+        c.create_enhanced_snapshot("nobody", "s", NewSnapshot::default()),
+        Err(ServiceError::InvalidArgument { member, .. }) if member == "ApplicationName"
+    ));
+    running_enhanced(&c, "app");
+    for reserved in ["SYSTEMSNAPSHOT-1", "systemsnapshot"] {
+        assert!(matches!(
+            c.create_enhanced_snapshot("app", reserved, NewSnapshot::default()),
+            Err(ServiceError::InvalidArgument { .. })
+        ));
+    }
+    let (snap, op) = c
+        .create_enhanced_snapshot(
+            "app",
+            "first",
+            NewSnapshot {
+                description: Some("before the upgrade".into()),
+                tags: vec![tag("team")],
+                encryption: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(snap.status, SnapshotStatus::Creating);
+    assert_eq!(op.kind, SnapshotOperationKind::CreateSnapshot);
+    assert_eq!(op.status, SnapshotOperationStatus::InProgress);
+    // One CreateSnapshot per application at a time; a name once per account.
+    assert!(matches!(
+        c.create_enhanced_snapshot("app", "second", NewSnapshot::default()),
+        Err(ServiceError::InUse(_))
+    ));
+    running_enhanced(&c, "other");
+    assert!(matches!(
+        c.create_enhanced_snapshot("other", "first", NewSnapshot::default()),
+        Err(ServiceError::InUse(_))
+    ));
+    // The application's own listing does not show it; the account's does.
+    assert!(c.list_snapshots("app", 0, 50).unwrap().items.is_empty());
+    assert!(c.describe_snapshot("app", "first").is_err());
+    let listed = c
+        .list_enhanced_snapshots(&SnapshotFilter::SourceApplication("app".into()), 0, 50)
+        .unwrap();
+    assert_eq!(listed.items.len(), 1);
+    take_savepoint(&c, "app", "first");
+    let ready = c.describe_enhanced_snapshot("first").unwrap();
+    assert_eq!(ready.status, SnapshotStatus::Ready);
+    assert!(ready.size_bytes >= 1000, "{ready:?}");
+    assert!(ready
+        .location
+        .as_deref()
+        .unwrap()
+        .contains("enhanced-snapshots/first/"));
+    let ops = c
+        .list_snapshot_operations("first", &SnapshotOperationFilter::All, 0, 50)
+        .unwrap();
+    assert_eq!(ops.items.len(), 1);
+    assert_eq!(ops.items[0].status, SnapshotOperationStatus::Successful);
+    assert!(ops.items[0].end.is_some());
+    // The application's record is gone; the next CreateSnapshot may go.
+    assert!(c.snapshots_of("app").unwrap().is_empty());
+    c.create_enhanced_snapshot("app", "second", NewSnapshot::default())
+        .unwrap();
+    // Tags by the snapshot's ARN.
+    let arn = c.snapshot_arn("first");
+    assert_eq!(c.list_tags(&arn).unwrap().len(), 1);
+    c.tag_resource(&arn, vec![tag("b")]).unwrap();
+    c.untag_resource(&arn, &["team".to_string()]).unwrap();
+    let keys: Vec<String> = c
+        .list_tags(&arn)
+        .unwrap()
+        .iter()
+        .map(|t| t.key.clone())
+        .collect();
+    assert_eq!(keys, ["b"]);
+    // The snapshot outlives its application.
+    c.advance("app", ApplicationStatus::Running, |adv| {
+        adv.app.status = ApplicationStatus::Ready;
+    })
+    .unwrap();
+    let app = c.describe_application("app").unwrap();
+    c.delete_application("app", app.create_timestamp).unwrap();
+    assert_eq!(
+        c.describe_enhanced_snapshot("first").unwrap().status,
+        SnapshotStatus::Ready
+    );
+    // The one it was taking when it went fails.
+    c.run_snapshot_operations().unwrap();
+    let second = c.describe_enhanced_snapshot("second").unwrap();
+    assert_eq!(second.status, SnapshotStatus::Failed, "{second:?}");
+}
+
+#[test]
+fn imports_exports_and_deletions_are_carried_out_and_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let buckets = dir.path().join("buckets");
+    fake_savepoint(&buckets.join("inbox/flink/savepoint-1"));
+    std::fs::create_dir_all(buckets.join("inbox/garbage")).unwrap();
+    std::fs::write(buckets.join("inbox/garbage/_metadata"), b"not flink").unwrap();
+    std::fs::create_dir_all(buckets.join("outbox")).unwrap();
+    {
+        let c = open(dir.path());
+        let (snap, op) = c
+            .import_enhanced_snapshot(
+                "imported",
+                prefix("inbox", "flink/savepoint-1/"),
+                None,
+                NewSnapshot::default(),
+            )
+            .unwrap();
+        assert_eq!(snap.status, SnapshotStatus::Creating);
+        assert_eq!(op.kind, SnapshotOperationKind::ImportSnapshot);
+        c.import_enhanced_snapshot(
+            "junk",
+            prefix("inbox", "garbage"),
+            None,
+            NewSnapshot::default(),
+        )
+        .unwrap();
+        c.import_enhanced_snapshot(
+            "nothing",
+            prefix("inbox", "absent"),
+            None,
+            NewSnapshot::default(),
+        )
+        .unwrap();
+        assert!(matches!(
+            c.import_enhanced_snapshot(
+                "imported",
+                prefix("inbox", "x"),
+                None,
+                NewSnapshot::default()
+            ),
+            Err(ServiceError::InUse(_))
+        ));
+        // Killed before any of it was done: nothing but the intent.
+    }
+    let c = open(dir.path());
+    assert_eq!(c.run_snapshot_operations().unwrap(), 3);
+    let imported = c.describe_enhanced_snapshot("imported").unwrap();
+    assert_eq!(imported.status, SnapshotStatus::Ready, "{imported:?}");
+    assert!(imported.size_bytes >= 1000);
+    let junk = c.describe_enhanced_snapshot("junk").unwrap();
+    assert_eq!(junk.status, SnapshotStatus::Failed);
+    assert!(
+        junk.failure
+            .as_deref()
+            .unwrap()
+            .contains("not a Flink savepoint"),
+        "{junk:?}"
+    );
+    let junk_op = &c
+        .list_snapshot_operations("junk", &SnapshotOperationFilter::All, 0, 50)
+        .unwrap()
+        .items[0];
+    assert_eq!(junk_op.failure.as_ref().unwrap().0, "NotASavepoint");
+    let nothing = c.describe_enhanced_snapshot("nothing").unwrap();
+    assert!(nothing
+        .failure
+        .as_deref()
+        .unwrap()
+        .contains("holds nothing"));
+
+    // Export: under the prefix, then the operation's id; one at a time.
+    let export = c
+        .export_enhanced_snapshot("imported", prefix("outbox", "exports/"), None)
+        .unwrap();
+    assert!(matches!(
+        c.export_enhanced_snapshot("imported", prefix("outbox", "exports/"), None),
+        Err(ServiceError::LimitExceeded(_))
+    ));
+    assert!(matches!(
+        c.export_enhanced_snapshot("junk", prefix("outbox", "x"), None),
+        Err(ServiceError::InUse(_))
+    ));
+    let to_nowhere = c.export_enhanced_snapshot("imported", prefix("no-such-bucket", "x"), None);
+    assert!(matches!(to_nowhere, Err(ServiceError::LimitExceeded(_))));
+    // A deletion asked meanwhile waits for the export.
+    let (deleting, _) = c
+        .delete_enhanced_snapshot("imported", imported.created)
+        .unwrap();
+    assert_eq!(deleting.status, SnapshotStatus::Deleting);
+    c.run_snapshot_operations().unwrap();
+    let exported = c.describe_snapshot_operation("imported", &export.id);
+    // The deletion went after the export, taking the operations with it.
+    assert!(matches!(exported, Err(ServiceError::NotFound(_))));
+    let written = buckets.join("outbox/exports").join(&export.id);
+    assert!(written.join("_metadata").is_file(), "{}", written.display());
+    assert_eq!(std::fs::read(written.join("state-1")).unwrap().len(), 1000);
+    assert!(matches!(
+        c.describe_enhanced_snapshot("imported"),
+        Err(ServiceError::NotFound(_))
+    ));
+    assert!(!c.enhanced_snapshots_dir().join("imported").exists());
+    // The name is free again.
+    c.import_enhanced_snapshot(
+        "imported",
+        prefix("inbox", "flink/savepoint-1"),
+        None,
+        NewSnapshot::default(),
+    )
+    .unwrap();
+    // A deletion needs the exact creation time, and a settled snapshot.
+    let junk = c.describe_enhanced_snapshot("junk").unwrap();
+    assert!(matches!(
+        c.delete_enhanced_snapshot("junk", junk.created + 5000),
+        Err(ServiceError::InvalidArgument { .. })
+    ));
+    let again = c.describe_enhanced_snapshot("imported").unwrap();
+    assert!(matches!(
+        c.delete_enhanced_snapshot("imported", again.created),
+        Err(ServiceError::InUse(_))
+    ));
+    // An export to a bucket that does not exist fails, saying so.
+    c.run_snapshot_operations().unwrap();
+    let op = c
+        .export_enhanced_snapshot("imported", prefix("no-such-bucket", "x"), None)
+        .unwrap();
+    c.run_snapshot_operations().unwrap();
+    let failed = c.describe_snapshot_operation("imported", &op.id).unwrap();
+    assert_eq!(failed.status, SnapshotOperationStatus::Failed);
+    assert_eq!(failed.failure.unwrap().0, "NoSuchBucket");
+}
+
+#[test]
+fn an_application_restores_an_enhanced_snapshot_by_arn_in_the_enhanced_mode_only() {
+    let dir = tempfile::tempdir().unwrap();
+    fake_savepoint(&dir.path().join("buckets/inbox/sp"));
+    let c = open(dir.path());
+    c.import_enhanced_snapshot("sp", prefix("inbox", "sp"), None, NewSnapshot::default())
+        .unwrap();
+    c.run_snapshot_operations().unwrap();
+    let arn = c.snapshot_arn("sp");
+    let by_arn = RestoreConfig {
+        restore_type: RestoreType::RestoreFromCustomSnapshot,
+        snapshot_name: None,
+        snapshot_arn: Some(arn.clone()),
+    };
+    c.create_application(
+        request("legacy", Some(CodeSource::Zip(b"jar".to_vec()))),
+        vec![],
+    )
+    .unwrap();
+    let refused = c
+        .start_application(
+            "legacy",
+            StartRequest {
+                restore: Some(by_arn.clone()),
+                allow_non_restored_state: None,
+            },
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&refused, ServiceError::InvalidArgument { member, .. } if member.ends_with("SnapshotArn")),
+        "{refused:?}"
+    );
+    let mut req = request("enhanced", Some(CodeSource::Zip(b"jar".to_vec())));
+    req.snapshots = Some(SnapshotConfig {
+        enabled: true,
+        mode: Some(SnapshotMode::Enhanced),
+    });
+    c.create_application(req, vec![]).unwrap();
+    let missing = RestoreConfig {
+        snapshot_arn: Some(c.snapshot_arn("nope")),
+        ..by_arn.clone()
+    };
+    assert!(matches!(
+        c.start_application(
+            "enhanced",
+            StartRequest {
+                restore: Some(missing),
+                allow_non_restored_state: None,
+            },
+        ),
+        Err(ServiceError::InvalidArgument { .. })
+    ));
+    c.start_application(
+        "enhanced",
+        StartRequest {
+            restore: Some(by_arn),
+            allow_non_restored_state: None,
+        },
+    )
+    .unwrap();
+    let app = c.describe_application("enhanced").unwrap();
+    let point = c
+        .restore_point("enhanced", &app.config.run, None)
+        .unwrap()
+        .unwrap();
+    assert!(point.location.unwrap().contains("enhanced-snapshots/sp/"));
+    // While it starts from it, the snapshot cannot be deleted.
+    let snap = c.describe_enhanced_snapshot("sp").unwrap();
+    assert!(matches!(
+        c.delete_enhanced_snapshot("sp", snap.created),
+        Err(ServiceError::InUse(_))
+    ));
+}

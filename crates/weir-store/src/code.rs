@@ -120,6 +120,21 @@ impl CodeStore {
         Ok(self.buckets_dir.join(bucket).join(rel))
     }
 
+    /// The directory under which the objects of `bucket` whose keys begin
+    /// with `prefix/` live in the embedded object store (`prefix` may end
+    /// with `/`; empty: the bucket's own directory).
+    pub fn prefix_path(&self, bucket: &str, prefix: &str) -> Result<PathBuf, BucketError> {
+        if !valid_bucket(bucket) {
+            return Err(BucketError::BadBucket(bucket.to_string()));
+        }
+        let prefix = prefix.trim_end_matches('/');
+        if prefix.is_empty() {
+            return Ok(self.buckets_dir.join(bucket));
+        }
+        let rel = key_path(prefix).ok_or_else(|| BucketError::BadKey(prefix.to_string()))?;
+        Ok(self.buckets_dir.join(bucket).join(rel))
+    }
+
     /// Reads an object of at most `limit` bytes from the embedded object store.
     pub fn read_object(&self, bucket: &str, key: &str, limit: u64) -> Result<Vec<u8>, BucketError> {
         let path = self.object_path(bucket, key)?;

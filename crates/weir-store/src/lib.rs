@@ -13,6 +13,7 @@
 //! format that never reaches the wire.
 
 mod code;
+mod enhanced;
 mod running;
 mod schema;
 

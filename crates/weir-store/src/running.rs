@@ -1,6 +1,7 @@
 //! Records of running applications: operations, job states and log events.
 
 use rusqlite::{params, OptionalExtension};
+use weir_control::enhanced::{EnhancedSnapshot, SnapshotOperationRecord};
 use weir_control::model::{Application, ApplicationStatus, LogLevel};
 use weir_control::operation::{JobState, LogEvent, OperationRecord, OperationStatus};
 use weir_control::snapshot::{SnapshotRecord, SnapshotStatus};
@@ -22,6 +23,12 @@ pub struct Change<'a> {
     pub snapshots: &'a [SnapshotRecord],
     /// A past version's new status (ROLLED_BACK): (application, version, status).
     pub version_status: Option<(&'a str, u64, ApplicationStatus)>,
+    /// Snapshot records to forget: (application, snapshot).
+    pub forget_snapshots: &'a [(&'a str, &'a str)],
+    /// Enhanced snapshots to write (new or changed).
+    pub enhanced: &'a [EnhancedSnapshot],
+    /// Operations on enhanced snapshots to write (new or changed).
+    pub snapshot_operations: &'a [SnapshotOperationRecord],
 }
 
 fn level_name(l: LogLevel) -> &'static str {
@@ -94,6 +101,18 @@ impl Store {
                  ON CONFLICT (name, snapshot) DO UPDATE SET status = excluded.status, document = excluded.document",
                 params![snap.application, snap.name, snap.created, snap.status.as_str(), doc],
             )?;
+        }
+        for (name, snapshot) in change.forget_snapshots {
+            tx.execute(
+                "DELETE FROM snapshots WHERE name = ?1 AND snapshot = ?2",
+                params![name, snapshot],
+            )?;
+        }
+        for snap in change.enhanced {
+            crate::enhanced::put_snapshot(&tx, snap)?;
+        }
+        for op in change.snapshot_operations {
+            crate::enhanced::put_operation(&tx, op)?;
         }
         if let Some((name, version, status)) = change.version_status {
             let doc: Option<String> = tx
@@ -188,7 +207,7 @@ impl Store {
 
     /// Rows of (key, JSON document), decoded; a document that does not
     /// decode is an error naming `kind` and the row's key.
-    fn query_documents<T: serde::de::DeserializeOwned>(
+    pub(crate) fn query_documents<T: serde::de::DeserializeOwned>(
         &self,
         sql: &str,
         args: impl rusqlite::Params,

@@ -75,6 +75,24 @@ const MIGRATIONS: &[&str] = &[
         name TEXT PRIMARY KEY NOT NULL,
         document TEXT NOT NULL
     ) STRICT;",
+    // 5: enhanced snapshots, the account's (not an application's: no
+    // reference to `applications`, they outlive it), and the operations on
+    // them, written IN_PROGRESS before anything is done.
+    "CREATE TABLE enhanced_snapshots (
+        name TEXT PRIMARY KEY NOT NULL,
+        created INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        document TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE snapshot_operations (
+        id TEXT PRIMARY KEY NOT NULL,
+        snapshot TEXT NOT NULL,
+        start_time INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        document TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX snapshot_operations_by_snapshot ON snapshot_operations (snapshot, start_time);
+    CREATE INDEX snapshot_operations_by_status ON snapshot_operations (status);",
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

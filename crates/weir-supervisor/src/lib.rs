@@ -237,8 +237,34 @@ impl<R: Runtime> Supervisor<R> {
         );
         self.spawn(
             "registered clusters",
-            self.clone().run_cluster_looks(Duration::from_secs(5), stop),
+            self.clone()
+                .run_cluster_looks(Duration::from_secs(5), stop.clone()),
         );
+        self.spawn(
+            "snapshot operations",
+            self.clone()
+                .run_snapshot_operations(Duration::from_millis(250), stop),
+        );
+    }
+
+    /// Carries out enhanced snapshots' imports, exports and deletions (see
+    /// `Catalogue::run_snapshot_operations`): level-triggered, every
+    /// `pause`, so one a crash interrupted is simply done again.
+    pub async fn run_snapshot_operations(
+        self: Arc<Self>,
+        pause: Duration,
+        stop: CancellationToken,
+    ) {
+        repeat(pause, &stop, || async {
+            let catalogue = self.catalogue.clone();
+            match tokio::task::spawn_blocking(move || catalogue.run_snapshot_operations()).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::debug!(ended = n, "snapshot operations ended"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "carrying out snapshot operations"),
+                Err(e) => tracing::error!(error = %e, "the snapshot operations task failed"),
+            }
+        })
+        .await
     }
 
     /// Runs `duty` as a task the supervisor waits for at shutdown.

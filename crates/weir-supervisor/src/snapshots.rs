@@ -108,7 +108,9 @@ impl<R: Runtime> Supervisor<R> {
             return Some(fail("the application's Flink cluster is gone".into()));
         }
         let Some(trigger) = snap.trigger_id.as_deref() else {
-            let dir = self.catalogue.snapshots_dir(name);
+            // The application's snapshot directory, or an enhanced
+            // snapshot's own (it outlives the application).
+            let dir = self.catalogue.savepoint_dir(snap);
             return Some(
                 match self
                     .runtime

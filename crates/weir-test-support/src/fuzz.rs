@@ -513,6 +513,14 @@ const KA_IMPLEMENTED: &[&str] = &[
     "DeleteApplicationSnapshot",
     "RollbackApplication",
     "CreateApplicationPresignedUrl",
+    "CreateSnapshot",
+    "DescribeSnapshot",
+    "ListSnapshots",
+    "DeleteSnapshot",
+    "ExportSnapshot",
+    "ImportSnapshot",
+    "DescribeSnapshotOperation",
+    "ListSnapshotOperations",
 ];
 const LOGS_IMPLEMENTED: &[&str] = &[
     "DescribeLogGroups",

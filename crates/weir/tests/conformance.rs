@@ -46,6 +46,14 @@ const IMPLEMENTED: &[&str] = &[
     "DeleteApplicationSnapshot",
     "RollbackApplication",
     "CreateApplicationPresignedUrl",
+    "CreateSnapshot",
+    "DescribeSnapshot",
+    "ListSnapshots",
+    "DeleteSnapshot",
+    "ExportSnapshot",
+    "ImportSnapshot",
+    "DescribeSnapshotOperation",
+    "ListSnapshotOperations",
 ];
 
 /// Operations that exist only for SQL-1_0 applications: never supported.

@@ -48,6 +48,8 @@ pub(crate) enum Pattern {
     LogStreamName,
     /// CloudWatch Logs: `^\d{12}$`
     AccountId,
+    /// `[^\u0000-\u001F\u007F]*`: no control characters.
+    NoControl,
 }
 
 impl Pattern {
@@ -67,6 +69,7 @@ impl Pattern {
             Self::LogGroupIdentifier => r"[\w#+=/:,.@-]*",
             Self::LogStreamName => "[^:*]*",
             Self::AccountId => r"^\d{12}$",
+            Self::NoControl => r"[^\u0000-\u001F\u007F]*",
         }
     }
 
@@ -105,6 +108,7 @@ impl Pattern {
             Self::LogStreamName => !s.chars().any(|c| c == ':' || c == '*'),
             // `\d` of Java regexes: ASCII digits.
             Self::AccountId => s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()),
+            Self::NoControl => !s.chars().any(|c| c <= '\u{1F}' || c == '\u{7F}'),
         }
     }
 }

@@ -29,6 +29,7 @@ mod check;
 mod constants;
 mod dashboard;
 mod detail;
+mod enhanced;
 pub mod logs;
 mod operations;
 mod refused;
@@ -75,6 +76,13 @@ pub use detail::{
     RunConfigurationDescription, S3ApplicationCodeLocationDescription, Tag, TagResourceResponse,
     UntagResourceResponse, UpdateApplicationMaintenanceConfigurationResponse,
     UpdateApplicationResponse, VpcConfigurationDescription, WeirPlacement,
+};
+pub use enhanced::{
+    CreateSnapshotRequest, DeleteSnapshotRequest, DescribeSnapshotOperationRequest,
+    DescribeSnapshotOperationResponse, DescribeSnapshotResponse, ExportSnapshotRequest,
+    ExportSnapshotResponse, ImportSnapshotRequest, ListSnapshotOperationsRequest,
+    ListSnapshotOperationsResponse, ListSnapshotsRequest, ListSnapshotsResponse,
+    SnapshotChangeResponse, SnapshotNameRequest,
 };
 pub use operations::{
     ApplicationOperationInfo, ApplicationOperationInfoDetails, ApplicationVersionChangeDetails,

@@ -116,13 +116,16 @@ impl RunConfiguration {
             |r, c| {
                 let r = r.into_domain(c)?;
                 // UpdateApplication has this rule in `weir-control`; a start
-                // only carries it for this run, so it is checked here.
+                // only carries it for this run, so it is checked here (the
+                // mode, which the application's version holds, is the
+                // catalogue's to check).
                 if r.restore_type == RestoreType::RestoreFromCustomSnapshot
                     && r.snapshot_name.is_none()
+                    && r.snapshot_arn.is_none()
                 {
                     return Err(c.fail(
                         "SnapshotName",
-                        "is required with RESTORE_FROM_CUSTOM_SNAPSHOT",
+                        "is required with RESTORE_FROM_CUSTOM_SNAPSHOT (or SnapshotArn, in the ENHANCED_SNAPSHOTS mode)",
                     ));
                 }
                 Ok(r)
@@ -489,6 +492,7 @@ mod tests {
                     restore: Some(m::RestoreConfig {
                         restore_type: RestoreType::SkipRestoreFromSnapshot,
                         snapshot_name: None,
+                        snapshot_arn: None,
                     }),
                     allow_non_restored_state: Some(true),
                 },
@@ -502,6 +506,7 @@ mod tests {
                     restore: Some(m::RestoreConfig {
                         restore_type: RestoreType::RestoreFromCustomSnapshot,
                         snapshot_name: Some("s-1".into()),
+                        snapshot_arn: None,
                     }),
                     allow_non_restored_state: None,
                 },
@@ -587,7 +592,7 @@ mod tests {
             ("start: restore type missing", start, r#"{"ApplicationName":"a","RunConfiguration":{"ApplicationRestoreConfiguration":{}}}"#, Arg, "RunConfiguration.ApplicationRestoreConfiguration.ApplicationRestoreType: is required"),
             ("start: restore type unknown", start, r#"{"ApplicationName":"a","RunConfiguration":{"ApplicationRestoreConfiguration":{"ApplicationRestoreType":"LATEST"}}}"#, Arg, "RunConfiguration.ApplicationRestoreConfiguration.ApplicationRestoreType: \"LATEST\" is not one of"),
             ("start: custom snapshot without name", start, r#"{"ApplicationName":"a","RunConfiguration":{"ApplicationRestoreConfiguration":{"ApplicationRestoreType":"RESTORE_FROM_CUSTOM_SNAPSHOT"}}}"#, Arg, "RunConfiguration.ApplicationRestoreConfiguration.SnapshotName: is required with RESTORE_FROM_CUSTOM_SNAPSHOT"),
-            ("start: snapshot by ARN", start, r#"{"ApplicationName":"a","RunConfiguration":{"ApplicationRestoreConfiguration":{"ApplicationRestoreType":"RESTORE_FROM_CUSTOM_SNAPSHOT","SnapshotArn":"arn:x"}}}"#, Arg, "RunConfiguration.ApplicationRestoreConfiguration.SnapshotArn: "),
+            ("start: empty snapshot ARN", start, r#"{"ApplicationName":"a","RunConfiguration":{"ApplicationRestoreConfiguration":{"ApplicationRestoreType":"RESTORE_FROM_CUSTOM_SNAPSHOT","SnapshotArn":""}}}"#, Arg, "RunConfiguration.ApplicationRestoreConfiguration.SnapshotArn: must be between 1 and 2048"),
             ("start: bad snapshot name", start, r#"{"ApplicationName":"a","RunConfiguration":{"ApplicationRestoreConfiguration":{"ApplicationRestoreType":"RESTORE_FROM_CUSTOM_SNAPSHOT","SnapshotName":"a b"}}}"#, Arg, "RunConfiguration.ApplicationRestoreConfiguration.SnapshotName: "),
             ("start: allow not a bool", start, r#"{"ApplicationName":"a","RunConfiguration":{"FlinkRunConfiguration":{"AllowNonRestoredState":"yes"}}}"#, Ser, "member AllowNonRestoredState has the wrong type"),
             ("stop: no name", stop, r#"{"Force":true}"#, Arg, "ApplicationName: is required"),

@@ -558,13 +558,13 @@ struct CloudWatchLoggingOption {
 /// The `Tag` shape of a request.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct TagInput {
+pub(crate) struct TagInput {
     key: Option<String>,
     value: Option<String>,
 }
 
 impl TagInput {
-    fn into_domain(self, c: &Check) -> Result<m::Tag, ApiError> {
+    pub(crate) fn into_domain(self, c: &Check) -> Result<m::Tag, ApiError> {
         Ok(m::Tag {
             key: c.req_str("Key", self.key, TAG_KEY)?,
             value: c.str("Value", self.value, TAG_VALUE)?,
@@ -1105,17 +1105,11 @@ impl ApplicationRestoreConfiguration {
         let restore_type =
             c.req_enumeration("ApplicationRestoreType", self.application_restore_type)?;
         let snapshot_name = c.str("SnapshotName", self.snapshot_name, SNAPSHOT_NAME)?;
-        if c.str("SnapshotArn", self.snapshot_arn, SNAPSHOT_ARN)?
-            .is_some()
-        {
-            return Err(c.fail(
-                "SnapshotArn",
-                "restoring from another application's snapshot is not supported by Weir; give SnapshotName",
-            ));
-        }
+        let snapshot_arn = c.str("SnapshotArn", self.snapshot_arn, SNAPSHOT_ARN)?;
         Ok(m::RestoreConfig {
             restore_type,
             snapshot_name,
+            snapshot_arn,
         })
     }
 }

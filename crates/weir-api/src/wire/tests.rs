@@ -467,6 +467,7 @@ fn a_full_update_request_becomes_the_model() {
             restore: Some(RestoreConfig {
                 restore_type: RestoreType::RestoreFromCustomSnapshot,
                 snapshot_name: Some("snap-1".into()),
+                snapshot_arn: None,
             }),
             allow_non_restored_state: Some(true),
             run_configuration_given: true,
@@ -603,7 +604,7 @@ fn bad_requests_of_the_other_operations() {
         ("update: text and zip", upd, r#"{"ApplicationName":"a","CurrentApplicationVersionId":1,"ApplicationConfigurationUpdate":{"ApplicationCodeConfigurationUpdate":{"CodeContentUpdate":{"TextContentUpdate":"x","ZipFileContentUpdate":""}}}}"#, Arg, "ApplicationConfigurationUpdate.ApplicationCodeConfigurationUpdate.CodeContentUpdate: give only one of"),
         ("update: parallelism 0", upd, r#"{"ApplicationName":"a","CurrentApplicationVersionId":1,"ApplicationConfigurationUpdate":{"FlinkApplicationConfigurationUpdate":{"ParallelismConfigurationUpdate":{"ParallelismUpdate":0}}}}"#, Arg, "ApplicationConfigurationUpdate.FlinkApplicationConfigurationUpdate.ParallelismConfigurationUpdate.ParallelismUpdate: "),
         ("update: restore type missing", upd, r#"{"ApplicationName":"a","CurrentApplicationVersionId":1,"RunConfigurationUpdate":{"ApplicationRestoreConfiguration":{}}}"#, Arg, "RunConfigurationUpdate.ApplicationRestoreConfiguration.ApplicationRestoreType: is required"),
-        ("update: snapshot by ARN", upd, r#"{"ApplicationName":"a","CurrentApplicationVersionId":1,"RunConfigurationUpdate":{"ApplicationRestoreConfiguration":{"ApplicationRestoreType":"RESTORE_FROM_CUSTOM_SNAPSHOT","SnapshotArn":"arn:x"}}}"#, Arg, "RunConfigurationUpdate.ApplicationRestoreConfiguration.SnapshotArn: "),
+        ("update: empty snapshot ARN", upd, r#"{"ApplicationName":"a","CurrentApplicationVersionId":1,"RunConfigurationUpdate":{"ApplicationRestoreConfiguration":{"ApplicationRestoreType":"RESTORE_FROM_CUSTOM_SNAPSHOT","SnapshotArn":""}}}"#, Arg, "RunConfigurationUpdate.ApplicationRestoreConfiguration.SnapshotArn: must be between 1 and 2048"),
         ("update: bad log option id", upd, r#"{"ApplicationName":"a","CurrentApplicationVersionId":1,"CloudWatchLoggingOptionUpdates":[{"CloudWatchLoggingOptionId":"a b"}]}"#, Arg, "CloudWatchLoggingOptionUpdates[0].CloudWatchLoggingOptionId: "),
         ("update: SQL input without id", upd, r#"{"ApplicationName":"a","CurrentApplicationVersionId":1,"ApplicationConfigurationUpdate":{"SqlApplicationConfigurationUpdate":{"InputUpdates":[{}]}}}"#, Arg, "ApplicationConfigurationUpdate.SqlApplicationConfigurationUpdate.InputUpdates[0].InputId: is required"),
         ("update: bad base64", upd, r#"{"ApplicationName":"a","CurrentApplicationVersionId":1,"ApplicationConfigurationUpdate":{"ApplicationCodeConfigurationUpdate":{"CodeContentUpdate":{"ZipFileContentUpdate":"@@"}}}}"#, Ser, "base64"),
@@ -1060,6 +1061,7 @@ fn a_rollback_answers_the_version_it_made_and_its_operation() {
     app.config.run.restore = RestoreConfig {
         restore_type: RestoreType::RestoreFromCustomSnapshot,
         snapshot_name: Some("snap-1".into()),
+        snapshot_arn: None,
     };
     app.config.run.allow_non_restored_state = true;
     let v = serde_json::to_value(RollbackApplicationResponse::new(&app, "op-7")).unwrap();
