@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
 import uuid
 import zipfile
 
@@ -396,3 +397,118 @@ def test_aws_cli_filter_log_events_reads_and_follows_the_application_log(weir):
     assert [e["message"] for e in newer if "updated to version" in e["message"]] and all(
         "version 2" not in e["message"] for e in newer
     ), newer
+
+
+def _savepoint(directory):
+    """A directory as Flink writes a savepoint: `_metadata` with Flink's
+    header (magic number, format version 4) and a state file."""
+    directory.mkdir(parents=True)
+    (directory / "_metadata").write_bytes(
+        (0x4960672D).to_bytes(4, "big") + (4).to_bytes(4, "big") + b"operators"
+    )
+    (directory / "state-1").write_bytes(b"x" * 4096)
+
+
+def _wait(call, key, field, busy, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = call()[key]
+        if answer[field] != busy or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.1)
+
+
+def test_boto3_enhanced_snapshots_import_export_and_delete(weir):
+    client = weir.client()
+    buckets = weir.data_dir / "buckets"
+    _savepoint(buckets / "savepoints" / "from-flink" / "savepoint-1")
+    (buckets / "exports").mkdir()
+    garbage = buckets / "savepoints" / "garbage"
+    garbage.mkdir()
+    (garbage / "_metadata").write_bytes(b"not a savepoint")
+    role = "arn:aws:iam::000000000000:role/weir"
+
+    def source(prefix):
+        return {
+            "SourceType": "S3",
+            "ImportRoleArn": role,
+            "SourceS3PrefixLocation": {"BucketARN": "arn:aws:s3:::savepoints", "KeyPrefix": prefix},
+        }
+
+    imported = client.import_snapshot(
+        SnapshotName="migrated",
+        ImportSourceConfiguration=source("from-flink/savepoint-1/"),
+        Tags=[{"Key": "origin", "Value": "self-managed"}],
+    )
+    assert imported["SnapshotStatus"] == "CREATING"
+    assert imported["SnapshotArn"].endswith(":snapshot/migrated")
+    details = _wait(
+        lambda: client.describe_snapshot(SnapshotName="migrated"),
+        "SnapshotInfoDetails", "SnapshotStatus", "CREATING",
+    )
+    assert details["SnapshotStatus"] == "READY"
+    assert details["SnapshotSizeInBytes"] > 4096
+    assert details["SnapshotSourceDescription"]["S3PrefixLocation"]["KeyPrefix"] == "from-flink/savepoint-1/"
+    tags = client.list_tags_for_resource(ResourceARN=imported["SnapshotArn"])["Tags"]
+    assert tags == [{"Key": "origin", "Value": "self-managed"}]
+
+    # Garbage is FAILED with the reason.
+    bad = client.import_snapshot(SnapshotName="junk", ImportSourceConfiguration=source("garbage"))
+    op = _wait(
+        lambda: client.describe_snapshot_operation(
+            SnapshotName="junk", SnapshotOperationId=bad["SnapshotOperationId"]
+        ),
+        "SnapshotOperationInfoDetails", "SnapshotOperationStatus", "IN_PROGRESS",
+    )
+    assert op["SnapshotOperationStatus"] == "FAILED"
+    assert "not a Flink savepoint" in op["SnapshotOperationFailureDetails"]["ErrorInfo"]["ErrorString"]
+
+    # Export: under the prefix, then the operation's id.
+    export = client.export_snapshot(
+        SnapshotName="migrated",
+        ExportDestinationConfiguration={
+            "DestinationType": "S3",
+            "ExportRoleArn": role,
+            "DestinationS3PrefixLocation": {"BucketARN": "arn:aws:s3:::exports", "KeyPrefix": "out"},
+        },
+    )
+    op = _wait(
+        lambda: client.describe_snapshot_operation(
+            SnapshotName="migrated", SnapshotOperationId=export["SnapshotOperationId"]
+        ),
+        "SnapshotOperationInfoDetails", "SnapshotOperationStatus", "IN_PROGRESS",
+    )
+    assert op["SnapshotOperationStatus"] == "SUCCESSFUL", op
+    prefix = op["SnapshotDestinationLocationDescription"]["S3PrefixLocation"]["ExportedPrefix"]
+    assert prefix == f"out/{export['SnapshotOperationId']}"
+    assert (buckets / "exports" / prefix / "_metadata").read_bytes()[:4] == bytes.fromhex("4960672d")
+
+    listed = client.list_snapshots(SnapshotInitiatorOperation="ImportSnapshot")["SnapshotInfoList"]
+    assert sorted(s["SnapshotName"] for s in listed) == ["junk", "migrated"]
+    ops = client.list_snapshot_operations(SnapshotName="migrated")["SnapshotOperationInfoList"]
+    assert {o["SnapshotOperation"] for o in ops} == {"ImportSnapshot", "ExportSnapshot"}
+
+    # Refusals are the service's.
+    with pytest.raises(client.exceptions.InvalidArgumentException):
+        client.list_snapshots(SnapshotStatus="READY", SnapshotInitiator="USER")
+    with pytest.raises(client.exceptions.ResourceInUseException):
+        client.import_snapshot(SnapshotName="migrated", ImportSourceConfiguration=source("x"))
+    with pytest.raises(client.exceptions.InvalidArgumentException):
+        client.import_snapshot(SnapshotName="SYSTEMSNAPSHOT-x", ImportSourceConfiguration=source("x"))
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.describe_snapshot(SnapshotName="nope")
+
+    # Delete: DELETING, then gone, files and all.
+    deleted = client.delete_snapshot(
+        SnapshotName="migrated", SnapshotCreationTimestamp=details["SnapshotCreationTimestamp"]
+    )
+    assert deleted["SnapshotStatus"] == "DELETING"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            client.describe_snapshot(SnapshotName="migrated")
+        except client.exceptions.ResourceNotFoundException:
+            break
+        assert time.monotonic() < deadline, "the snapshot was never deleted"
+        time.sleep(0.1)
+    assert not (weir.data_dir / "enhanced-snapshots" / "migrated").exists()
