@@ -63,6 +63,7 @@ mod procs;
 mod python;
 mod remote;
 mod robustness;
+mod snapshots;
 mod state;
 
 use std::path::PathBuf;
@@ -96,6 +97,7 @@ const TARGET_RSS_MB: f64 = 150.0;
              measures weir's cost per job supervised there; \
              `weir-bench python` times a Python application's first and later \
              starts against its Java twin and measures its environment's disk; \
+             `weir-bench snapshots` times enhanced snapshots' import and export; \
              `weir-bench fuzz` sends random requests from the API models; \
              `weir-bench robustness` runs it and the chaos run on real Flink \
              and prints one report",
@@ -174,6 +176,10 @@ enum Command {
     /// cold; target ≤ 1.5× the Java start) and where the difference goes,
     /// and the disk the environment takes.
     Python(python::PythonArgs),
+    /// Enhanced snapshots that travel: ImportSnapshot and ExportSnapshot of
+    /// savepoints of 1 MiB and 1 GiB (by default) through the API, against
+    /// the embedded bucket store, timed, with weir's peak resident memory.
+    Snapshots(snapshots::SnapshotsArgs),
     /// Random operations and payloads from the Kinesis Analytics V2 and
     /// CloudWatch Logs models (valid-ish and hostile), signed or not, against
     /// a real weir without Flink: no 5xx, every error AWS-shaped, the
@@ -217,6 +223,7 @@ fn main() {
             Command::Metrics(a) => ("metrics", runtime.block_on(metrics::main(a))),
             Command::Remote(a) => ("remote", runtime.block_on(remote::main(a))),
             Command::Python(a) => ("python", runtime.block_on(python::main(a))),
+            Command::Snapshots(a) => ("snapshots", runtime.block_on(snapshots::main(a))),
             Command::Fuzz(_) | Command::Robustness(_) => unreachable!("handled above"),
         };
         drop(runtime);

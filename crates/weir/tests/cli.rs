@@ -554,6 +554,78 @@ async fn snapshots_of_an_application_that_never_ran() {
     assert_eq!(out.json()["SnapshotSummaries"], serde_json::json!([]));
 }
 
+/// A directory as Flink writes a savepoint: `_metadata` with Flink's
+/// header, and a state file.
+fn savepoint(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut meta = 0x4960_672du32.to_be_bytes().to_vec();
+    meta.extend(4u32.to_be_bytes());
+    std::fs::write(dir.join("_metadata"), meta).unwrap();
+    std::fs::write(dir.join("state"), vec![1u8; 2048]).unwrap();
+}
+
+#[tokio::test]
+async fn enhanced_snapshots_imported_exported_listed_and_deleted() {
+    let (weir, cli, _jar) = with_app();
+    let buckets = weir.data_dir().join("buckets");
+    savepoint(&buckets.join("savepoints/orders/savepoint-1"));
+    std::fs::create_dir_all(buckets.join("exports")).unwrap();
+    let out = cli
+        .run([
+            "snapshots",
+            "import",
+            "from-my-cluster",
+            "--from",
+            "s3://savepoints/orders/savepoint-1",
+            "--wait",
+        ])
+        .ok();
+    assert!(out.stdout.contains("SUCCESSFUL"), "{out:#?}");
+    let out = cli.run(["snapshots", "list"]).ok();
+    assert!(
+        out.stdout.contains("from-my-cluster") && out.stdout.contains("READY"),
+        "{out:#?}"
+    );
+    let out = cli
+        .run([
+            "snapshots",
+            "export",
+            "from-my-cluster",
+            "--to",
+            "s3://exports/orders",
+            "--wait",
+        ])
+        .ok();
+    assert!(out.stdout.contains("to s3://exports/orders/"), "{out:#?}");
+    let out = cli
+        .run(["snapshots", "describe", "from-my-cluster", "-o", "json"])
+        .ok();
+    let json = out.json();
+    assert_eq!(json["SnapshotInfoDetails"]["SnapshotStatus"], "READY");
+    let ops = json["SnapshotOperationInfoList"].as_array().unwrap();
+    assert_eq!(ops.len(), 2, "{json}");
+    let out = cli.run(["snapshots", "operations", "from-my-cluster"]).ok();
+    assert!(out.stdout.contains("ExportSnapshot"), "{out:#?}");
+    // Usage errors and refusals have their exit codes.
+    cli.run(["snapshots", "import", "x", "--from", "not-s3"])
+        .code(2);
+    cli.run(["snapshots", "describe", "nope"]).code(3);
+    // The application (legacy mode) takes no enhanced snapshot.
+    let out = cli.run(["snapshots", "create", "app", "s1"]).code(4);
+    assert!(out.stderr.contains("ENHANCED_SNAPSHOTS"), "{out:#?}");
+    cli.run(["snapshots", "delete", "from-my-cluster", "--yes"])
+        .ok();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = cli.run(["snapshots", "list", "-o", "json"]).ok();
+        if out.json()["SnapshotInfoList"] == serde_json::json!([]) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{out:#?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn clusters_and_placement_without_flink() {
     let (weir, cli, jar) = with_app();

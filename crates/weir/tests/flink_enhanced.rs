@@ -442,3 +442,281 @@ async fn the_snapshot_mode_rules_hold() {
     .await;
     assert_eq!(kind, "ResourceNotFoundException");
 }
+
+/// A Flink cluster started by Flink's own scripts (`start-cluster.sh`),
+/// configured in a directory of the test, stopped by `stop-cluster.sh` on
+/// drop (and, as every process naming the test's directory, by the
+/// harness's clean-up if the test dies).
+struct PlainFlink {
+    home: std::path::PathBuf,
+    conf: std::path::PathBuf,
+    rest: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl PlainFlink {
+    fn start(root: &std::path::Path) -> PlainFlink {
+        let home = weir_test_support::flink::flink_home("1.20.5");
+        let conf = root.join("plain-flink/conf");
+        std::fs::create_dir_all(&conf).unwrap();
+        for file in [
+            "log4j.properties",
+            "log4j-cli.properties",
+            "log4j-console.properties",
+        ] {
+            std::fs::copy(home.join("conf").join(file), conf.join(file)).unwrap();
+        }
+        let (rpc, rest) = (free_port(), free_port());
+        let base = root.join("plain-flink");
+        // The distribution's JVM options (the module openings Flink needs on
+        // Java 17), from its own configuration.
+        let shipped = std::fs::read_to_string(home.join("conf/config.yaml")).unwrap();
+        let java_opts = shipped
+            .lines()
+            .map(str::trim)
+            .find_map(|l| l.strip_prefix("all: --add-"))
+            .map(|rest| format!("--add-{rest}"))
+            .expect("the distribution's config.yaml names env.java.opts.all");
+        std::fs::write(
+            conf.join("config.yaml"),
+            format!(
+                "jobmanager.rpc.address: localhost\njobmanager.rpc.port: {rpc}\njobmanager.bind-host: localhost\n\
+                 rest.address: localhost\nrest.port: {rest}\nrest.bind-address: localhost\n\
+                 taskmanager.host: localhost\ntaskmanager.bind-host: localhost\ntaskmanager.numberOfTaskSlots: 1\n\
+                 jobmanager.memory.process.size: 768m\ntaskmanager.memory.process.size: 1024m\nparallelism.default: 1\n\
+                 execution.checkpointing.interval: 1s\nenv.pid.dir: {b}\nenv.log.dir: {b}/log\n\
+                 io.tmp.dirs: {b}/tmp\nenv.java.opts.all: {java_opts}\n",
+                b = base.display()
+            ),
+        )
+        .unwrap();
+        std::fs::write(conf.join("masters"), format!("localhost:{rest}\n")).unwrap();
+        std::fs::write(conf.join("workers"), "localhost\n").unwrap();
+        std::fs::create_dir_all(base.join("tmp")).unwrap();
+        std::fs::create_dir_all(base.join("log")).unwrap();
+        let plain = PlainFlink {
+            home,
+            conf,
+            rest: format!("localhost:{rest}"),
+        };
+        plain.script("start-cluster.sh", &[]);
+        plain
+    }
+
+    /// Runs `bin/<script> args` with this cluster's configuration; its output.
+    fn script(&self, script: &str, args: &[&str]) -> String {
+        let out = std::process::Command::new(self.home.join("bin").join(script))
+            .args(args)
+            .env("FLINK_CONF_DIR", &self.conf)
+            .env_remove("FLINK_HOME")
+            .output()
+            .unwrap_or_else(|e| panic!("{script}: {e}"));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{script} {args:?}: {text}");
+        text
+    }
+
+    /// `flink run -d` of the counting example (as `counting_app` configures
+    /// it: 3 keys, its rate, output to `out`), restored from `savepoint` if
+    /// given; the job id. Retried while the cluster comes up.
+    fn run_counting(&self, out: &std::path::Path, savepoint: Option<&std::path::Path>) -> String {
+        let jar = weir_test_support::flink::example_jar("1.20.5", "streaming-count");
+        let out = out.display().to_string();
+        let sp = savepoint.map(|p| p.display().to_string());
+        let mut args = vec!["run", "-d", "-m", &self.rest];
+        if let Some(sp) = &sp {
+            args.extend(["-s", sp.as_str()]);
+        }
+        let jar = jar.display().to_string();
+        args.extend([
+            jar.as_str(),
+            "--SinkConfig.output.path",
+            &out,
+            "--SourceConfig.keys",
+            "3",
+            "--SourceConfig.records.per.second",
+            RATE,
+        ]);
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let attempt = std::process::Command::new(self.home.join("bin/flink"))
+                .args(&args)
+                .env("FLINK_CONF_DIR", &self.conf)
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&attempt.stdout).to_string()
+                + &String::from_utf8_lossy(&attempt.stderr);
+            if let Some(id) = text
+                .lines()
+                .find_map(|l| l.split("submitted with JobID ").nth(1))
+            {
+                return id.trim().to_string();
+            }
+            assert!(Instant::now() < deadline, "flink run {args:?}: {text}");
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    }
+
+    /// `flink stop --savepointPath DIR JOB`; the savepoint's directory.
+    fn stop_with_savepoint(&self, job: &str, dir: &std::path::Path) -> std::path::PathBuf {
+        let dir = dir.display().to_string();
+        let text = self.script(
+            "flink",
+            &["stop", "-m", &self.rest, "--savepointPath", &dir, job],
+        );
+        let path = text
+            .lines()
+            .find_map(|l| l.split("Savepoint completed. Path: ").nth(1))
+            .unwrap_or_else(|| panic!("no savepoint path in: {text}"))
+            .trim();
+        std::path::PathBuf::from(path.strip_prefix("file:").unwrap_or(path))
+    }
+
+    fn cancel(&self, job: &str) {
+        self.script("flink", &["cancel", "-m", &self.rest, job]);
+    }
+}
+
+impl Drop for PlainFlink {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(self.home.join("bin/stop-cluster.sh"))
+            .env("FLINK_CONF_DIR", &self.conf)
+            .output();
+    }
+}
+
+/// Copies the directory `from` to `to` (an "upload" into a bucket of the
+/// embedded store).
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_savepoint_of_plain_flink_is_imported_and_an_export_runs_on_plain_flink() {
+    let f = Flink::start(&[FLINK_1_20]).await;
+    let root = f.weir.root().to_path_buf();
+    let out = f.out_dir("migrated");
+    let plain = tokio::task::spawn_blocking({
+        let root = root.clone();
+        move || PlainFlink::start(&root)
+    })
+    .await
+    .unwrap();
+
+    // A job on a self-managed cluster, stopped with a savepoint by Flink's
+    // own CLI, and the savepoint "uploaded" to a bucket.
+    let job = plain.run_counting(&out, None);
+    wait_output_beyond(&f, "migrated", &out, 0).await;
+    let savepoint = plain.stop_with_savepoint(&job, &root.join("plain-flink/savepoints"));
+    let counted = assert_counts_continue(&out, false);
+    copy_dir(
+        &savepoint,
+        &f.weir
+            .data_dir()
+            .join("buckets/self-managed/jobs/streaming-count"),
+    );
+
+    // Imported, and an application started from it goes on counting.
+    call(
+        &f,
+        "ImportSnapshot",
+        import_body("from-plain-flink", "self-managed", "jobs/streaming-count"),
+    )
+    .await;
+    let imported = settled(&f, "migrated", "from-plain-flink").await;
+    assert_eq!(imported["SnapshotStatus"], "READY", "{imported}");
+    create_enhanced(&f, "migrated", &out).await;
+    call(
+        &f,
+        "StartApplication",
+        json!({
+            "ApplicationName": "migrated",
+            "RunConfiguration": {"ApplicationRestoreConfiguration": {
+                "ApplicationRestoreType": "RESTORE_FROM_CUSTOM_SNAPSHOT",
+                "SnapshotArn": imported["SnapshotArn"]
+            }}
+        }),
+    )
+    .await;
+    f.wait_status("migrated", s("RUNNING"), &[s("READY")], START_TIMEOUT)
+        .await;
+    wait_output_beyond(&f, "migrated", &out, counted).await;
+    // Stop-with-savepoint then restore: exactly once, no count twice.
+    let taken_over = assert_counts_continue(&out, false);
+
+    // Its enhanced snapshot, exported, runs on plain Flink (`flink run -s`).
+    let created = call(
+        &f,
+        "CreateSnapshot",
+        json!({"ApplicationName": "migrated", "SnapshotName": "back-to-plain"}),
+    )
+    .await;
+    assert_eq!(
+        settled(&f, "migrated", "back-to-plain").await["SnapshotStatus"],
+        "READY"
+    );
+    let _ = created;
+    std::fs::create_dir_all(f.weir.data_dir().join("buckets/handover")).unwrap();
+    let export = call(
+        &f,
+        "ExportSnapshot",
+        json!({
+            "SnapshotName": "back-to-plain",
+            "ExportDestinationConfiguration": {
+                "DestinationType": "S3",
+                "ExportRoleArn": "arn:aws:iam::000000000000:role/weir",
+                "DestinationS3PrefixLocation": {"BucketARN": "arn:aws:s3:::handover", "KeyPrefix": "sp"}
+            }
+        }),
+    )
+    .await;
+    let op = ended(
+        &f,
+        "migrated",
+        "back-to-plain",
+        export["SnapshotOperationId"].as_str().unwrap(),
+    )
+    .await;
+    let prefix = op["SnapshotDestinationLocationDescription"]["S3PrefixLocation"]["ExportedPrefix"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    f.stop_app("migrated", true).await;
+    f.wait_status("migrated", s("READY"), &[], STOP_TIMEOUT)
+        .await;
+    let before = assert_counts_continue(&out, true);
+    let exported = f.weir.data_dir().join("buckets/handover").join(&prefix);
+    let job = tokio::task::spawn_blocking({
+        let out = out.clone();
+        move || {
+            let job = plain.run_counting(&out, Some(&exported));
+            (plain, job)
+        }
+    })
+    .await
+    .unwrap();
+    let (plain, job) = job;
+    wait_output_beyond(&f, "migrated", &out, before.max(taken_over)).await;
+    // The snapshot was taken while the job ran on: later counts replay.
+    assert_counts_continue(&out, true);
+    plain.cancel(&job);
+}

@@ -59,11 +59,15 @@ pub async fn run(s: &Session, command: AppsCommand) -> Result<(), Failure> {
 }
 
 pub async fn snapshots(s: &Session, command: SnapshotsCommand) -> Result<(), Failure> {
+    use super::enhanced;
     match command {
-        SnapshotsCommand::List { name } => list_snapshots(s, &name).await,
+        SnapshotsCommand::List {
+            name: Some(name), ..
+        } => list_snapshots(s, &name).await,
+        SnapshotsCommand::List { name: None, source } => enhanced::list(s, source.as_deref()).await,
         SnapshotsCommand::Describe {
-            name,
-            snapshot_name,
+            first: name,
+            second: Some(snapshot_name),
         } => {
             let (details, raw) = describe_snapshot(s, &name, &snapshot_name).await?;
             if s.json() {
@@ -73,11 +77,40 @@ pub async fn snapshots(s: &Session, command: SnapshotsCommand) -> Result<(), Fai
             }
             Ok(())
         }
+        SnapshotsCommand::Describe {
+            first: snapshot,
+            second: None,
+        } => enhanced::describe(s, &snapshot).await,
         SnapshotsCommand::Delete {
-            name,
-            snapshot_name,
+            first: name,
+            second: Some(snapshot_name),
             yes,
         } => delete_snapshot(s, &name, &snapshot_name, yes).await,
+        SnapshotsCommand::Delete {
+            first: snapshot,
+            second: None,
+            yes,
+        } => enhanced::delete(s, &snapshot, yes).await,
+        SnapshotsCommand::Create {
+            name,
+            snapshot_name,
+            description,
+            wait,
+        } => enhanced::create(s, &name, &snapshot_name, description, &wait).await,
+        SnapshotsCommand::Import {
+            snapshot_name,
+            from,
+            description,
+            wait,
+        } => enhanced::import(s, &snapshot_name, &from, description, &wait).await,
+        SnapshotsCommand::Export {
+            snapshot_name,
+            to,
+            wait,
+        } => enhanced::export(s, &snapshot_name, &to, &wait).await,
+        SnapshotsCommand::Operations { snapshot_name } => {
+            enhanced::operations(s, &snapshot_name).await
+        }
     }
 }
 
@@ -800,7 +833,28 @@ async fn start(s: &Session, args: StartArgs) -> Result<(), Failure> {
         }
         run = Some(builder.build());
     }
-    let operation_id = start_call(s, &args.name, run).await?;
+    let operation_id = match &args.snapshot {
+        // The SDK pinned here has no SnapshotArn: the request goes as JSON.
+        Some(snapshot) => {
+            let arn = super::enhanced::arn(s, snapshot).await?;
+            let mut run = json!({"ApplicationRestoreConfiguration": {
+                "ApplicationRestoreType": "RESTORE_FROM_CUSTOM_SNAPSHOT",
+                "SnapshotArn": arn,
+            }});
+            if args.allow_non_restored_state {
+                run["FlinkRunConfiguration"] = json!({"AllowNonRestoredState": true});
+            }
+            let answer = s
+                .signed_call(
+                    &format!("{KDA_TARGET_PREFIX}.StartApplication"),
+                    &json!({"ApplicationName": args.name, "RunConfiguration": run}),
+                    Duration::from_secs(30),
+                )
+                .await?;
+            answer["OperationId"].as_str().map(str::to_string)
+        }
+        None => start_call(s, &args.name, run).await?,
+    };
     if args.wait.wait {
         return settle(
             s,
@@ -1062,7 +1116,7 @@ async fn rollback(s: &Session, name: &str, wait: &WaitArgs) -> Result<(), Failur
 
 /// Asks on the terminal; anything but yes refuses. Without a terminal on
 /// stdin (scripts), does not ask.
-fn confirm(question: &str) -> Result<(), Failure> {
+pub(super) fn confirm(question: &str) -> Result<(), Failure> {
     if !std::io::stdin().is_terminal() {
         return Ok(());
     }

@@ -32,6 +32,7 @@
 
 mod apps;
 mod clusters;
+mod enhanced;
 mod logs;
 mod output;
 mod python;
@@ -129,10 +130,16 @@ pub enum ClientCommand {
   weir apps create clicks --zip ./clicks.zip --start --wait
   weir apps describe orders --output json")]
     Apps(AppsArgs),
-    /// List, describe and delete an application's snapshots.
+    /// Snapshots: an application's own (list, describe, delete), and the
+    /// account's enhanced snapshots (create, import, export, list,
+    /// describe, delete).
     #[command(after_help = "Examples:
   weir snapshots list orders
-  weir snapshots delete orders nightly-2026-01-31 --yes")]
+  weir snapshots delete orders nightly-2026-01-31 --yes
+  weir snapshots create orders before-upgrade --wait
+  weir snapshots import from-my-cluster --from s3://savepoints/orders/savepoint-1 --wait
+  weir snapshots export before-upgrade --to s3://exports/orders --wait
+  weir apps start orders-v2 --snapshot from-my-cluster --wait")]
     Snapshots(SnapshotsArgs),
     /// Register, list and deregister existing Flink clusters that
     /// applications can be placed on (the remote runtime).
@@ -483,6 +490,11 @@ pub struct StartArgs {
     #[arg(long, value_name = "latest|none|SNAPSHOT")]
     pub restore: Option<String>,
 
+    /// Restore an enhanced snapshot (its name or ARN; the application in the
+    /// ENHANCED_SNAPSHOTS mode).
+    #[arg(long, value_name = "NAME|ARN", conflicts_with = "restore")]
+    pub snapshot: Option<String>,
+
     /// Start even if the snapshot holds state the job no longer has.
     #[arg(long)]
     pub allow_non_restored_state: bool,
@@ -533,34 +545,94 @@ pub struct SnapshotsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SnapshotsCommand {
-    /// List an application's snapshots, newest first.
-    #[command(after_help = "Example:
-  weir snapshots list orders")]
+    /// List an application's snapshots, newest first; without a name, the
+    /// account's enhanced snapshots (--source: those taken of one
+    /// application).
+    #[command(after_help = "Examples:
+  weir snapshots list orders
+  weir snapshots list
+  weir snapshots list --source orders")]
     List {
         /// The application's name.
-        name: String,
+        name: Option<String>,
+        /// Only the enhanced snapshots taken of this application.
+        #[arg(long, value_name = "APP", conflicts_with = "name")]
+        source: Option<String>,
     },
-    /// Show one snapshot.
-    #[command(after_help = "Example:
-  weir snapshots describe orders before-upgrade")]
+    /// Show an application's snapshot (APP SNAPSHOT), or an enhanced
+    /// snapshot with its operations (SNAPSHOT).
+    #[command(after_help = "Examples:
+  weir snapshots describe orders nightly-2026-01-31
+  weir snapshots describe before-upgrade")]
     Describe {
-        /// The application's name.
-        name: String,
-        /// The snapshot's name.
-        snapshot_name: String,
+        /// The application's name, or an enhanced snapshot's.
+        first: String,
+        /// The application's snapshot.
+        second: Option<String>,
     },
-    /// Delete a snapshot. Asks for confirmation when stdin is a terminal,
+    /// Delete an application's snapshot (APP SNAPSHOT) or an enhanced
+    /// snapshot (SNAPSHOT). Asks for confirmation when stdin is a terminal,
     /// unless --yes.
-    #[command(after_help = "Example:
-  weir snapshots delete orders before-upgrade --yes")]
+    #[command(after_help = "Examples:
+  weir snapshots delete orders nightly-2026-01-31 --yes
+  weir snapshots delete before-upgrade --yes")]
     Delete {
-        /// The application's name.
-        name: String,
-        /// The snapshot's name.
-        snapshot_name: String,
+        /// The application's name, or an enhanced snapshot's.
+        first: String,
+        /// The application's snapshot.
+        second: Option<String>,
         /// Do not ask for confirmation.
         #[arg(long, short = 'y')]
         yes: bool,
+    },
+    /// Take an enhanced snapshot of a RUNNING application (in the
+    /// ENHANCED_SNAPSHOTS mode, Flink 1.20 or later).
+    #[command(after_help = "Example:
+  weir snapshots create orders before-upgrade --wait")]
+    Create {
+        /// The application's name.
+        name: String,
+        /// The snapshot's name, unique in the account.
+        snapshot_name: String,
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Import a Flink savepoint (a directory with `_metadata`) from an S3
+    /// prefix as an enhanced snapshot.
+    #[command(after_help = "Example:
+  weir snapshots import from-my-cluster --from s3://savepoints/orders/savepoint-1 --wait")]
+    Import {
+        /// The snapshot's name, unique in the account.
+        snapshot_name: String,
+        /// Where the savepoint is: s3://BUCKET/PREFIX.
+        #[arg(long, value_name = "S3_URL")]
+        from: String,
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Export an enhanced snapshot's savepoint under an S3 prefix (the
+    /// operation's id appended), for `flink run -s`.
+    #[command(after_help = "Example:
+  weir snapshots export before-upgrade --to s3://exports/orders --wait")]
+    Export {
+        /// The snapshot's name.
+        snapshot_name: String,
+        /// Where to write it: s3://BUCKET/PREFIX.
+        #[arg(long, value_name = "S3_URL")]
+        to: String,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// The operations of an enhanced snapshot, newest first.
+    #[command(after_help = "Example:
+  weir snapshots operations before-upgrade")]
+    Operations {
+        /// The snapshot's name.
+        snapshot_name: String,
     },
 }
 
