@@ -96,6 +96,18 @@ fn bucket_of(member: &str, arn: &str) -> Result<String, ServiceError> {
 }
 
 impl Catalogue {
+    /// Calls `wake` whenever an import, export or deletion is asked, so
+    /// that it is carried out at once rather than at the next round.
+    pub fn on_snapshot_work(&self, wake: Box<dyn Fn() + Send + Sync>) {
+        let _ = self.snapshot_work.set(wake);
+    }
+
+    fn wake_snapshot_work(&self) {
+        if let Some(wake) = self.snapshot_work.get() {
+            wake();
+        }
+    }
+
     /// Where enhanced snapshots keep their savepoints.
     pub fn enhanced_snapshots_dir(&self) -> PathBuf {
         self.store.data_dir().join("enhanced-snapshots")
@@ -399,6 +411,7 @@ impl Catalogue {
             snapshot_operations: std::slice::from_ref(&op),
             ..Change::default()
         })?;
+        self.wake_snapshot_work();
         Ok((snap, op))
     }
 
@@ -448,6 +461,7 @@ impl Catalogue {
             snapshot_operations: std::slice::from_ref(&op),
             ..Change::default()
         })?;
+        self.wake_snapshot_work();
         Ok(op)
     }
 
@@ -498,6 +512,7 @@ impl Catalogue {
             snapshot_operations: std::slice::from_ref(&op),
             ..Change::default()
         })?;
+        self.wake_snapshot_work();
         Ok((snapshot, op))
     }
 

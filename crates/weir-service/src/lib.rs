@@ -154,6 +154,8 @@ pub struct Catalogue {
     writer: Mutex<()>,
     /// Wakes an application's supervisor after its intent changed.
     notifier: std::sync::OnceLock<Notifier>,
+    /// Wakes whoever carries out snapshot operations, after one was asked.
+    snapshot_work: std::sync::OnceLock<Box<dyn Fn() + Send + Sync>>,
     /// The registered Flink clusters of the remote runtime, by name.
     clusters: RwLock<BTreeMap<String, weir_control::placement::ClusterRecord>>,
 }
@@ -282,6 +284,7 @@ impl Catalogue {
             index: RwLock::new(index),
             writer: Mutex::new(()),
             notifier: std::sync::OnceLock::new(),
+            snapshot_work: std::sync::OnceLock::new(),
             clusters: RwLock::new(
                 store
                     .load_clusters()?

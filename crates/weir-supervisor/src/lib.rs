@@ -249,13 +249,18 @@ impl<R: Runtime> Supervisor<R> {
 
     /// Carries out enhanced snapshots' imports, exports and deletions (see
     /// `Catalogue::run_snapshot_operations`): level-triggered, every
-    /// `pause`, so one a crash interrupted is simply done again.
+    /// `pause` (so one a crash interrupted is simply done again) and at once
+    /// when the catalogue says one was asked.
     pub async fn run_snapshot_operations(
         self: Arc<Self>,
         pause: Duration,
         stop: CancellationToken,
     ) {
-        repeat(pause, &stop, || async {
+        let asked = Arc::new(tokio::sync::Notify::new());
+        let wake = asked.clone();
+        self.catalogue
+            .on_snapshot_work(Box::new(move || wake.notify_one()));
+        loop {
             let catalogue = self.catalogue.clone();
             match tokio::task::spawn_blocking(move || catalogue.run_snapshot_operations()).await {
                 Ok(Ok(0)) => {}
@@ -263,8 +268,12 @@ impl<R: Runtime> Supervisor<R> {
                 Ok(Err(e)) => tracing::warn!(error = %e, "carrying out snapshot operations"),
                 Err(e) => tracing::error!(error = %e, "the snapshot operations task failed"),
             }
-        })
-        .await
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = asked.notified() => {}
+                _ = stop.cancelled() => return,
+            }
+        }
     }
 
     /// Runs `duty` as a task the supervisor waits for at shutdown.
