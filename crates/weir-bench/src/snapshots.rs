@@ -13,7 +13,6 @@
 //! that buffered whole files would show them). Medians over `--runs`.
 //! No Flink runs; `--runtime` only picks the runtime weir is started with.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
@@ -22,7 +21,6 @@ use serde_json::{json, Value};
 use crate::harness::{call, Fleet, Setup, SetupArgs};
 use crate::print_flush;
 
-const STATE_FILE_BYTES: u64 = 64 * 1024 * 1024;
 const ROLE: &str = "arn:aws:iam::000000000000:role/weir-bench";
 
 #[derive(clap::Args, Debug)]
@@ -41,32 +39,6 @@ pub struct SnapshotsArgs {
     /// Keep the run's directory.
     #[arg(long)]
     keep: bool,
-}
-
-/// A savepoint-shaped directory of `bytes` bytes of state.
-fn write_savepoint(dir: &Path, bytes: u64) -> Result<()> {
-    use std::io::Write;
-    std::fs::create_dir_all(dir)?;
-    let mut meta = 0x4960_672du32.to_be_bytes().to_vec();
-    meta.extend(4u32.to_be_bytes());
-    meta.extend(b"synthetic savepoint of weir-bench snapshots");
-    std::fs::write(dir.join("_metadata"), meta)?;
-    let chunk = vec![0x5au8; 1 << 20];
-    let mut left = bytes;
-    let mut i = 0;
-    while left > 0 {
-        let size = left.min(STATE_FILE_BYTES);
-        let mut f = std::fs::File::create(dir.join(format!("state-{i}")))?;
-        let mut written = 0;
-        while written < size {
-            let n = (size - written).min(chunk.len() as u64) as usize;
-            f.write_all(&chunk[..n])?;
-            written += n as u64;
-        }
-        left -= size;
-        i += 1;
-    }
-    Ok(())
 }
 
 /// VmRSS of `pid` in MiB.
@@ -126,7 +98,7 @@ pub async fn main(args: &SnapshotsArgs) -> Result<bool> {
     for size in &args.sizes {
         let bytes = size * 1024 * 1024;
         let source = buckets.join(format!("savepoints/sp-{size}"));
-        write_savepoint(&source, bytes)?;
+        weir_test_support::sample::savepoint_shaped_dir(&source, bytes)?;
         let (mut imports, mut exports, mut deletes, mut peaks) = (vec![], vec![], vec![], vec![]);
         let baseline = rss_mib(pid);
         for run in 0..args.runs {

@@ -267,10 +267,6 @@ pub fn is_enhanced(mode: Option<SnapshotMode>) -> bool {
     mode == Some(SnapshotMode::Enhanced)
 }
 
-/// The most snapshot operations a list keeps per snapshot, and the days
-/// they are kept (the service: 90).
-pub const OPERATION_RETENTION_DAYS: i64 = 90;
-
 #[cfg(test)]
 mod tests {
     use super::*;

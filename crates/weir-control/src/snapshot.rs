@@ -88,6 +88,35 @@ pub struct SnapshotRecord {
 }
 
 impl SnapshotRecord {
+    /// A savepoint of `job_id` asked for by a request (CreateApplicationSnapshot,
+    /// or CreateSnapshot's record of `kind` Enhanced): CREATING, nothing
+    /// asked of Flink yet.
+    pub fn requested(
+        application: &str,
+        name: &str,
+        kind: SnapshotKind,
+        version_id: u64,
+        runtime: RuntimeEnvironment,
+        created: EpochMillis,
+        job_id: String,
+    ) -> Self {
+        Self {
+            application: application.to_string(),
+            name: name.to_string(),
+            status: SnapshotStatus::Creating,
+            kind,
+            version_id,
+            runtime,
+            created,
+            operation_id: None,
+            stop_job: false,
+            job_id: Some(job_id),
+            trigger_id: None,
+            location: None,
+            failure: None,
+        }
+    }
+
     pub fn is_settled(&self) -> bool {
         matches!(self.status, SnapshotStatus::Ready | SnapshotStatus::Failed)
     }

@@ -102,10 +102,23 @@ impl Catalogue {
         let _ = self.snapshot_work.set(wake);
     }
 
-    fn wake_snapshot_work(&self) {
+    /// Commits a request's intent (the snapshot as it now is, if it
+    /// changed, and its IN_PROGRESS operation), then wakes whoever carries
+    /// the operation out.
+    fn ask(
+        &self,
+        snapshot: Option<&EnhancedSnapshot>,
+        op: &SnapshotOperationRecord,
+    ) -> Result<(), ServiceError> {
+        self.store.commit(Change {
+            enhanced: snapshot.map(std::slice::from_ref).unwrap_or_default(),
+            snapshot_operations: std::slice::from_ref(op),
+            ..Change::default()
+        })?;
         if let Some(wake) = self.snapshot_work.get() {
             wake();
         }
+        Ok(())
     }
 
     /// Where enhanced snapshots keep their savepoints.
@@ -233,21 +246,15 @@ impl Catalogue {
             SnapshotOperationKind::CreateSnapshot,
             now,
         );
-        let carrier = SnapshotRecord {
-            application: app_name.to_string(),
-            name: name.to_string(),
-            status: SnapshotStatus::Creating,
-            kind: SnapshotKind::Enhanced,
-            version_id: entry.job.version_id.unwrap_or(app.version_id),
-            runtime: app.runtime,
-            created: now,
-            operation_id: None,
-            stop_job: false,
-            job_id: Some(job_id),
-            trigger_id: None,
-            location: None,
-            failure: None,
-        };
+        let carrier = SnapshotRecord::requested(
+            app_name,
+            name,
+            SnapshotKind::Enhanced,
+            entry.job.version_id.unwrap_or(app.version_id),
+            app.runtime,
+            now,
+            job_id,
+        );
         let mut adv = Advance::from_entry(&entry, now);
         adv.log(
             LogLevel::Info,
@@ -406,12 +413,7 @@ impl Catalogue {
             SnapshotOperationKind::DeleteSnapshot,
             now,
         );
-        self.store.commit(Change {
-            enhanced: std::slice::from_ref(&snap),
-            snapshot_operations: std::slice::from_ref(&op),
-            ..Change::default()
-        })?;
-        self.wake_snapshot_work();
+        self.ask(Some(&snap), &op)?;
         Ok((snap, op))
     }
 
@@ -457,11 +459,7 @@ impl Catalogue {
         );
         op.destination = Some(destination);
         op.destination_encryption = encryption;
-        self.store.commit(Change {
-            snapshot_operations: std::slice::from_ref(&op),
-            ..Change::default()
-        })?;
-        self.wake_snapshot_work();
+        self.ask(None, &op)?;
         Ok(op)
     }
 
@@ -507,12 +505,7 @@ impl Catalogue {
         op.source = Some(source);
         op.source_encryption = source_encryption;
         op.destination_encryption = new.encryption;
-        self.store.commit(Change {
-            enhanced: std::slice::from_ref(&snapshot),
-            snapshot_operations: std::slice::from_ref(&op),
-            ..Change::default()
-        })?;
-        self.wake_snapshot_work();
+        self.ask(Some(&snapshot), &op)?;
         Ok((snapshot, op))
     }
 

@@ -86,21 +86,15 @@ impl Catalogue {
             )));
         }
         let now = now_millis();
-        let record = SnapshotRecord {
-            application: name.to_string(),
-            name: snapshot_name.to_string(),
-            status: SnapshotStatus::Creating,
-            kind: SnapshotKind::User,
-            version_id: entry.job.version_id.unwrap_or(app.version_id),
-            runtime: app.runtime,
-            created: now,
-            operation_id: None,
-            stop_job: false,
-            job_id: Some(job_id),
-            trigger_id: None,
-            location: None,
-            failure: None,
-        };
+        let record = SnapshotRecord::requested(
+            name,
+            snapshot_name,
+            SnapshotKind::User,
+            entry.job.version_id.unwrap_or(app.version_id),
+            app.runtime,
+            now,
+            job_id,
+        );
         let mut adv = Advance::from_entry(&entry, now);
         adv.log(
             LogLevel::Info,

@@ -86,13 +86,4 @@ impl Store {
             "snapshot operation",
         )
     }
-
-    /// Forgets the operations that ended before `before` (the service keeps
-    /// them 90 days).
-    pub fn forget_snapshot_operations_before(&self, before: i64) -> Result<usize> {
-        Ok(self.conn().execute(
-            "DELETE FROM snapshot_operations WHERE status != ?1 AND start_time < ?2",
-            params![SnapshotOperationStatus::InProgress.as_str(), before],
-        )?)
-    }
 }

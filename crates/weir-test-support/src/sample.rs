@@ -155,6 +155,37 @@ pub fn base64(data: &[u8]) -> String {
     out
 }
 
+/// Writes into `dir` what an imported savepoint must look like to Weir: a
+/// `_metadata` that begins with Flink's header (its magic number
+/// `0x4960672d`, format version 4) and `state_bytes` of state in files of at
+/// most 64 MiB, written in 1 MiB chunks (never held whole). Not a savepoint
+/// Flink could restore: for what Weir checks and copies.
+pub fn savepoint_shaped_dir(dir: &std::path::Path, state_bytes: u64) -> std::io::Result<()> {
+    use std::io::Write;
+    const FILE_BYTES: u64 = 64 * 1024 * 1024;
+    std::fs::create_dir_all(dir)?;
+    let mut meta = 0x4960_672du32.to_be_bytes().to_vec();
+    meta.extend(4u32.to_be_bytes());
+    meta.extend(b"savepoint-shaped, for tests and benchmarks");
+    std::fs::write(dir.join("_metadata"), meta)?;
+    let chunk = vec![0x5au8; 1 << 20];
+    let mut left = state_bytes;
+    let mut i = 0;
+    while left > 0 {
+        let size = left.min(FILE_BYTES);
+        let mut f = std::fs::File::create(dir.join(format!("state-{i}")))?;
+        let mut written = 0;
+        while written < size {
+            let n = (size - written).min(chunk.len() as u64) as usize;
+            f.write_all(&chunk[..n])?;
+            written += n as u64;
+        }
+        left -= size;
+        i += 1;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

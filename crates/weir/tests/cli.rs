@@ -554,21 +554,15 @@ async fn snapshots_of_an_application_that_never_ran() {
     assert_eq!(out.json()["SnapshotSummaries"], serde_json::json!([]));
 }
 
-/// A directory as Flink writes a savepoint: `_metadata` with Flink's
-/// header, and a state file.
-fn savepoint(dir: &std::path::Path) {
-    std::fs::create_dir_all(dir).unwrap();
-    let mut meta = 0x4960_672du32.to_be_bytes().to_vec();
-    meta.extend(4u32.to_be_bytes());
-    std::fs::write(dir.join("_metadata"), meta).unwrap();
-    std::fs::write(dir.join("state"), vec![1u8; 2048]).unwrap();
-}
-
 #[tokio::test]
 async fn enhanced_snapshots_imported_exported_listed_and_deleted() {
     let (weir, cli, _jar) = with_app();
     let buckets = weir.data_dir().join("buckets");
-    savepoint(&buckets.join("savepoints/orders/savepoint-1"));
+    weir_test_support::sample::savepoint_shaped_dir(
+        &buckets.join("savepoints/orders/savepoint-1"),
+        2048,
+    )
+    .unwrap();
     std::fs::create_dir_all(buckets.join("exports")).unwrap();
     let out = cli
         .run([

@@ -125,6 +125,17 @@ fn import_body(name: &str, bucket: &str, prefix: &str) -> Value {
     })
 }
 
+fn export_body(name: &str, bucket: &str, prefix: &str) -> Value {
+    json!({
+        "SnapshotName": name,
+        "ExportDestinationConfiguration": {
+            "DestinationType": "S3",
+            "ExportRoleArn": "arn:aws:iam::000000000000:role/weir",
+            "DestinationS3PrefixLocation": {"BucketARN": format!("arn:aws:s3:::{bucket}"), "KeyPrefix": prefix}
+        }
+    })
+}
+
 #[tokio::test]
 async fn an_enhanced_snapshot_is_exported_imported_and_restored_by_another_application() {
     let f = Flink::start(&[FLINK_1_20]).await;
@@ -193,14 +204,7 @@ async fn an_enhanced_snapshot_is_exported_imported_and_restored_by_another_appli
     let export = call(
         &f,
         "ExportSnapshot",
-        json!({
-            "SnapshotName": "enh-1",
-            "ExportDestinationConfiguration": {
-                "DestinationType": "S3",
-                "ExportRoleArn": "arn:aws:iam::000000000000:role/weir",
-                "DestinationS3PrefixLocation": {"BucketARN": "arn:aws:s3:::exports", "KeyPrefix": "savepoints/"}
-            }
-        }),
+        export_body("enh-1", "exports", "savepoints/"),
     )
     .await;
     let export_id = export["SnapshotOperationId"].as_str().unwrap().to_string();
@@ -427,19 +431,7 @@ async fn the_snapshot_mode_rules_hold() {
     )
     .await;
     assert_eq!(kind, "ResourceNotFoundException");
-    let (kind, _) = refused(
-        &f,
-        "ExportSnapshot",
-        json!({
-            "SnapshotName": "nope",
-            "ExportDestinationConfiguration": {
-                "DestinationType": "S3",
-                "ExportRoleArn": "arn:aws:iam::000000000000:role/weir",
-                "DestinationS3PrefixLocation": {"BucketARN": "arn:aws:s3:::exports", "KeyPrefix": "x"}
-            }
-        }),
-    )
-    .await;
+    let (kind, _) = refused(&f, "ExportSnapshot", export_body("nope", "exports", "x")).await;
     assert_eq!(kind, "ResourceNotFoundException");
 }
 
@@ -679,14 +671,7 @@ async fn a_savepoint_of_plain_flink_is_imported_and_an_export_runs_on_plain_flin
     let export = call(
         &f,
         "ExportSnapshot",
-        json!({
-            "SnapshotName": "back-to-plain",
-            "ExportDestinationConfiguration": {
-                "DestinationType": "S3",
-                "ExportRoleArn": "arn:aws:iam::000000000000:role/weir",
-                "DestinationS3PrefixLocation": {"BucketARN": "arn:aws:s3:::handover", "KeyPrefix": "sp"}
-            }
-        }),
+        export_body("back-to-plain", "handover", "sp"),
     )
     .await;
     let op = ended(
